@@ -1,0 +1,128 @@
+import { decodeHistogram, newHistogram, type Histogram } from './histogram.js';
+
+/**
+ * The metric model (k6's four kinds). A series is a metric plus its tags;
+ * windows carry per-series deltas, so merging is commutative and
+ * associative: adding windows in any order, from any number of workers,
+ * gives the same totals.
+ */
+export type MetricKind = 'trend' | 'counter' | 'rate' | 'gauge';
+export type Tags = Readonly<Record<string, string>>;
+
+/** Built-in metrics, named as k6 names them. */
+export const METRIC = {
+  httpReqDuration: 'http_req_duration',
+  httpReqs: 'http_reqs',
+  httpReqFailed: 'http_req_failed',
+  dataReceived: 'data_received',
+  dataSent: 'data_sent',
+  iterations: 'iterations',
+  /** Failures by reason (Locust's failures table); tags: method, name, error. */
+  httpReqErrors: 'http_req_errors',
+} as const;
+
+/** Series as they travel in a window (see protocol.ts for validation). */
+export type SeriesWire =
+  | { kind: 'trend'; metric: string; tags: Tags; count: number; sum: number; min: number; max: number; hist: string }
+  | { kind: 'counter'; metric: string; tags: Tags; value: number }
+  | { kind: 'rate'; metric: string; tags: Tags; passes: number; fails: number }
+  | { kind: 'gauge'; metric: string; tags: Tags; value: number };
+
+/** A series being accumulated (decoded histogram, running totals). */
+export type SeriesAgg =
+  | { kind: 'trend'; metric: string; tags: Tags; count: number; sum: number; min: number; max: number; hist: Histogram }
+  | { kind: 'counter'; metric: string; tags: Tags; value: number }
+  | { kind: 'rate'; metric: string; tags: Tags; passes: number; fails: number }
+  | { kind: 'gauge'; metric: string; tags: Tags; value: number; min: number; max: number };
+
+/** `metric{a:1,b:2}` with tags sorted: k6's spelling of a sub-metric. */
+export function seriesKey(metric: string, tags: Tags): string {
+  const names = Object.keys(tags);
+  if (names.length === 0) return metric;
+  names.sort();
+  return `${metric}{${names.map((k) => `${k}:${tags[k]}`).join(',')}}`;
+}
+
+export function emptyAgg(kind: MetricKind, metric: string, tags: Tags): SeriesAgg {
+  switch (kind) {
+    case 'trend':
+      return { kind, metric, tags, count: 0, sum: 0, min: Infinity, max: -Infinity, hist: newHistogram() };
+    case 'counter':
+      return { kind, metric, tags, value: 0 };
+    case 'rate':
+      return { kind, metric, tags, passes: 0, fails: 0 };
+    case 'gauge':
+      return { kind, metric, tags, value: 0, min: Infinity, max: -Infinity };
+  }
+}
+
+/**
+ * Adds a wire series into an accumulator of the same kind. Mutates only
+ * `acc`; a histogram arrives decoded as `hist` (decode once per window).
+ */
+export function addWire(acc: SeriesAgg, s: SeriesWire, hist?: Histogram): void {
+  if (acc.kind !== s.kind) throw new TypeError(`series ${seriesKey(s.metric, s.tags)} is a ${s.kind} here, a ${acc.kind} before`);
+  switch (s.kind) {
+    case 'trend': {
+      const a = acc as Extract<SeriesAgg, { kind: 'trend' }>;
+      if (s.count === 0) return;
+      a.count += s.count;
+      a.sum += s.sum;
+      a.min = Math.min(a.min, s.min);
+      a.max = Math.max(a.max, s.max);
+      a.hist.add(hist ?? decodeHistogram(s.hist));
+      return;
+    }
+    case 'counter':
+      (acc as Extract<SeriesAgg, { kind: 'counter' }>).value += s.value;
+      return;
+    case 'rate': {
+      const a = acc as Extract<SeriesAgg, { kind: 'rate' }>;
+      a.passes += s.passes;
+      a.fails += s.fails;
+      return;
+    }
+    case 'gauge': {
+      // Gauges are last-value per worker; across workers in one window we sum
+      // (a worker's VUs add up to the cluster's). Min/max follow the sums.
+      const a = acc as Extract<SeriesAgg, { kind: 'gauge' }>;
+      a.value += s.value;
+      a.min = Math.min(a.min, a.value);
+      a.max = Math.max(a.max, a.value);
+      return;
+    }
+  }
+}
+
+/** Adds one accumulator into another of the same kind (for roll-ups). */
+export function addAgg(acc: SeriesAgg, s: SeriesAgg): void {
+  if (acc.kind !== s.kind) throw new TypeError(`cannot add a ${s.kind} to a ${acc.kind}`);
+  switch (s.kind) {
+    case 'trend': {
+      const a = acc as Extract<SeriesAgg, { kind: 'trend' }>;
+      if (s.count === 0) return;
+      a.count += s.count;
+      a.sum += s.sum;
+      a.min = Math.min(a.min, s.min);
+      a.max = Math.max(a.max, s.max);
+      a.hist.add(s.hist);
+      return;
+    }
+    case 'counter':
+      (acc as Extract<SeriesAgg, { kind: 'counter' }>).value += s.value;
+      return;
+    case 'rate': {
+      const a = acc as Extract<SeriesAgg, { kind: 'rate' }>;
+      a.passes += s.passes;
+      a.fails += s.fails;
+      return;
+    }
+    case 'gauge': {
+      const a = acc as Extract<SeriesAgg, { kind: 'gauge' }>;
+      a.value = s.value;
+      a.min = Math.min(a.min, s.min);
+      a.max = Math.max(a.max, s.max);
+      return;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { VolleyError } from './errors.js';
+import { MAX_ENCODED_HISTOGRAM } from './histogram.js';
+
+/**
+ * The coordinator ⇄ worker protocol: JSON text frames over one WebSocket.
+ * Every frame is decoded from `unknown` and validated here; a frame that
+ * fails closes that one connection with the reason (see decodeFrame).
+ *
+ *   worker                          coordinator
+ *   hello{protocol} ──────────────▶
+ *                   ◀────────────── welcome{workerId}
+ *   ping{t0} ─────────────────────▶ (clock offset, min-RTT sample wins)
+ *                   ◀────────────── pong{t0, now}
+ *                   ◀────────────── prepare{runId, scenario, plan, segment}
+ *   ready{runId} ─────────────────▶ (after the scenario loaded)
+ *                   ◀────────────── start{runId, startAt}   (one instant, coordinator clock)
+ *   window{runId, index, series} ─▶ every second; kept until acknowledged
+ *                   ◀────────────── ack{runId, index}
+ *                   ◀────────────── assign{runId, segment}  (rebalance)
+ *                   ◀────────────── stop{runId, graceMs}
+ *   done{runId, lastIndex} ───────▶ after the last window
+ *   heartbeat ◀───────────────────▶ heartbeat, each second both ways
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame a coordinator accepts from a worker. */
+export const MAX_WORKER_FRAME = 8 * 1024 * 1024;
+/** Largest frame a worker accepts (it carries the bundled scenario). */
+export const MAX_COORDINATOR_FRAME = 64 * 1024 * 1024;
+
+const Id = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only');
+const Name = z.string().min(1).max(128).regex(/^[A-Za-z_][\w]*$/, 'a metric name: letters, digits and _');
+const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const Finite = z.number().finite();
+const Tags = z
+  .record(z.string().min(1).max(64).regex(/^[A-Za-z_][\w]*$/), z.string().max(512))
+  .refine((t) => Object.keys(t).length <= 16, 'at most 16 tags');
+
+export const SeriesSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('trend'), metric: Name, tags: Tags,
+    count: Count, sum: Finite.nonnegative(), min: Finite.nonnegative(), max: Finite.nonnegative(),
+    hist: z.string().max(MAX_ENCODED_HISTOGRAM),
+  }).refine((s) => s.count === 0 || s.min <= s.max, 'min above max'),
+  z.object({ kind: z.literal('counter'), metric: Name, tags: Tags, value: Finite.nonnegative() }),
+  z.object({ kind: z.literal('rate'), metric: Name, tags: Tags, passes: Count, fails: Count }),
+  z.object({ kind: z.literal('gauge'), metric: Name, tags: Tags, value: Finite }),
+]);
+
+export const SegmentSchema = z
+  .object({ weights: z.array(z.number().int().positive().max(1024)).min(1).max(4096), index: Count })
+  .refine((s) => s.index < s.weights.length, 'segment index beyond its weights');
+
+export const StageSchema = z.object({ durationMs: Count, target: Count.max(10_000_000) });
+
+/** What to run: for now Locust's users/spawn-rate/run-time, as k6-style stages. */
+export const PlanSchema = z.object({
+  executor: z.literal('ramping-users'),
+  stages: z.array(StageSchema).min(1).max(1000),
+  /** how long in-flight tasks may finish after the stop */
+  gracefulStopMs: Count,
+});
+
+export const RunConfigSchema = z.object({
+  runId: Id,
+  host: z.string().max(2048),
+  plan: PlanSchema,
+  env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+});
+
+export const ScenarioBundleSchema = z.object({
+  /** the file name the user gave, for messages */
+  name: z.string().min(1).max(1024),
+  /** one ESM module made by esbuild; its default export is the scenario */
+  code: z.string().max(MAX_COORDINATOR_FRAME - 1024 * 1024),
+});
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'), protocol: z.number().int(), name: z.string().min(1).max(256),
+    workerId: Id.optional(), cores: z.number().int().positive().max(4096), pid: Count, version: z.string().max(64),
+  }),
+  z.object({ type: z.literal('ping'), t0: Finite }),
+  z.object({ type: z.literal('heartbeat'), now: Finite }),
+  z.object({ type: z.literal('ready'), runId: Id }),
+  z.object({ type: z.literal('failed'), runId: Id, reason: z.string().max(8192) }),
+  z.object({
+    type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
+    vus: Count, series: z.array(SeriesSchema).max(20_000),
+  }),
+  z.object({ type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1) }),
+]);
+
+export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), protocol: z.number().int(), workerId: Id, now: Finite }),
+  z.object({ type: z.literal('pong'), t0: Finite, now: Finite }),
+  z.object({ type: z.literal('heartbeat'), now: Finite }),
+  z.object({ type: z.literal('prepare'), config: RunConfigSchema, scenario: ScenarioBundleSchema, segment: SegmentSchema }),
+  z.object({ type: z.literal('start'), runId: Id, startAt: Finite }),
+  z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema }),
+  z.object({ type: z.literal('ack'), runId: Id, index: Count }),
+  z.object({ type: z.literal('stop'), runId: Id, reason: z.string().max(1024), gracefulStopMs: Count }),
+  z.object({ type: z.literal('shutdown'), reason: z.string().max(1024) }),
+]);
+
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+export type CoordinatorMessage = z.infer<typeof CoordinatorMessageSchema>;
+export type WindowMessage = Extract<WorkerMessage, { type: 'window' }>;
+export type PrepareMessage = Extract<CoordinatorMessage, { type: 'prepare' }>;
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+export type Stage = z.infer<typeof StageSchema>;
+export type ScenarioBundle = z.infer<typeof ScenarioBundleSchema>;
+
+/**
+ * Parses and validates one text frame. Throws VolleyError('VOLLEY_BAD_MESSAGE')
+ * with a reason short enough for a WebSocket close frame (≤ 123 bytes).
+ */
+export function decodeFrame<T>(schema: z.ZodType<T>, raw: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new VolleyError('VOLLEY_BAD_MESSAGE', 'frame is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'message';
+    throw new VolleyError('VOLLEY_BAD_MESSAGE', truncate(`bad ${where}: ${issue?.message ?? 'invalid'}`, 120));
+  }
+  return parsed.data;
+}
+
+export function decodeWorkerMessage(raw: string): WorkerMessage {
+  return decodeFrame(WorkerMessageSchema, raw);
+}
+
+export function decodeCoordinatorMessage(raw: string): CoordinatorMessage {
+  return decodeFrame(CoordinatorMessageSchema, raw);
+}
+
+function truncate(s: string, max: number): string {
+  return Buffer.byteLength(s) <= max ? s : `${s.slice(0, max - 3)}...`;
+}

@@ -1,0 +1,109 @@
+/**
+ * The scenario API: what a scenario file imports (`import { defineScenario,
+ * between } from 'volley'`). Pure descriptions; the worker runs them.
+ *
+ * Locust's model: user classes with weights, an on-start hook that makes
+ * the user's own state, weighted tasks, and a wait time between tasks.
+ */
+
+/** A response as a task sees it: the body is read whole. */
+export interface VolleyResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  /** request duration in milliseconds (first byte sent to last byte read) */
+  readonly durationMs: number;
+  text(): string;
+  json<T = unknown>(): T;
+}
+
+/**
+ * A verdict on a response, as Locust's catch_response: `true` is a success,
+ * a string is a failure with that reason, `false` a failure with the default
+ * reason. Without a verdict, a status below 400 is a success.
+ */
+export type Verdict = boolean | string;
+
+export interface RequestOptions {
+  /** the name requests are grouped under in the statistics (default: the path) */
+  name?: string;
+  headers?: Record<string, string>;
+  /** a JSON body (sets content-type) */
+  json?: unknown;
+  /** a raw body */
+  body?: string | Buffer;
+  verdict?: (res: VolleyResponse) => Verdict;
+  /** per-request timeout in ms (default 60 s) */
+  timeoutMs?: number;
+}
+
+export interface HttpClient {
+  request(method: string, path: string, options?: RequestOptions): Promise<VolleyResponse>;
+  get(path: string, options?: RequestOptions): Promise<VolleyResponse>;
+  post(path: string, options?: RequestOptions): Promise<VolleyResponse>;
+  put(path: string, options?: RequestOptions): Promise<VolleyResponse>;
+  patch(path: string, options?: RequestOptions): Promise<VolleyResponse>;
+  delete(path: string, options?: RequestOptions): Promise<VolleyResponse>;
+}
+
+/** What a hook or a task is handed. */
+export interface UserContext<S> {
+  /** the HTTP client, bound to the run's host */
+  readonly http: HttpClient;
+  /** the state made by onStart (undefined without onStart) */
+  readonly state: S;
+  /** this user's number across the whole cluster, 1-based */
+  readonly vu: number;
+  /** the run's environment: --env pairs over the worker's process environment */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Task<S> {
+  /** for messages; requests are named by their own `name` */
+  name?: string;
+  /** relative frequency (Locust's @task(weight)); default 1 */
+  weight?: number;
+  run(ctx: UserContext<S>): Promise<void> | void;
+}
+
+/** Seconds to wait after each task, drawn per call. */
+export type WaitTime =
+  | { kind: 'between'; min: number; max: number }
+  | { kind: 'constant'; seconds: number };
+
+export interface UserDefinition<S> {
+  name?: string;
+  /** relative share of the users (Locust's weight); default 1 */
+  weight?: number;
+  waitTime?: WaitTime;
+  onStart?(ctx: UserContext<undefined>): Promise<S> | S;
+  onStop?(ctx: UserContext<S>): Promise<void> | void;
+  tasks: readonly Task<S>[];
+}
+
+export interface ScenarioDefinition {
+  /** the API version this file was written against */
+  readonly volley: 1;
+  readonly users: readonly UserDefinition<any>[];
+}
+
+/** Wait between `min` and `max` seconds after each task (uniform). */
+export function between(min: number, max: number): WaitTime {
+  if (!(min >= 0) || !(max >= min)) throw new RangeError(`between(${min}, ${max}): need 0 ≤ min ≤ max`);
+  return { kind: 'between', min, max };
+}
+
+/** Wait exactly `seconds` after each task. */
+export function constant(seconds: number): WaitTime {
+  if (!(seconds >= 0)) throw new RangeError(`constant(${seconds}): need seconds ≥ 0`);
+  return { kind: 'constant', seconds };
+}
+
+/** Declares one user class; the type parameter is the state onStart makes. */
+export function defineUser<S = undefined>(user: UserDefinition<S>): UserDefinition<S> {
+  return user;
+}
+
+export function defineScenario(def: { users: readonly UserDefinition<any>[] }): ScenarioDefinition {
+  return { volley: 1, users: def.users };
+}
