@@ -13,12 +13,14 @@ export interface VolleyResponse {
   readonly body: Buffer;
   /** request duration in milliseconds (first byte sent to last byte read) */
   readonly durationMs: number;
+  /** set when no response came (status 0): the client's error code, e.g. ECONNREFUSED */
+  readonly error?: string;
   text(): string;
   json<T = unknown>(): T;
 }
 
 /**
- * A verdict on a response, as Locust's catch_response: `true` is a success,
+ * A verdict on a response (not asked when the request failed in transport), as Locust's catch_response: `true` is a success,
  * a string is a failure with that reason, `false` a failure with the default
  * reason. Without a verdict, a status below 400 is a success.
  */

@@ -1,0 +1,191 @@
+import { addAgg, emptyAgg, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
+import type { WindowAgg } from './aggregator.js';
+
+/** Percentiles of Locust's CSV and tables, as strings keyed by percent. */
+export const REQUEST_PERCENTILES = ['50', '66', '75', '80', '90', '95', '98', '99', '99.9', '99.99', '100'] as const;
+
+/** One row of the per-request table (times in milliseconds). */
+export interface RequestStats {
+  method: string;
+  name: string;
+  count: number;
+  failures: number;
+  avgMs: number;
+  minMs: number;
+  maxMs: number;
+  medMs: number;
+  percentilesMs: Record<(typeof REQUEST_PERCENTILES)[number], number>;
+  rps: number;
+  failuresPerSec: number;
+  bytes: number;
+  avgContentSize: number;
+}
+
+export interface FailureStats {
+  method: string;
+  name: string;
+  error: string;
+  count: number;
+}
+
+/** k6's end-of-test summary values per metric. */
+export type MetricValues =
+  | { type: 'trend'; contains: 'time' | 'default'; values: Record<string, number> }
+  | { type: 'counter'; contains: 'default' | 'data'; values: { count: number; rate: number } }
+  | { type: 'rate'; contains: 'default'; values: { rate: number; passes: number; fails: number } }
+  | { type: 'gauge'; contains: 'default'; values: { value: number; min: number; max: number } };
+
+export interface WorkerInfo {
+  id: string;
+  name: string;
+  cores: number;
+}
+
+export interface RunInfo {
+  id: string;
+  scenario: string;
+  host: string;
+  users: number;
+  spawnRate: number;
+  runTimeMs: number;
+  startedAt: string;
+  durationMs: number;
+  workers: WorkerInfo[];
+}
+
+/** Everything every report is rendered from; plain JSON. */
+export interface RunSummary {
+  run: RunInfo;
+  requests: RequestStats[];
+  total: RequestStats;
+  failures: FailureStats[];
+  metrics: Record<string, MetricValues>;
+  maxVus: number;
+}
+
+const us2ms = (us: number): number => us / 1000;
+
+type Trend = Extract<SeriesAgg, { kind: 'trend' }>;
+type Rate = Extract<SeriesAgg, { kind: 'rate' }>;
+type Counter = Extract<SeriesAgg, { kind: 'counter' }>;
+
+function requestStats(method: string, name: string, d: Trend, failed: Rate | undefined, bytes: number, seconds: number): RequestStats {
+  const failures = failed?.passes ?? 0;
+  const pct = {} as RequestStats['percentilesMs'];
+  for (const p of REQUEST_PERCENTILES) pct[p] = us2ms(percentile(d.hist, Number(p)));
+  return {
+    method,
+    name,
+    count: d.count,
+    failures,
+    avgMs: d.count ? us2ms(d.sum / d.count) : 0,
+    minMs: d.count ? us2ms(d.min) : 0,
+    maxMs: d.count ? us2ms(d.max) : 0,
+    medMs: us2ms(percentile(d.hist, 50)),
+    percentilesMs: pct,
+    rps: seconds > 0 ? d.count / seconds : 0,
+    failuresPerSec: seconds > 0 ? failures / seconds : 0,
+    bytes,
+    avgContentSize: d.count ? bytes / d.count : 0,
+  };
+}
+
+function trendValues(t: Trend): Record<string, number> {
+  return {
+    avg: t.count ? us2ms(t.sum / t.count) : 0,
+    min: t.count ? us2ms(t.min) : 0,
+    med: us2ms(percentile(t.hist, 50)),
+    max: t.count ? us2ms(t.max) : 0,
+    'p(90)': us2ms(percentile(t.hist, 90)),
+    'p(95)': us2ms(percentile(t.hist, 95)),
+    'p(99)': us2ms(percentile(t.hist, 99)),
+    count: t.count,
+  };
+}
+
+/** Rolls series of one metric up by a projection of their tags (e.g. all, or by name). */
+function rollup(totals: Iterable<SeriesAgg>, metric: string, keyOf: (tags: Record<string, string>) => string | undefined): Map<string, SeriesAgg> {
+  const out = new Map<string, SeriesAgg>();
+  for (const s of totals) {
+    if (s.metric !== metric) continue;
+    const key = keyOf(s.tags);
+    if (key === undefined) continue;
+    let acc = out.get(key);
+    if (!acc) out.set(key, (acc = emptyAgg(s.kind, s.metric, {})));
+    addAgg(acc, s);
+  }
+  return out;
+}
+
+/**
+ * The run's summary from the merged totals: the per-request table (Locust),
+ * the metrics with their sub-metrics by name (k6), and the failures.
+ */
+export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: ReadonlyMap<number, WindowAgg>, run: RunInfo): RunSummary {
+  const seconds = run.durationMs / 1000;
+  const all = [...totals.values()];
+  const byRequest = (t: Record<string, string>): string | undefined => (t.method !== undefined && t.name !== undefined ? `${t.method}\u0000${t.name}` : undefined);
+
+  const durations = rollup(all, METRIC.httpReqDuration, byRequest);
+  const failed = rollup(all, METRIC.httpReqFailed, byRequest);
+  const received = rollup(all, METRIC.dataReceived, byRequest);
+
+  const requests: RequestStats[] = [];
+  for (const [key, d] of durations) {
+    const [method, name] = key.split('\u0000') as [string, string];
+    requests.push(requestStats(method, name, d as Trend, failed.get(key) as Rate | undefined, (received.get(key) as Counter | undefined)?.value ?? 0, seconds));
+  }
+  requests.sort((a, b) => (a.name === b.name ? a.method.localeCompare(b.method) : a.name.localeCompare(b.name)));
+
+  const totalDuration = (rollup(all, METRIC.httpReqDuration, () => '').get('') as Trend | undefined) ?? (emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend);
+  const totalFailed = rollup(all, METRIC.httpReqFailed, () => '').get('') as Rate | undefined;
+  const totalBytes = requests.reduce((a, r) => a + r.bytes, 0);
+  const total = requestStats('', 'Aggregated', totalDuration, totalFailed, totalBytes, seconds);
+
+  const failures: FailureStats[] = [];
+  for (const s of all) {
+    if (s.metric === METRIC.httpReqErrors && s.kind === 'counter') {
+      failures.push({ method: s.tags.method ?? '', name: s.tags.name ?? '', error: s.tags.error ?? '', count: s.value });
+    }
+  }
+  failures.sort((a, b) => b.count - a.count);
+
+  const metrics: Record<string, MetricValues> = {};
+  const rate = (n: number): number => (seconds > 0 ? n / seconds : 0);
+  if (totalDuration.count > 0) {
+    metrics[METRIC.httpReqDuration] = { type: 'trend', contains: 'time', values: trendValues(totalDuration) };
+    metrics[METRIC.httpReqs] = { type: 'counter', contains: 'default', values: { count: totalDuration.count, rate: rate(totalDuration.count) } };
+    const fails = totalFailed?.passes ?? 0;
+    metrics[METRIC.httpReqFailed] = { type: 'rate', contains: 'default', values: { rate: fails / totalDuration.count, passes: fails, fails: totalDuration.count - fails } };
+    metrics[METRIC.dataReceived] = { type: 'counter', contains: 'data', values: { count: totalBytes, rate: rate(totalBytes) } };
+    // sub-metrics by the name tag, spelled as k6 spells them
+    const byName = (t: Record<string, string>): string | undefined => t.name;
+    for (const [name, d] of rollup(all, METRIC.httpReqDuration, byName)) {
+      metrics[seriesKey(METRIC.httpReqDuration, { name })] = { type: 'trend', contains: 'time', values: trendValues(d as Trend) };
+      metrics[seriesKey(METRIC.httpReqs, { name })] = { type: 'counter', contains: 'default', values: { count: (d as Trend).count, rate: rate((d as Trend).count) } };
+    }
+    for (const [name, f] of rollup(all, METRIC.httpReqFailed, byName)) {
+      const r = f as Rate;
+      const n = r.passes + r.fails;
+      metrics[seriesKey(METRIC.httpReqFailed, { name })] = { type: 'rate', contains: 'default', values: { rate: n ? r.passes / n : 0, passes: r.passes, fails: r.fails } };
+    }
+  }
+  const taskErrors = rollup(all, 'task_errors', () => '').get('') as Counter | undefined;
+  if (taskErrors) metrics.task_errors = { type: 'counter', contains: 'default', values: { count: taskErrors.value, rate: rate(taskErrors.value) } };
+
+  let maxVus = 0;
+  let minVus = Infinity;
+  let lastVus = 0;
+  const indices = [...windows.keys()].sort((a, b) => a - b);
+  for (const i of indices) {
+    const v = windows.get(i)!.vus;
+    maxVus = Math.max(maxVus, v);
+    minVus = Math.min(minVus, v);
+    lastVus = v;
+  }
+  if (indices.length) {
+    metrics.vus = { type: 'gauge', contains: 'default', values: { value: lastVus, min: minVus, max: maxVus } };
+    metrics.vus_max = { type: 'gauge', contains: 'default', values: { value: maxVus, min: maxVus, max: maxVus } };
+  }
+  return { run, requests, total, failures, metrics, maxVus };
+}

@@ -1,0 +1,49 @@
+import type { ClusterStatus, RunStatus } from '../cluster/cluster.js';
+import type { RunSummary } from '../aggregate/summary.js';
+import type { StartRunBody } from './schema.js';
+import { VolleyError } from '@volley/shared';
+
+/** A typed client of the coordinator's control API. */
+export class ControlClient {
+  constructor(private readonly base: string, private readonly token?: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new VolleyError('VOLLEY_RUN_STATE', `cannot reach the coordinator at ${this.base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { error: text };
+    }
+    if (!res.ok) {
+      const msg = (json as { error?: string }).error ?? res.statusText;
+      throw new VolleyError(res.status === 401 ? 'VOLLEY_UNAUTHORIZED' : 'VOLLEY_RUN_STATE', `coordinator answered ${res.status}: ${msg}`);
+    }
+    return json as T;
+  }
+
+  status(): Promise<ClusterStatus> {
+    return this.call('GET', '/api/status');
+  }
+
+  start(body: StartRunBody): Promise<{ id: string }> {
+    return this.call('POST', '/api/runs', body);
+  }
+
+  stop(): Promise<RunStatus> {
+    return this.call('POST', '/api/runs/current/stop');
+  }
+
+  run(id: string): Promise<{ status: RunStatus; summary?: RunSummary }> {
+    return this.call('GET', `/api/runs/${encodeURIComponent(id)}`);
+  }
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { ScenarioBundleSchema } from '@volley/shared';
+
+/** Body of POST /api/runs: everything a run needs, the scenario already bundled. */
+export const StartRunBodySchema = z.object({
+  scenario: ScenarioBundleSchema,
+  host: z.string().url().refine((u) => /^https?:/.test(u), 'host must be an http(s) URL'),
+  users: z.number().int().min(0).max(10_000_000),
+  spawnRate: z.number().positive().max(1_000_000),
+  runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000),
+  gracefulStopMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+  expectWorkers: z.number().int().min(1).max(100_000).default(1),
+  expectWorkersTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).default(60_000),
+});
+
+export type StartRunBody = z.input<typeof StartRunBodySchema>;

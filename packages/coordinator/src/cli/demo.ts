@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { startDidServer } from '@volley/examples/did-api/server';
+import type { RunSummary } from '../aggregate/summary.js';
+import { runLocally } from './local-run.js';
+
+const require = createRequire(import.meta.url);
+
+export function exampleScenario(): string {
+  return join(dirname(require.resolve('@volley/examples/package.json')), 'did-api', 'locustfile.ts');
+}
+
+/** Route of the sample server each request name of the guide's scenario goes to. */
+const ROUTE_OF: Record<string, string> = {
+  health_check: 'GET /health',
+  enroll_biometric: 'POST /api/v1/did/enroll',
+  verify_biometric: 'POST /api/v1/did/verify',
+};
+
+/** Compares what the server answered per route with what the report counted. */
+export function compareWithServer(summary: RunSummary, serverTotals: Record<string, number>): { route: string; report: number; server: number }[] {
+  const rows = new Map<string, { route: string; report: number; server: number }>();
+  for (const r of summary.requests) {
+    const route = ROUTE_OF[r.name] ?? `${r.method} ${r.name}`;
+    rows.set(route, { route, report: r.count, server: serverTotals[route] ?? 0 });
+  }
+  for (const [route, n] of Object.entries(serverTotals)) if (!rows.has(route)) rows.set(route, { route, report: 0, server: n });
+  return [...rows.values()];
+}
+
+export interface DemoOptions {
+  users: number;
+  spawnRate: number;
+  runTime: number;
+  workers: number;
+  log: Logger;
+}
+
+/** The guide's scenario against the bundled sample server, with two local workers. */
+export async function runDemo(o: DemoOptions & { body: Parameters<typeof runLocally>[0]['body'] }): Promise<{ summary: RunSummary; compared: ReturnType<typeof compareWithServer> }> {
+  const target = await startDidServer();
+  try {
+    const summary = await runLocally({ scenarioFile: exampleScenario(), workers: o.workers, body: { ...o.body, host: target.url }, log: o.log, progressEveryMs: 5000 });
+    return { summary, compared: compareWithServer(summary, target.totals()) };
+  } finally {
+    await target.close();
+  }
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { loadScenario } from '@volley/worker/scenario-loader';
+import { Cluster } from '../cluster/cluster.js';
+import { startServer } from '../server.js';
+import { bundleScenario } from '../bundle.js';
+import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
+import type { RunSummary } from '../aggregate/summary.js';
+import { followProgress } from './progress.js';
+import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
+
+export interface LocalRunOptions {
+  scenarioFile: string;
+  workers: number;
+  body: Omit<StartRunBody, 'scenario'>;
+  log: Logger;
+  progressEveryMs: number;
+}
+
+/**
+ * `volley run`: a coordinator in this process and K local worker processes
+ * over real WebSockets on loopback — the same path as a distributed run.
+ */
+export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
+  const scenario = await bundleScenario(o.scenarioFile);
+  // fail on a bad scenario here, before any worker starts or any traffic is sent
+  await loadScenario(scenario, `check-${process.pid}`);
+
+  const token = randomBytes(24).toString('base64url');
+  const cluster = new Cluster(o.log);
+  const server = await startServer({ host: '127.0.0.1', port: 0, token, cluster, log: o.log });
+  const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log);
+  let stopProgress = (): void => undefined;
+  const onSignal = (): void => {
+    if (cluster.stop('interrupted') === undefined) process.exit(130);
+    process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C stops at once
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const req = StartRunBodySchema.parse({ ...o.body, scenario, expectWorkers: o.workers });
+    const { id, finished } = cluster.start(req);
+    stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
+    return await finished;
+  } finally {
+    stopProgress();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    cluster.shutdownWorkers('run finished');
+    await reapWorkers(children, 5000);
+    cluster.close();
+    await server.close();
+  }
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+import { cpus } from 'node:os';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { errorMessage, VolleyError } from '@volley/shared';
+import { runWorker } from '@volley/worker';
+import { startDidServer } from '@volley/examples/did-api/server';
+import { Cluster } from '../cluster/cluster.js';
+import { startServer } from '../server.js';
+import { ControlClient } from '../api/client.js';
+import { renderText } from '../report/text.js';
+import { writeReports } from '../report/write.js';
+import type { RunSummary } from '../aggregate/summary.js';
+import { makeLogger } from './log.js';
+import { loadToken } from './token.js';
+import { reportTargets, toStartBody, withRunOptions, type RunArgs } from './run-options.js';
+import { runLocally } from './local-run.js';
+import { startRemote } from './remote.js';
+import { runDemo } from './demo.js';
+import { progressLine } from './progress.js';
+
+export const VERSION = '0.1.0';
+
+/** Exit codes: 0 done, 1 the run failed, 2 bad input (as k6: 99 is kept for failed thresholds). */
+const EXIT_BAD_INPUT = 2;
+const EXIT_RUN_FAILED = 1;
+
+async function finish(summary: RunSummary, args: RunArgs): Promise<void> {
+  process.stdout.write('\n' + renderText(summary));
+  const written = await writeReports(summary, reportTargets(args));
+  for (const f of written) process.stdout.write(`report: ${f}\n`);
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  if (!m) throw new VolleyError('VOLLEY_BAD_OPTION', `--listen ${listen}: write HOST:PORT, e.g. 0.0.0.0:7000`);
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+}
+
+const coordinatorOption = <T>(y: Argv<T>) =>
+  y
+    .option('coordinator', { alias: 'c', type: 'string', describe: 'control API address, e.g. http://HOST:7000', default: process.env.VOLLEY_COORDINATOR ?? 'http://127.0.0.1:7000' })
+    .option('token-file', { type: 'string', describe: 'file holding the shared token (else $VOLLEY_TOKEN)' });
+
+export function cli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('volley')
+    .version(VERSION)
+    .strict()
+    .option('log-level', { type: 'string', describe: 'pino level for logs on stderr (default: warn for runs, info for daemons)' })
+    .command(
+      'run <scenario>',
+      'run a scenario with a local coordinator and K local worker processes',
+      (y) => withRunOptions(y.positional('scenario', { type: 'string', demandOption: true }))
+        .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length }),
+      async (a) => {
+        const log = makeLogger(a.logLevel, 'warn');
+        if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
+        const body = toStartBody(a, { expectWorkers: a.workers });
+        const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000 });
+        await finish(summary, a);
+      },
+    )
+    .command(
+      'demo',
+      "the guide's scenario against the bundled DID sample server: 2 local workers, 200 users at 50/s for 30 s",
+      (y) => withRunOptions(y)
+        .option('workers', { alias: 'w', type: 'number', default: 2 })
+        .default('users', 200).default('spawn-rate', 50).default('run-time', '30s')
+        .default('json', 'reports/summary.json').default('csv', 'reports/volley'),
+      async (a) => {
+        const log = makeLogger(a.logLevel, 'warn');
+        const body = toStartBody({ ...a, host: a.host ?? 'http://127.0.0.1:1' }, { expectWorkers: a.workers });
+        process.stderr.write(`demo: DID sample server + coordinator + ${a.workers} workers; ${a.users} users at ${a.spawnRate}/s for ${a.runTime}\n`);
+        const { summary, compared } = await runDemo({ users: a.users, spawnRate: a.spawnRate, runTime: body.runTimeMs, workers: a.workers, log, body });
+        await finish(summary, a);
+        process.stdout.write('\nWhat the sample server answered, per route, against the report:\n');
+        for (const c of compared) process.stdout.write(`  ${c.route.padEnd(26)} server ${String(c.server).padStart(6)}   report ${String(c.report).padStart(6)}   ${c.server === c.report ? 'equal' : 'DIFFERENT'}\n`);
+        if (compared.some((c) => c.server !== c.report)) process.exitCode = EXIT_RUN_FAILED;
+      },
+    )
+    .command(
+      'coordinator',
+      'run a coordinator that workers join and clients start runs on',
+      (y) => y
+        .option('listen', { type: 'string', describe: 'HOST:PORT for workers and the control API', default: '127.0.0.1:7000' })
+        .option('token-file', { type: 'string', describe: 'file holding the shared token (else $VOLLEY_TOKEN); required beyond loopback' }),
+      async (a) => {
+        const log = makeLogger(a.logLevel, 'info');
+        const { host, port } = parseListen(a.listen);
+        const token = loadToken(a.tokenFile);
+        const cluster = new Cluster(log);
+        const server = await startServer({ host, port, token, cluster, log });
+        process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl})\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        cluster.stop('coordinator shutting down');
+        cluster.close();
+        await server.close();
+      },
+    )
+    .command(
+      'worker',
+      'join a coordinator and run the users it assigns',
+      (y) => y
+        .option('coordinator', { alias: 'c', type: 'string', describe: 'ws://HOST:PORT of the coordinator', demandOption: true })
+        .option('token-file', { type: 'string', describe: 'file holding the shared token (else $VOLLEY_TOKEN)' })
+        .option('name', { type: 'string', describe: 'this worker’s name in reports' })
+        .option('cores', { type: 'number', describe: 'weight of this worker’s share (default: its cores)' })
+        .option('exit-on-disconnect', { type: 'boolean', default: false, hidden: true }),
+      async (a) => {
+        const log = makeLogger(a.logLevel, 'info');
+        if (!/^wss?:\/\//.test(a.coordinator)) throw new VolleyError('VOLLEY_BAD_OPTION', `--coordinator ${a.coordinator}: write ws://HOST:PORT`);
+        const { hostname } = await import('node:os');
+        const code = await runWorker({
+          coordinator: a.coordinator, token: loadToken(a.tokenFile), name: a.name ?? `${hostname()}-${process.pid}`,
+          cores: a.cores, log, exitOnDisconnect: a.exitOnDisconnect, version: VERSION,
+        });
+        process.exitCode = code;
+      },
+    )
+    .command(
+      'start <scenario>',
+      'start a run on a coordinator and follow it to its summary',
+      (y) => coordinatorOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true })))
+        .option('detach', { type: 'boolean', default: false, describe: 'return once the run has started' }),
+      async (a) => {
+        const client = new ControlClient(a.coordinator, loadToken(a.tokenFile));
+        const body = toStartBody(a, { expectWorkers: 1 });
+        process.once('SIGINT', () => void client.stop().catch(() => undefined));
+        const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000);
+        if (!summary) {
+          process.stdout.write(`started ${id}\n`);
+          return;
+        }
+        await finish(summary, a);
+      },
+    )
+    .command('status', 'show the coordinator’s workers and run', (y) => coordinatorOption(y), async (a) => {
+      const client = new ControlClient(a.coordinator, loadToken(a.tokenFile));
+      const s = await client.status();
+      process.stdout.write(`workers: ${s.workers.filter((w) => w.connected).length} connected\n`);
+      for (const w of s.workers) process.stdout.write(`  ${w.id} ${w.name} cores=${w.cores} ${w.connected ? 'connected' : 'gone'}${w.runId ? ` run=${w.runId}` : ''}\n`);
+      process.stdout.write(s.run ? `run ${s.run.id}: ${progressLine(s.run, s.run.elapsedMs)}${s.run.error ? ` (${s.run.error})` : ''}\n` : 'no run yet\n');
+    })
+    .command('stop', 'stop the coordinator’s current run (reports are still written)', (y) => coordinatorOption(y), async (a) => {
+      const client = new ControlClient(a.coordinator, loadToken(a.tokenFile));
+      const s = await client.stop();
+      process.stdout.write(`stopping ${s.id}\n`);
+    })
+    .command(
+      'demo-target',
+      'run the DID sample server alone',
+      (y) => y
+        .option('host', { type: 'string', default: '127.0.0.1' })
+        .option('port', { type: 'number', default: 8000 })
+        .option('rate-limit', { type: 'number', default: 0, describe: 'requests per second per client; over it: 429' })
+        .option('latency', { type: 'number', default: 0, describe: 'added latency, ms' }),
+      async (a) => {
+        const s = await startDidServer({ host: a.host, port: a.port, rateLimit: a.rateLimit, latencyMs: a.latency });
+        process.stdout.write(`DID sample server on ${s.url} (counts: ${s.url}/_counts)\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await s.close();
+      },
+    )
+    .demandCommand(1, 'name a command; see --help')
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`volley: ${msg}\n(see volley --help)\n`);
+      process.exit(EXIT_BAD_INPUT);
+    })
+    .help();
+}
+
+export async function main(argv = hideBin(process.argv)): Promise<void> {
+  try {
+    await cli(argv).parseAsync();
+  } catch (err) {
+    const bad = err instanceof VolleyError && /^VOLLEY_BAD_|VOLLEY_UNAUTHORIZED/.test(err.code);
+    process.stderr.write(`volley: ${errorMessage(err)}\n`);
+    process.exitCode = bad ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
+  }
+}
+
+void main();

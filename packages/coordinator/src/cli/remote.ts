@@ -1,0 +1,26 @@
+import { ControlClient } from '../api/client.js';
+import type { StartRunBody } from '../api/schema.js';
+import type { RunSummary } from '../aggregate/summary.js';
+import { bundleScenario } from '../bundle.js';
+import { loadScenario } from '@volley/worker/scenario-loader';
+import { VolleyError } from '@volley/shared';
+import { followProgress } from './progress.js';
+
+/** `volley start`: bundle here, start on the coordinator, follow until it ends (unless detached). */
+export async function startRemote(client: ControlClient, scenarioFile: string, body: Omit<StartRunBody, 'scenario'>, detach: boolean, progressEveryMs: number): Promise<{ id: string; summary?: RunSummary }> {
+  const scenario = await bundleScenario(scenarioFile);
+  await loadScenario(scenario, `check-${process.pid}`);
+  const { id } = await client.start({ ...body, scenario });
+  if (detach) return { id };
+  const stop = followProgress(async () => (await client.run(id)).status, body.runTimeMs, progressEveryMs);
+  try {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const { status, summary } = await client.run(id);
+      if (status.state === 'finished') return { id, summary };
+      if (status.state === 'failed') throw new VolleyError('VOLLEY_WORKER_FAILED', `run ${id} failed: ${status.error ?? 'unknown reason'}`);
+    }
+  } finally {
+    stop();
+  }
+}

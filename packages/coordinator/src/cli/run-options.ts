@@ -1,0 +1,74 @@
+import type { Argv } from 'yargs';
+import { parseDuration, VolleyError } from '@volley/shared';
+import type { StartRunBody } from '../api/schema.js';
+import type { ReportTargets } from '../report/write.js';
+
+/** Options every command that starts a run takes (run, start, demo). */
+export function withRunOptions<T>(y: Argv<T>) {
+  return y
+    .option('users', { alias: 'u', type: 'number', describe: 'peak number of concurrent users', default: 1 })
+    .option('spawn-rate', { alias: 'r', type: 'number', describe: 'users started per second', default: 1 })
+    .option('run-time', { alias: 't', type: 'string', describe: 'how long the run lasts, e.g. 30s, 1m30s', default: '30s' })
+    .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
+    .option('graceful-stop', { type: 'string', describe: 'how long in-flight tasks may finish at the end', default: '30s' })
+    .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
+    .option('expect-workers', { type: 'number', describe: 'wait until this many workers have joined' })
+    .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
+    .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
+    .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (PREFIX_stats.csv)' });
+}
+
+export interface RunArgs {
+  users: number;
+  spawnRate: number;
+  runTime: string;
+  host?: string;
+  gracefulStop: string;
+  env: string[];
+  expectWorkers?: number;
+  expectWorkersTimeout: string;
+  json?: string;
+  csv?: string;
+}
+
+function parseEnv(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new VolleyError('VOLLEY_BAD_OPTION', `--env ${p}: write KEY=VALUE`);
+    env[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return env;
+}
+
+/** Checks the options and turns them into a start request (less the scenario). */
+export function toStartBody(a: RunArgs, defaults: { expectWorkers: number }): Omit<StartRunBody, 'scenario'> {
+  if (!a.host) throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, e.g. http://localhost:8000');
+  let url: URL;
+  try {
+    url = new URL(a.host);
+  } catch {
+    throw new VolleyError('VOLLEY_BAD_OPTION', `--host ${a.host}: not a URL; write e.g. http://localhost:8000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new VolleyError('VOLLEY_BAD_OPTION', `--host ${a.host}: only http and https are supported`);
+  if (!Number.isInteger(a.users) || a.users < 0) throw new VolleyError('VOLLEY_BAD_OPTION', `--users must be a whole number ≥ 0, got ${a.users}`);
+  if (!(a.spawnRate > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--spawn-rate must be above 0, got ${a.spawnRate}`);
+  const runTimeMs = parseDuration(a.runTime, '--run-time');
+  if (runTimeMs <= 0) throw new VolleyError('VOLLEY_BAD_OPTION', '--run-time must be above 0');
+  const expectWorkers = a.expectWorkers ?? defaults.expectWorkers;
+  if (!Number.isInteger(expectWorkers) || expectWorkers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--expect-workers must be a whole number ≥ 1, got ${expectWorkers}`);
+  return {
+    host: url.href.replace(/\/$/, ''),
+    users: a.users,
+    spawnRate: a.spawnRate,
+    runTimeMs,
+    gracefulStopMs: parseDuration(a.gracefulStop, '--graceful-stop'),
+    env: parseEnv(a.env),
+    expectWorkers,
+    expectWorkersTimeoutMs: parseDuration(a.expectWorkersTimeout, '--expect-workers-timeout'),
+  };
+}
+
+export function reportTargets(a: RunArgs): ReportTargets {
+  return { json: a.json, csv: a.csv };
+}

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { VolleyError } from '@volley/shared';
+
+/** The shared token: --token-file F, else the VOLLEY_TOKEN environment variable. */
+export function loadToken(tokenFile: string | undefined): string | undefined {
+  if (tokenFile) {
+    let text: string;
+    try {
+      text = readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    if (!text) throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: the file is empty`);
+    if (/\s/.test(text)) throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: the token must be one word without spaces`);
+    return text;
+  }
+  const env = process.env.VOLLEY_TOKEN?.trim();
+  return env ? env : undefined;
+}

@@ -1,0 +1,345 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  errorMessage, PROTOCOL_VERSION, segmentsFor, usersToStages, VolleyError,
+  type CoordinatorMessage, type RunConfig, type ScenarioBundle, type WorkerMessage,
+} from '@volley/shared';
+import { Aggregator } from '../aggregate/aggregator.js';
+import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { Waiter } from './waiter.js';
+
+/** How the cluster reaches one worker; the ws server implements it (tests may use an in-memory pair). */
+export interface WorkerConnection {
+  readonly remote: string;
+  send(msg: CoordinatorMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface StartRequest {
+  scenario: ScenarioBundle;
+  host: string;
+  users: number;
+  spawnRate: number;
+  runTimeMs: number;
+  gracefulStopMs: number;
+  env: Record<string, string>;
+  /** wait until this many workers have joined (Locust's --expect-workers) */
+  expectWorkers: number;
+  expectWorkersTimeoutMs: number;
+}
+
+export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
+
+interface WorkerEntry {
+  id: string;
+  name: string;
+  cores: number;
+  conn?: WorkerConnection;
+  lastHeard: number;
+  /** the run this worker is part of, if any, and where it stands in it */
+  runId?: string;
+  phase?: 'preparing' | 'ready' | 'running' | 'done';
+}
+
+class Run {
+  state: RunState = 'preparing';
+  readonly aggregator = new Aggregator();
+  workerIds: string[] = [];
+  startAt = 0;
+  stoppedAt = 0;
+  stopRequested = false;
+  summary?: RunSummary;
+  error?: string;
+  constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig) {}
+}
+
+export interface RunStatus {
+  id: string;
+  state: RunState;
+  scenario: string;
+  elapsedMs: number;
+  vus: number;
+  requests: number;
+  failures: number;
+  /** requests in the last complete window */
+  rps: number;
+  workers: number;
+  error?: string;
+}
+
+export interface ClusterStatus {
+  workers: { id: string; name: string; cores: number; connected: boolean; runId?: string }[];
+  run?: RunStatus;
+}
+
+const HEARTBEAT_MS = 1000;
+/** a worker silent this long is taken as lost */
+const WORKER_SILENCE_MS = 5000;
+const READY_TIMEOUT_MS = 30_000;
+/** lead time between the start message and the common start instant */
+const START_LEAD_MS = 500;
+
+/**
+ * The coordinator's core: the worker registry and the run lifecycle
+ * (preparing → running → stopping → finished | failed). It owns timers
+ * (heartbeats, the run clock) but no sockets.
+ */
+export class Cluster {
+  private readonly workers = new Map<string, WorkerEntry>();
+  private readonly runs = new Map<string, Run>();
+  private current?: Run;
+  private readonly waiter = new Waiter();
+  private readonly heartbeat: NodeJS.Timeout;
+  private nextWorker = 1;
+
+  constructor(private readonly log: Logger) {
+    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+  }
+
+  close(reason = 'coordinator closing'): void {
+    clearInterval(this.heartbeat);
+    for (const w of this.workers.values()) w.conn?.close(1001, reason);
+  }
+
+  /** Asks every connected worker to exit (workers spawned by `volley run`). */
+  shutdownWorkers(reason: string): void {
+    for (const w of this.workers.values()) w.conn?.send({ type: 'shutdown', reason });
+  }
+
+  connectedWorkers(): number {
+    return [...this.workers.values()].filter((w) => w.conn).length;
+  }
+
+  /** A new connection: the session ends at close; the first message must be hello. */
+  attach(conn: WorkerConnection): { onMessage(msg: WorkerMessage): void; onClose(): void } {
+    let entry: WorkerEntry | undefined;
+    return {
+      onMessage: (msg) => {
+        if (!entry) {
+          if (msg.type !== 'hello') return conn.close(1008, 'expected hello first');
+          if (msg.protocol !== PROTOCOL_VERSION) return conn.close(1002, `protocol ${msg.protocol} unsupported; this coordinator speaks ${PROTOCOL_VERSION}`);
+          entry = this.join(conn, msg);
+          return;
+        }
+        entry.lastHeard = Date.now();
+        try {
+          this.handle(entry, msg);
+        } catch (err) {
+          this.log.warn({ worker: entry.id, err: errorMessage(err) }, 'bad message; closing that worker');
+          conn.close(1008, errorMessage(err).slice(0, 120));
+        }
+      },
+      onClose: () => {
+        if (entry && entry.conn === conn) {
+          entry.conn = undefined;
+          const inRun = this.current && entry.runId === this.current.id && entry.phase !== 'done';
+          this.log[inRun ? 'warn' : 'info']({ worker: entry.id, name: entry.name }, 'worker disconnected');
+          this.waiter.notify();
+        }
+      },
+    };
+  }
+
+  private join(conn: WorkerConnection, hello: Extract<WorkerMessage, { type: 'hello' }>): WorkerEntry {
+    let entry = hello.workerId ? this.workers.get(hello.workerId) : undefined;
+    if (entry) {
+      entry.conn?.close(1000, 'replaced by a new connection');
+      entry.conn = conn;
+      entry.lastHeard = Date.now();
+      this.log.info({ worker: entry.id }, 'worker reconnected');
+    } else {
+      const id = `w${this.nextWorker++}`;
+      entry = { id, name: hello.name, cores: hello.cores, conn, lastHeard: Date.now() };
+      this.workers.set(id, entry);
+      this.log.info({ worker: id, name: hello.name, cores: hello.cores, remote: conn.remote }, 'worker joined');
+    }
+    conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, workerId: entry.id, now: Date.now() });
+    this.waiter.notify();
+    return entry;
+  }
+
+  private handle(w: WorkerEntry, msg: WorkerMessage): void {
+    const run = msg.type !== 'hello' && 'runId' in msg ? this.runs.get(msg.runId) : undefined;
+    switch (msg.type) {
+      case 'hello':
+        throw new VolleyError('VOLLEY_BAD_MESSAGE', 'hello sent twice');
+      case 'ping':
+        w.conn?.send({ type: 'pong', t0: msg.t0, now: Date.now() });
+        return;
+      case 'heartbeat':
+        return;
+      case 'ready':
+        if (run && w.runId === run.id && w.phase === 'preparing') w.phase = 'ready';
+        break;
+      case 'failed':
+        if (run && w.runId === run.id && run.state === 'preparing') {
+          run.error = `worker ${w.name}: ${msg.reason}`;
+          w.phase = 'done';
+        }
+        break;
+      case 'window':
+        if (!run || !run.workerIds.includes(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
+        if (run.state !== 'finished' && run.state !== 'failed') run.aggregator.add(w.id, msg);
+        w.conn?.send({ type: 'ack', runId: msg.runId, index: msg.index });
+        return;
+      case 'done':
+        if (run && w.runId === run.id) w.phase = 'done';
+        break;
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled ${JSON.stringify(never)}`);
+      }
+    }
+    this.waiter.notify();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const w of this.workers.values()) {
+      if (!w.conn) continue;
+      if (now - w.lastHeard > WORKER_SILENCE_MS) {
+        this.log.warn({ worker: w.id, silentMs: now - w.lastHeard }, 'worker silent; dropping its link');
+        w.conn.close(4000, 'heartbeat timeout');
+        w.conn = undefined;
+        this.waiter.notify();
+        continue;
+      }
+      w.conn.send({ type: 'heartbeat', now });
+    }
+  }
+
+  /** Starts a run; rejects at once if one is in progress. */
+  start(req: StartRequest): { id: string; finished: Promise<RunSummary> } {
+    if (this.current && (this.current.state === 'preparing' || this.current.state === 'running' || this.current.state === 'stopping')) {
+      throw new VolleyError('VOLLEY_RUN_STATE', `run ${this.current.id} is ${this.current.state}; stop it first`);
+    }
+    const id = `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const config: RunConfig = {
+      runId: id,
+      host: req.host,
+      plan: { executor: 'ramping-users', stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulStopMs: req.gracefulStopMs },
+      env: req.env,
+    };
+    const run = new Run(id, req, config);
+    this.runs.set(id, run);
+    this.current = run;
+    const finished = this.execute(run).catch((err: unknown) => {
+      run.state = 'failed';
+      run.error = errorMessage(err);
+      this.log.error({ runId: id, err: run.error }, 'run failed');
+      this.release(run);
+      throw err;
+    });
+    finished.catch(() => undefined); // the caller decides; never an unhandled rejection
+    return { id, finished };
+  }
+
+  stop(reason: string): RunStatus | undefined {
+    const run = this.current;
+    if (!run || run.state === 'finished' || run.state === 'failed') return undefined;
+    this.log.info({ runId: run.id, reason }, 'stop requested');
+    run.stopRequested = true;
+    this.waiter.notify();
+    return this.runStatus(run);
+  }
+
+  status(): ClusterStatus {
+    return {
+      workers: [...this.workers.values()].map((w) => ({ id: w.id, name: w.name, cores: w.cores, connected: !!w.conn, runId: w.runId })),
+      run: this.current ? this.runStatus(this.current) : undefined,
+    };
+  }
+
+  runById(id: string): { status: RunStatus; summary?: RunSummary } | undefined {
+    const run = id === 'current' ? this.current : this.runs.get(id);
+    return run ? { status: this.runStatus(run), summary: run.summary } : undefined;
+  }
+
+  private runStatus(run: Run): RunStatus {
+    let requests = 0;
+    let failures = 0;
+    for (const s of run.aggregator.totals.values()) {
+      if (s.metric === 'http_req_duration' && s.kind === 'trend') requests += s.count;
+      if (s.metric === 'http_req_failed' && s.kind === 'rate') failures += s.passes;
+    }
+    const end = run.stoppedAt || Date.now();
+    const elapsedMs = run.startAt && end > run.startAt ? end - run.startAt : 0;
+    const lastIndex = run.startAt ? Math.floor(elapsedMs / 1000) - 1 : -1;
+    const last = run.aggregator.windows.get(lastIndex);
+    let rps = 0;
+    for (const s of last?.series.values() ?? []) if (s.metric === 'http_req_duration' && s.kind === 'trend') rps += s.count;
+    return {
+      id: run.id, state: run.state, scenario: run.request.scenario.name, elapsedMs,
+      vus: last?.vus ?? 0, requests, failures, rps, workers: run.workerIds.length, error: run.error,
+    };
+  }
+
+  private async execute(run: Run): Promise<RunSummary> {
+    const req = run.request;
+    const log = this.log.child({ runId: run.id });
+    const idle = (): WorkerEntry[] => [...this.workers.values()].filter((w) => w.conn && (!w.runId || w.phase === 'done'));
+    const want = Math.max(1, req.expectWorkers);
+    log.info({ expectWorkers: want }, 'waiting for workers');
+    const enough = await this.waiter.until(() => run.stopRequested || idle().length >= want, req.expectWorkersTimeoutMs);
+    if (run.stopRequested) throw new VolleyError('VOLLEY_RUN_STATE', 'stopped before it started');
+    if (!enough) {
+      throw new VolleyError('VOLLEY_NO_WORKERS', `only ${idle().length} of ${want} expected worker(s) joined within ${Math.round(req.expectWorkersTimeoutMs / 1000)} s`);
+    }
+
+    const chosen = idle();
+    const segments = segmentsFor(chosen.map((w) => w.cores));
+    run.workerIds = chosen.map((w) => w.id);
+    chosen.forEach((w, i) => {
+      w.runId = run.id;
+      w.phase = 'preparing';
+      w.conn!.send({ type: 'prepare', config: run.config, scenario: req.scenario, segment: { weights: [...segments[i]!.weights], index: i } });
+    });
+    log.info({ workers: chosen.map((w) => w.name) }, 'preparing');
+    const members = (): WorkerEntry[] => run.workerIds.map((id) => this.workers.get(id)!);
+    const allReady = await this.waiter.until(
+      () => run.stopRequested || !!run.error || members().every((w) => w.phase === 'ready') || members().some((w) => !w.conn),
+      READY_TIMEOUT_MS,
+    );
+    if (run.error || run.stopRequested || !allReady || members().some((w) => !w.conn)) {
+      const why = run.error ?? (run.stopRequested ? 'stopped before it started' : !allReady ? `workers not ready within ${READY_TIMEOUT_MS / 1000} s` : 'a worker left while preparing');
+      throw new VolleyError('VOLLEY_WORKER_FAILED', why);
+    }
+
+    run.startAt = Date.now() + START_LEAD_MS;
+    for (const w of members()) {
+      w.phase = 'running';
+      w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt });
+    }
+    run.state = 'running';
+    log.info({ startAt: new Date(run.startAt).toISOString(), workers: members().length }, 'running');
+
+    await this.waiter.until(() => run.stopRequested || members().every((w) => !w.conn), run.startAt - Date.now() + req.runTimeMs);
+    run.stoppedAt = Math.min(Date.now(), run.startAt + req.runTimeMs);
+    run.state = 'stopping';
+    for (const w of members()) w.conn?.send({ type: 'stop', runId: run.id, reason: run.stopRequested ? 'stopped' : 'run time reached', gracefulStopMs: req.gracefulStopMs });
+    const allDone = await this.waiter.until(() => members().every((w) => w.phase === 'done' || !w.conn), req.gracefulStopMs + 10_000);
+    if (!allDone) log.warn('some workers did not finish in time; their last windows are missing');
+
+    const workers: WorkerInfo[] = members().map((w) => ({ id: w.id, name: w.name, cores: w.cores }));
+    run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
+      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate,
+      runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
+      durationMs: Math.max(1, run.stoppedAt - run.startAt), workers,
+    });
+    run.state = 'finished';
+    this.release(run);
+    log.info({ requests: run.summary.total.count }, 'finished');
+    return run.summary;
+  }
+
+  /** Frees the run's workers for the next run (and tells them to stop, if they still run). */
+  private release(run: Run): void {
+    for (const id of run.workerIds) {
+      const w = this.workers.get(id);
+      if (!w || w.runId !== run.id) continue;
+      if (w.phase !== 'done') w.conn?.send({ type: 'stop', runId: run.id, reason: 'run ended', gracefulStopMs: 0 });
+      w.phase = 'done';
+    }
+    this.waiter.notify();
+  }
+}

@@ -1,0 +1,18 @@
+import type { RunSummary } from '../aggregate/summary.js';
+
+/**
+ * The summary in the shape of k6's end-of-test summary data (what
+ * handleSummary() receives): metrics.<name>.type/.contains/.values, with
+ * sub-metrics as `http_req_duration{name:verify_biometric}`. Volley's own
+ * additions live under `volley`, so readers of k6 summaries are unaffected.
+ */
+export function renderK6Json(s: RunSummary): string {
+  const doc = {
+    root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
+    options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'], summaryTimeUnit: '' },
+    state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
+    metrics: s.metrics,
+    volley: { run: s.run, requests: s.requests, total: s.total, failures: s.failures },
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}

@@ -1,0 +1,50 @@
+import { formatDuration } from '@volley/shared';
+import type { RequestStats, RunSummary } from '../aggregate/summary.js';
+
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const num = (v: number): string => v.toFixed(2);
+
+function table(head: string[], rows: string[][], alignLeft: number): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(head), rule, ...rows.slice(0, -1).map(line), rule, line(rows[rows.length - 1]!)].join('\n');
+}
+
+function row(r: RequestStats): string[] {
+  const p = r.percentilesMs;
+  return [r.method, r.name, String(r.count), `${r.failures}(${r.count ? ((100 * r.failures) / r.count).toFixed(2) : '0.00'}%)`,
+    ms(r.avgMs), ms(r.minMs), ms(r.maxMs), ms(p['50']), ms(p['90']), ms(p['95']), ms(p['99']), num(r.rps), num(r.failuresPerSec)];
+}
+
+/** The end-of-test summary for a terminal: per-request table, failures, and the guide's closing lines. */
+export function renderText(s: RunSummary): string {
+  const out: string[] = [];
+  const r = s.run;
+  out.push(`Volley run ${r.id}: ${r.scenario} against ${r.host}`);
+  out.push(`  ${r.workers.length} worker(s), ${r.users} users at ${r.spawnRate}/s, ran ${formatDuration(r.durationMs)}; peak VUs ${s.maxVus}`);
+  out.push('');
+  out.push(table(
+    ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s', 'failures/s'],
+    [...s.requests.map(row), row(s.total)],
+    2,
+  ));
+  out.push('  (response times in ms)');
+  if (s.failures.length) {
+    out.push('');
+    out.push(table(['# occurrences', 'Type', 'Name', 'Error'], [
+      ...s.failures.map((f) => [String(f.count), f.method, f.name, f.error]),
+      [String(s.failures.reduce((a, f) => a + f.count, 0)), '', 'Total', ''],
+    ], 0));
+  }
+  const t = s.total;
+  out.push('');
+  out.push(`Total requests: ${t.count}`);
+  out.push(`Failures: ${t.failures}`);
+  out.push(`Average response time: ${t.avgMs.toFixed(2)}ms`);
+  out.push(`P95 response time: ${t.percentilesMs['95'].toFixed(2)}ms`);
+  out.push(`P99 response time: ${t.percentilesMs['99'].toFixed(2)}ms`);
+  out.push(`RPS: ${t.rps.toFixed(2)}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,24 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { RunSummary } from '../aggregate/summary.js';
+import { renderK6Json } from './k6-json.js';
+import { renderLocustStatsCsv } from './locust-csv.js';
+
+export interface ReportTargets {
+  /** k6-shaped summary JSON */
+  json?: string;
+  /** Locust CSV prefix: writes PREFIX_stats.csv */
+  csv?: string;
+}
+
+/** Writes the requested reports; returns the paths written. */
+export async function writeReports(summary: RunSummary, targets: ReportTargets): Promise<string[]> {
+  const files: [string, string][] = [];
+  if (targets.json) files.push([resolve(targets.json), renderK6Json(summary)]);
+  if (targets.csv) files.push([resolve(`${targets.csv}_stats.csv`), renderLocustStatsCsv(summary)]);
+  for (const [path, text] of files) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+  }
+  return files.map(([p]) => p);
+}

@@ -1,0 +1,196 @@
+import { cpus } from 'node:os';
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import {
+  decodeCoordinatorMessage, errorMessage, MAX_COORDINATOR_FRAME, PROTOCOL_VERSION,
+  type CoordinatorMessage, type WorkerMessage,
+} from '@volley/shared';
+import { loadScenario } from './scenario-loader.js';
+import { WorkerRun } from './worker-run.js';
+
+export interface WorkerOptions {
+  /** ws:// or wss:// address of the coordinator */
+  coordinator: string;
+  token?: string;
+  name: string;
+  /** weight of this worker's share; defaults to its core count */
+  cores?: number;
+  log: Logger;
+  /** exit when the link to the coordinator is gone and no run is active (workers spawned by `volley run`) */
+  exitOnDisconnect?: boolean;
+  /** stop all traffic when nothing was heard from the coordinator for this long */
+  deadManMs?: number;
+  /** give up reconnecting after this long without a link */
+  reconnectForMs?: number;
+  version?: string;
+}
+
+const HEARTBEAT_MS = 1000;
+
+/**
+ * The worker's I/O shell: one WebSocket to the coordinator, reconnected
+ * when lost; a dead-man switch stops the traffic when the coordinator goes
+ * quiet (a load generator must never run on unattended).
+ * Resolves with the process exit code.
+ */
+export function runWorker(opts: WorkerOptions): Promise<number> {
+  const log = opts.log;
+  const deadManMs = opts.deadManMs ?? 5000;
+  const reconnectForMs = opts.reconnectForMs ?? 60_000;
+  let ws: WebSocket | undefined;
+  let workerId: string | undefined;
+  let offset = 0; // coordinator clock − local clock, ms
+  let bestRtt = Infinity;
+  let lastHeard = Date.now();
+  let lastLinked = Date.now();
+  let run: WorkerRun | undefined;
+  let doneFor: { runId: string; lastIndex: number } | undefined;
+  let closing = false;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+
+  const send = (msg: WorkerMessage): void => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  };
+
+  const heartbeat = setInterval(() => {
+    send({ type: 'heartbeat', now: Date.now() });
+    const quietFor = Date.now() - lastHeard;
+    if (run && !doneFor && quietFor > deadManMs) {
+      log.error({ quietForMs: quietFor }, 'dead-man switch: nothing heard from the coordinator; stopping all traffic');
+      void stopRun(0);
+    }
+    if (!ws && Date.now() - lastLinked > reconnectForMs) {
+      log.error({ reconnectForMs }, 'no coordinator; giving up');
+      shutdown(1);
+    }
+  }, HEARTBEAT_MS);
+
+  function shutdown(code: number): void {
+    if (closing) return;
+    closing = true;
+    clearInterval(heartbeat);
+    void (run ? run.stop(0) : Promise.resolve()).finally(() => {
+      ws?.close(1000, 'worker exiting');
+      finish(code);
+    });
+  }
+
+  async function stopRun(gracefulStopMs: number): Promise<void> {
+    const r = run;
+    if (!r) return;
+    const lastIndex = await r.stop(gracefulStopMs);
+    doneFor = { runId: r.runId, lastIndex };
+    send({ type: 'done', ...doneFor });
+  }
+
+  async function handle(msg: CoordinatorMessage): Promise<void> {
+    switch (msg.type) {
+      case 'welcome':
+        if (msg.protocol !== PROTOCOL_VERSION) {
+          log.error({ theirs: msg.protocol, ours: PROTOCOL_VERSION }, 'protocol version mismatch');
+          return shutdown(2);
+        }
+        workerId = msg.workerId;
+        // resend what the coordinator may not have (after a reconnect)
+        for (const w of run?.pending() ?? []) send(w);
+        if (doneFor) send({ type: 'done', ...doneFor });
+        return;
+      case 'pong': {
+        const rtt = Date.now() - msg.t0;
+        if (rtt <= bestRtt) {
+          bestRtt = rtt;
+          offset = msg.now + rtt / 2 - Date.now();
+        }
+        return;
+      }
+      case 'heartbeat':
+        return;
+      case 'prepare': {
+        if (run && !doneFor) {
+          send({ type: 'failed', runId: msg.config.runId, reason: `worker is still running ${run.runId}` });
+          return;
+        }
+        run = undefined;
+        doneFor = undefined;
+        try {
+          const scenario = await loadScenario(msg.scenario, msg.config.runId);
+          run = new WorkerRun(msg, scenario, send, log.child({ runId: msg.config.runId }));
+          send({ type: 'ready', runId: msg.config.runId });
+        } catch (err) {
+          log.error({ err: errorMessage(err) }, 'cannot prepare the run');
+          send({ type: 'failed', runId: msg.config.runId, reason: errorMessage(err) });
+        }
+        return;
+      }
+      case 'start': {
+        if (!run || run.runId !== msg.runId || run.started) return;
+        const delay = msg.startAt - (Date.now() + offset);
+        log.info({ runId: msg.runId, inMs: Math.round(delay), offsetMs: offset, rttMs: bestRtt }, 'starting');
+        run.start(performance.now() + delay);
+        return;
+      }
+      case 'assign':
+        if (run?.runId === msg.runId) run.reassign(msg.segment);
+        return;
+      case 'ack':
+        if (run?.runId === msg.runId) run.acknowledge(msg.index);
+        return;
+      case 'stop':
+        if (run?.runId === msg.runId) await stopRun(msg.gracefulStopMs);
+        else if (!run || run.runId !== msg.runId) send({ type: 'done', runId: msg.runId, lastIndex: -1 });
+        return;
+      case 'shutdown':
+        log.info({ reason: msg.reason }, 'coordinator asked this worker to exit');
+        return shutdown(0);
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  function connect(): void {
+    if (closing) return;
+    const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+    const sock = new WebSocket(opts.coordinator, { headers, maxPayload: MAX_COORDINATOR_FRAME, handshakeTimeout: 5000 });
+    ws = sock;
+    sock.on('open', () => {
+      lastHeard = Date.now();
+      lastLinked = Date.now();
+      log.info({ coordinator: opts.coordinator }, 'connected');
+      send({ type: 'hello', protocol: PROTOCOL_VERSION, name: opts.name, workerId, cores: opts.cores ?? cpus().length, pid: process.pid, version: opts.version ?? '0.0.0' });
+      for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * 20);
+    });
+    sock.on('message', (data, isBinary) => {
+      lastHeard = Date.now();
+      let msg: CoordinatorMessage;
+      try {
+        if (isBinary) throw new Error('binary frames are not part of the protocol');
+        msg = decodeCoordinatorMessage(data.toString());
+      } catch (err) {
+        log.error({ err: errorMessage(err) }, 'bad message from the coordinator; closing the link');
+        sock.close(1008, errorMessage(err).slice(0, 120));
+        return;
+      }
+      handle(msg).catch((err) => log.error({ err: errorMessage(err), type: msg.type }, 'handling a message failed'));
+    });
+    sock.on('unexpected-response', (_req, res) => {
+      log.error({ status: res.statusCode }, res.statusCode === 401 ? 'the coordinator refused our token' : 'the coordinator refused the connection');
+      if (res.statusCode === 401 || res.statusCode === 403) shutdown(2);
+      sock.terminate();
+    });
+    sock.on('error', (err) => log.warn({ err: errorMessage(err) }, 'link error'));
+    sock.on('close', (code, reason) => {
+      if (ws === sock) ws = undefined;
+      lastLinked = Date.now();
+      if (closing) return;
+      log.warn({ code, reason: reason.toString() }, 'link to the coordinator closed');
+      if (opts.exitOnDisconnect && (!run || doneFor)) return shutdown(code === 1000 ? 0 : 1);
+      setTimeout(connect, 500);
+    });
+  }
+
+  connect();
+  return finished;
+}

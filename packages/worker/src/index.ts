@@ -1,0 +1,2 @@
+export { runWorker, type WorkerOptions } from './agent.js';
+export { Recorder } from './recorder.js';

@@ -1,0 +1,136 @@
+import { encodeHistogram, newHistogram, type Histogram, type SeriesWire, type Tags, METRIC } from '@volley/shared';
+
+/** Distinct failure reasons kept per request name before they fold into "other". */
+const MAX_REASONS_PER_REQUEST = 50;
+
+class TrendCell {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly hist: Histogram = newHistogram();
+  constructor(readonly metric: string, readonly tags: Tags) {}
+  add(us: number): void {
+    this.count++;
+    this.sum += us;
+    if (us < this.min) this.min = us;
+    if (us > this.max) this.max = us;
+    this.hist.recordValue(us);
+  }
+  /** The window's delta, then reset: the next window starts empty. */
+  cut(): SeriesWire | undefined {
+    if (this.count === 0) return undefined;
+    const wire: SeriesWire = { kind: 'trend', metric: this.metric, tags: this.tags, count: this.count, sum: this.sum, min: this.min, max: this.max, hist: encodeHistogram(this.hist) };
+    this.count = 0;
+    this.sum = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.hist.reset();
+    return wire;
+  }
+}
+
+class CounterCell {
+  value = 0;
+  constructor(readonly metric: string, readonly tags: Tags) {}
+  cut(): SeriesWire | undefined {
+    if (this.value === 0) return undefined;
+    const wire: SeriesWire = { kind: 'counter', metric: this.metric, tags: this.tags, value: this.value };
+    this.value = 0;
+    return wire;
+  }
+}
+
+class RateCell {
+  passes = 0;
+  fails = 0;
+  constructor(readonly metric: string, readonly tags: Tags) {}
+  cut(): SeriesWire | undefined {
+    if (this.passes === 0 && this.fails === 0) return undefined;
+    const wire: SeriesWire = { kind: 'rate', metric: this.metric, tags: this.tags, passes: this.passes, fails: this.fails };
+    this.passes = 0;
+    this.fails = 0;
+    return wire;
+  }
+}
+
+/** The cells one request name + method writes to, looked up once per request. */
+interface RequestCells {
+  duration: TrendCell;
+  failed: RateCell;
+  received: CounterCell;
+  reasons: Map<string, CounterCell>;
+}
+
+/**
+ * Records measurements into per-series cells and cuts them into one
+ * window's deltas (deltas only, as Locust's stripped reports: merging stays
+ * commutative). Durations are integer microseconds.
+ */
+export class Recorder {
+  private readonly requests = new Map<string, RequestCells>();
+  private readonly cells: { cut(): SeriesWire | undefined }[] = [];
+  private readonly counters = new Map<string, CounterCell>();
+
+  /** One finished request: its duration, verdict, body size, and failure reason. */
+  request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string): void {
+    const key = `${method} ${name}`;
+    let c = this.requests.get(key);
+    if (!c) c = this.newRequestCells(key, method, name);
+    c.duration.add(durationUs);
+    // k6's http_req_failed is a Rate whose "passes" are the failed requests
+    if (ok) c.failed.fails++;
+    else c.failed.passes++;
+    c.received.value += bytes;
+    if (!ok) this.failure(c, method, name, reason ?? 'failed');
+  }
+
+  /** Adds to a counter series (e.g. task errors). */
+  count(metric: string, tags: Tags, n = 1): void {
+    const key = JSON.stringify([metric, tags]);
+    let cell = this.counters.get(key);
+    if (!cell) {
+      cell = new CounterCell(metric, tags);
+      this.counters.set(key, cell);
+      this.cells.push(cell);
+    }
+    cell.value += n;
+  }
+
+  /** Every series with something in it since the last cut. */
+  cut(): SeriesWire[] {
+    const out: SeriesWire[] = [];
+    for (const cell of this.cells) {
+      const w = cell.cut();
+      if (w) out.push(w);
+    }
+    return out;
+  }
+
+  private newRequestCells(key: string, method: string, name: string): RequestCells {
+    const tags = { method, name };
+    const c: RequestCells = {
+      duration: new TrendCell(METRIC.httpReqDuration, tags),
+      failed: new RateCell(METRIC.httpReqFailed, tags),
+      received: new CounterCell(METRIC.dataReceived, tags),
+      reasons: new Map(),
+    };
+    this.cells.push(c.duration, c.failed, c.received);
+    this.requests.set(key, c);
+    return c;
+  }
+
+  private failure(c: RequestCells, method: string, name: string, reason: string): void {
+    let cell = c.reasons.get(reason);
+    if (!cell) {
+      const error = c.reasons.size < MAX_REASONS_PER_REQUEST ? reason.slice(0, 500) : 'other (too many distinct reasons)';
+      cell = c.reasons.get(error);
+      if (!cell) {
+        cell = new CounterCell(METRIC.httpReqErrors, { method, name, error });
+        this.cells.push(cell);
+        c.reasons.set(error, cell);
+      }
+    }
+    cell.value++;
+  }
+}

@@ -1,0 +1,50 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { VolleyError, errorMessage, type ScenarioBundle } from '@volley/shared';
+import type { ScenarioDefinition, UserDefinition } from '@volley/shared/scenario';
+
+/**
+ * Loads a bundled scenario (one ESM module from the coordinator) and checks
+ * its shape, so a bad scenario fails at prepare — before any traffic.
+ */
+export async function loadScenario(bundle: ScenarioBundle, runId: string): Promise<ScenarioDefinition> {
+  const dir = join(tmpdir(), `volley-worker-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${runId}.mjs`);
+  await writeFile(file, bundle.code);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (err) {
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${bundle.name}: failed to load: ${errorMessage(err)}`, { cause: err });
+  } finally {
+    await rm(file, { force: true });
+  }
+  return validateScenario(mod.default, bundle.name);
+}
+
+export function validateScenario(value: unknown, file: string): ScenarioDefinition {
+  const bad = (what: string): never => {
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${what}`);
+  };
+  if (typeof value !== 'object' || value === null) bad('has no default export; write `export default defineScenario({ users: [...] })`');
+  const def = value as Partial<ScenarioDefinition>;
+  if (def.volley !== 1) bad('the default export is not made by defineScenario() from "volley"');
+  if (!Array.isArray(def.users) || def.users.length === 0) bad('defineScenario needs at least one user in `users`');
+  def.users!.forEach((u: UserDefinition<unknown>, i) => {
+    const where = `users[${i}]${u?.name ? ` (${u.name})` : ''}`;
+    if (typeof u !== 'object' || u === null) bad(`${where} is not an object`);
+    if (u.weight !== undefined && (!Number.isInteger(u.weight) || u.weight < 1)) bad(`${where}.weight must be a whole number ≥ 1`);
+    if (!Array.isArray(u.tasks) || u.tasks.length === 0) bad(`${where} has no tasks`);
+    u.tasks.forEach((t, j) => {
+      if (typeof t?.run !== 'function') bad(`${where}.tasks[${j}] has no run() function`);
+      if (t.weight !== undefined && !(t.weight > 0)) bad(`${where}.tasks[${j}].weight must be above 0`);
+    });
+    for (const hook of ['onStart', 'onStop'] as const) {
+      if (u[hook] !== undefined && typeof u[hook] !== 'function') bad(`${where}.${hook} must be a function`);
+    }
+  });
+  return def as ScenarioDefinition;
+}

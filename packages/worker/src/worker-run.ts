@@ -1,0 +1,106 @@
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { PrepareMessage, Segment, WindowMessage } from '@volley/shared';
+import type { ScenarioDefinition } from '@volley/shared/scenario';
+import { Recorder } from './recorder.js';
+import { createDispatcher, createHttpClient } from './http/client.js';
+import { RampingUsersRunner } from './executors/ramping-users.js';
+
+export const WINDOW_MS = 1000;
+
+/**
+ * One run on this worker: the users, the recorder, and the window clock.
+ * Window i covers [startAt + i·1 s, startAt + (i+1)·1 s) on the
+ * coordinator's clock; each is kept until the coordinator acknowledges it.
+ */
+export class WorkerRun {
+  readonly runId: string;
+  private readonly recorder = new Recorder();
+  private readonly dispatcher: Dispatcher;
+  private readonly runner: RampingUsersRunner;
+  private readonly unacked = new Map<number, WindowMessage>();
+  private nextIndex = 0;
+  private windowTimer?: NodeJS.Timeout;
+  private startLocal = 0;
+  private stopping?: Promise<number>;
+
+  constructor(
+    prepare: PrepareMessage,
+    scenario: ScenarioDefinition,
+    private readonly send: (msg: WindowMessage) => void,
+    private readonly log: Logger,
+  ) {
+    this.runId = prepare.config.runId;
+    this.dispatcher = createDispatcher();
+    const baseUrl = new URL(prepare.config.host);
+    const env = { ...process.env, ...prepare.config.env };
+    this.runner = new RampingUsersRunner({
+      scenario,
+      plan: prepare.config.plan,
+      segment: prepare.segment,
+      makeClient: (signal) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal }),
+      recorder: this.recorder,
+      env,
+      log,
+    });
+  }
+
+  get vus(): number {
+    return this.runner.vus;
+  }
+
+  get started(): boolean {
+    return this.startLocal !== 0;
+  }
+
+  /** Starts at `startLocal` (a performance.now() instant, maybe in the future). */
+  start(startLocal: number): void {
+    this.startLocal = startLocal;
+    this.runner.start(startLocal);
+    this.scheduleCut();
+  }
+
+  reassign(segment: Segment): void {
+    this.runner.reassign(segment);
+  }
+
+  acknowledge(index: number): void {
+    this.unacked.delete(index);
+  }
+
+  /** Windows not yet acknowledged, oldest first (resent after a reconnect). */
+  pending(): WindowMessage[] {
+    return [...this.unacked.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Stops the users (in-flight tasks get `gracefulStopMs`), cuts the last
+   * window, and resolves with its index (−1 when the run never started).
+   */
+  stop(gracefulStopMs: number): Promise<number> {
+    this.stopping ??= (async () => {
+      await this.runner.stop(gracefulStopMs);
+      clearTimeout(this.windowTimer);
+      const last = this.started ? this.cut() : -1;
+      await this.dispatcher.close().catch(() => undefined);
+      return last;
+    })();
+    return this.stopping;
+  }
+
+  private scheduleCut(): void {
+    const due = this.startLocal + (this.nextIndex + 1) * WINDOW_MS;
+    this.windowTimer = setTimeout(() => {
+      this.cut();
+      this.scheduleCut();
+    }, Math.max(0, due - performance.now()));
+  }
+
+  private cut(): number {
+    const index = this.nextIndex++;
+    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.runner.vus, series: this.recorder.cut() };
+    this.unacked.set(index, msg);
+    this.send(msg);
+    return index;
+  }
+}
