@@ -66,11 +66,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * workers' WebSocket on the same port. Both ask for the token when one is
  * set; without one it refuses to listen beyond loopback.
  */
+export function assertMayListen(host: string, token: string | undefined): void {
+  if (!token && !isLoopbackHost(host)) {
+    throw new VolleyError('VOLLEY_UNAUTHORIZED', `refusing to listen on ${host} without a token: give --token-file or VOLLEY_TOKEN, or listen on 127.0.0.1`);
+  }
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { cluster, log, token } = opts;
-  if (!token && !isLoopbackHost(opts.host)) {
-    throw new VolleyError('VOLLEY_UNAUTHORIZED', `refusing to listen on ${opts.host} without a token: give --token-file or VOLLEY_TOKEN, or listen on 127.0.0.1`);
-  }
+  assertMayListen(opts.host, token);
   const authorized = (req: IncomingMessage): boolean => !token || tokenMatches(bearerToken(req.headers.authorization), token);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,7 +6,7 @@ import { errorMessage, VolleyError } from '@volley/shared';
 import { runWorker } from '@volley/worker';
 import { startDidServer } from '@volley/examples/did-api/server';
 import { Cluster } from '../cluster/cluster.js';
-import { startServer } from '../server.js';
+import { assertMayListen, startServer } from '../server.js';
 import { ControlClient } from '../api/client.js';
 import { renderText } from '../report/text.js';
 import { writeReports } from '../report/write.js';
@@ -47,6 +47,8 @@ export function cli(argv: string[]) {
     .scriptName('volley')
     .version(VERSION)
     .strict()
+    // an option given twice: the last one wins, as in most CLIs
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .option('log-level', { type: 'string', describe: 'pino level for logs on stderr (default: warn for runs, info for daemons)' })
     .command(
       'run <scenario>',
@@ -89,6 +91,7 @@ export function cli(argv: string[]) {
         const log = makeLogger(a.logLevel, 'info');
         const { host, port } = parseListen(a.listen);
         const token = loadToken(a.tokenFile);
+        assertMayListen(host, token);
         const cluster = new Cluster(log);
         const server = await startServer({ host, port, token, cluster, log });
         process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl})\n`);
@@ -183,7 +186,8 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
   } catch (err) {
     const bad = err instanceof VolleyError && /^VOLLEY_BAD_|VOLLEY_UNAUTHORIZED/.test(err.code);
     process.stderr.write(`volley: ${errorMessage(err)}\n`);
-    process.exitCode = bad ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
+    // exit now: a half-started command may hold timers or sockets open
+    process.exit(bad ? EXIT_BAD_INPUT : EXIT_RUN_FAILED);
   }
 }
 

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { countsFromSummary, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Coordinator, workers and client as separate `volley` processes, as across machines. */
+describe('volley coordinator / worker / start', () => {
+  let server: DidServer;
+  let dir: string;
+  let tokenFile: string;
+  let api: string;
+  const procs: ReturnType<typeof spawnVolley>[] = [];
+
+  beforeAll(async () => {
+    server = await startDidServer();
+    dir = await mkdtemp(join(tmpdir(), 'volley-dist-'));
+    tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 's3cret-token\n');
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile]);
+    procs.push(coordinator);
+    await waitForOutput(coordinator, /coordinator listening/);
+  });
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => stopProcess(p)));
+    await server?.close();
+  });
+
+  it('refuses a worker with a wrong token, and the control API without one', async () => {
+    const bad = join(dir, 'bad-token');
+    await writeFile(bad, 'wrong');
+    const worker = await volley(['worker', '--coordinator', api.replace('http', 'ws'), '--token-file', bad], {}, 20_000);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toMatch(/refused our token/);
+    const status = await volley(['status', '--coordinator', api], { VOLLEY_TOKEN: '' }, 20_000);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/401/);
+  });
+
+  it('waits for the expected workers, runs across them, and reports what the server saw', async () => {
+    const ws = api.replace('http', 'ws');
+    const start = volley([
+      'start', 'examples/did-api/locustfile.ts', '--coordinator', api, '--token-file', tokenFile, '--expect-workers', '2',
+      '--users', '40', '--spawn-rate', '40', '--run-time', '4s', '--host', server.url, '--json', join(dir, 's.json'),
+    ]);
+    // the workers join after the run was asked for: it must wait for both
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const name of ['alpha', 'beta']) procs.push(spawnVolley(['worker', '--coordinator', ws, '--token-file', tokenFile, '--name', name]));
+    const status = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const s = await volley(['status', '--coordinator', api, '--token-file', tokenFile], {}, 20_000);
+        if (/running/.test(s.stdout)) return s;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('the run never showed as running');
+    })();
+    expect(status.stdout).toMatch(/workers: 2 connected/);
+    const res = await start;
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/2 worker\(s\), 40 users/);
+    const summary = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
+    expect(summary.volley.run.workers.map((w: { name: string }) => w.name).sort()).toEqual(['alpha', 'beta']);
+    expect(countsFromSummary(summary)).toEqual(server.totals());
+  });
+
+  it('says clearly when the expected workers do not come', async () => {
+    const res = await volley([
+      'start', 'examples/did-api/locustfile.ts', '--coordinator', api, '--token-file', tokenFile, '--expect-workers', '5',
+      '--expect-workers-timeout', '1s', '--users', '1', '--run-time', '1s', '--host', server.url,
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/only 2 of 5 expected worker\(s\) joined within 1 s/);
+  });
+});
