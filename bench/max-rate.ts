@@ -1,0 +1,44 @@
+/**
+ * One worker's maximum request rate against nginx, beside autocannon's, in
+ * one invocation: same target, same connections, generator pinned to core 0
+ * and nginx to core 1, alternating runs, medians.
+ *
+ *   npm run build && node --import tsx bench/max-rate.ts [--connections 64] [--seconds 10] [--rounds 3]
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, run, startNginx } from './lib.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const connections = arg('connections', 64);
+const seconds = arg('seconds', 10);
+const rounds = arg('rounds', 3);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
+const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
+
+const nginx = await startNginx(1);
+const results: { volley: number[]; autocannon: number[] } = { volley: [], autocannon: [] };
+try {
+  for (let r = 1; r <= rounds; r++) {
+    const out = join(tmpdir(), `volley-bench-${process.pid}-${r}.json`);
+    run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', join(root, 'bench/scenarios/max-rate.ts'), '--workers', '1',
+      '--users', String(connections), '--spawn-rate', String(connections * 100), '--run-time', `${seconds}s`, '--host', nginx.url, '--json', out]);
+    const s = JSON.parse(readFileSync(out, 'utf8'));
+    results.volley.push(s.metrics.http_reqs.values.rate);
+
+    const ac = JSON.parse(run('taskset', ['-c', '0', process.execPath, autocannonBin, '-c', String(connections), '-d', String(seconds), '-j', `${nginx.url}/`]));
+    results.autocannon.push(ac.requests.total / (ac.duration || seconds));
+    console.error(`round ${r}: volley ${results.volley[r - 1]!.toFixed(0)} req/s, autocannon ${results.autocannon[r - 1]!.toFixed(0)} req/s`);
+  }
+} finally {
+  await nginx.stop();
+}
+const v = median(results.volley);
+const a = median(results.autocannon);
+console.log(JSON.stringify({ connections, seconds, rounds, volleyRps: Math.round(v), autocannonRps: Math.round(a), ratio: Number((v / a).toFixed(3)), runs: results }, null, 2));
