@@ -6,3 +6,4 @@ export * from './metrics.js';
 export * from './protocol.js';
 export * from './plan.js';
 export * from './auth.js';
+export * from './liveness.js';

@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
-  decodeCoordinatorMessage, errorMessage, MAX_COORDINATOR_FRAME, PROTOCOL_VERSION,
+  DEAD_MAN_MS, HEARTBEAT_MS, LIVENESS_TICK_MS, decodeCoordinatorMessage, errorMessage, MAX_COORDINATOR_FRAME, PROTOCOL_VERSION,
   type CoordinatorMessage, type WorkerMessage,
 } from '@volley/shared';
 import { loadScenario } from './scenario-loader.js';
@@ -25,7 +25,6 @@ export interface WorkerOptions {
   version?: string;
 }
 
-const HEARTBEAT_MS = 1000;
 
 /**
  * The worker's I/O shell: one WebSocket to the coordinator, reconnected
@@ -35,7 +34,7 @@ const HEARTBEAT_MS = 1000;
  */
 export function runWorker(opts: WorkerOptions): Promise<number> {
   const log = opts.log;
-  const deadManMs = opts.deadManMs ?? 5000;
+  const deadManMs = opts.deadManMs ?? DEAD_MAN_MS;
   const reconnectForMs = opts.reconnectForMs ?? 60_000;
   let ws: WebSocket | undefined;
   let workerId: string | undefined;
@@ -53,8 +52,9 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
     if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   };
 
+  let ticks = 0;
   const heartbeat = setInterval(() => {
-    send({ type: 'heartbeat', now: Date.now() });
+    if (ticks++ % (HEARTBEAT_MS / LIVENESS_TICK_MS) === 0) send({ type: 'heartbeat', now: Date.now() });
     const quietFor = Date.now() - lastHeard;
     if (run && !doneFor && quietFor > deadManMs) {
       log.error({ quietForMs: quietFor }, 'dead-man switch: nothing heard from the coordinator; stopping all traffic');
@@ -64,7 +64,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       log.error({ reconnectForMs }, 'no coordinator; giving up');
       shutdown(1);
     }
-  }, HEARTBEAT_MS);
+  }, LIVENESS_TICK_MS);
 
   function shutdown(code: number): void {
     if (closing) return;

@@ -56,6 +56,8 @@ export class WorkerRun {
   /** Starts at `startLocal` (a performance.now() instant, maybe in the future). */
   start(startLocal: number): void {
     this.startLocal = startLocal;
+    // a worker that joins a running run starts at the window now in progress
+    this.nextIndex = Math.max(0, Math.floor((performance.now() - startLocal) / WINDOW_MS));
     this.runner.start(startLocal);
     this.scheduleCut();
   }

@@ -42,6 +42,10 @@ export interface WorkerInfo {
 }
 
 export interface RunInfo {
+  /** what happened to the cluster: workers lost and joined, rebalances */
+  events: { atMs: number; kind: string; worker?: string; detail: string }[];
+  /** how long a lost worker's share was unassigned, in total */
+  shortMs: number;
   id: string;
   scenario: string;
   host: string;
@@ -53,9 +57,21 @@ export interface RunInfo {
   workers: WorkerInfo[];
 }
 
+/** One window of the merged time series. */
+export interface TimelinePoint {
+  /** seconds since the start instant */
+  index: number;
+  vus: number;
+  /** how many workers reported this window */
+  workers: number;
+  requests: number;
+  failures: number;
+}
+
 /** Everything every report is rendered from; plain JSON. */
 export interface RunSummary {
   run: RunInfo;
+  timeline: TimelinePoint[];
   requests: RequestStats[];
   total: RequestStats;
   failures: FailureStats[];
@@ -177,8 +193,17 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
   let minVus = Infinity;
   let lastVus = 0;
   const indices = [...windows.keys()].sort((a, b) => a - b);
+  const timeline: TimelinePoint[] = [];
   for (const i of indices) {
-    const v = windows.get(i)!.vus;
+    const w = windows.get(i)!;
+    let requests = 0;
+    let failures = 0;
+    for (const s of w.series.values()) {
+      if (s.metric === METRIC.httpReqDuration && s.kind === 'trend') requests += s.count;
+      if (s.metric === METRIC.httpReqFailed && s.kind === 'rate') failures += s.passes;
+    }
+    timeline.push({ index: i, vus: w.vus, workers: w.workers, requests, failures });
+    const v = w.vus;
     maxVus = Math.max(maxVus, v);
     minVus = Math.min(minVus, v);
     lastVus = v;
@@ -187,5 +212,5 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
     metrics.vus = { type: 'gauge', contains: 'default', values: { value: lastVus, min: minVus, max: maxVus } };
     metrics.vus_max = { type: 'gauge', contains: 'default', values: { value: maxVus, min: maxVus, max: maxVus } };
   }
-  return { run, requests, total, failures, metrics, maxVus };
+  return { run, timeline, requests, total, failures, metrics, maxVus };
 }

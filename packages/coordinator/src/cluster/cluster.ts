@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
   errorMessage, PROTOCOL_VERSION, segmentsFor, usersToStages, VolleyError,
   type CoordinatorMessage, type RunConfig, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
@@ -41,10 +42,27 @@ interface WorkerEntry {
   phase?: 'preparing' | 'ready' | 'running' | 'done';
 }
 
+/** Something that happened to the cluster during a run, for the summary and reports. */
+export interface RunEvent {
+  /** ms since the start instant (negative while preparing) */
+  atMs: number;
+  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced';
+  worker?: string;
+  detail: string;
+}
+
 class Run {
   state: RunState = 'preparing';
   readonly aggregator = new Aggregator();
-  workerIds: string[] = [];
+  /** every worker that took part: their windows count */
+  readonly participants = new Set<string>();
+  /** the workers holding a share now, in segment order */
+  members: string[] = [];
+  readonly events: RunEvent[] = [];
+  /** total time the cluster ran with a lost worker's share unassigned */
+  shortMs = 0;
+  /** set while no worker at all holds a share */
+  shortSince?: number;
   startAt = 0;
   stoppedAt = 0;
   stopRequested = false;
@@ -72,9 +90,6 @@ export interface ClusterStatus {
   run?: RunStatus;
 }
 
-const HEARTBEAT_MS = 1000;
-/** a worker silent this long is taken as lost */
-const WORKER_SILENCE_MS = 5000;
 const READY_TIMEOUT_MS = 30_000;
 /** lead time between the start message and the common start instant */
 const START_LEAD_MS = 500;
@@ -91,9 +106,10 @@ export class Cluster {
   private readonly waiter = new Waiter();
   private readonly heartbeat: NodeJS.Timeout;
   private nextWorker = 1;
+  private ticks = 0;
 
   constructor(private readonly log: Logger) {
-    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.tick(), LIVENESS_TICK_MS);
   }
 
   close(reason = 'coordinator closing'): void {
@@ -169,16 +185,19 @@ export class Cluster {
       case 'heartbeat':
         return;
       case 'ready':
-        if (run && w.runId === run.id && w.phase === 'preparing') w.phase = 'ready';
+        if (!run || w.runId !== run.id || w.phase !== 'preparing') break;
+        w.phase = 'ready';
+        if (run.state === 'running') this.joinRunning(run, w);
+        else if (run.state === 'stopping') w.conn?.send({ type: 'stop', runId: run.id, reason: 'run ending', gracefulStopMs: 0 });
         break;
       case 'failed':
-        if (run && w.runId === run.id && run.state === 'preparing') {
-          run.error = `worker ${w.name}: ${msg.reason}`;
-          w.phase = 'done';
-        }
+        if (!run || w.runId !== run.id) break;
+        if (run.state === 'preparing') run.error = `worker ${w.name}: ${msg.reason}`;
+        else this.event(run, 'worker-failed', w, msg.reason);
+        w.phase = 'done';
         break;
       case 'window':
-        if (!run || !run.workerIds.includes(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
+        if (!run || !run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
         if (run.state !== 'finished' && run.state !== 'failed') run.aggregator.add(w.id, msg);
         w.conn?.send({ type: 'ack', runId: msg.runId, index: msg.index });
         return;
@@ -195,17 +214,76 @@ export class Cluster {
 
   private tick(): void {
     const now = Date.now();
+    const beat = this.ticks++ % (HEARTBEAT_MS / LIVENESS_TICK_MS) === 0;
+    const run = this.current;
+    const active = run && (run.state === 'running' || run.state === 'stopping');
     for (const w of this.workers.values()) {
-      if (!w.conn) continue;
-      if (now - w.lastHeard > WORKER_SILENCE_MS) {
+      const member = active && run.members.includes(w.id);
+      if (member) {
+        if (memberLiveness(w.lastHeard, !!w.conn, now) === 'lost') this.loseMember(run, w, now);
+      } else if (w.conn && now - w.lastHeard > IDLE_SILENCE_MS) {
         this.log.warn({ worker: w.id, silentMs: now - w.lastHeard }, 'worker silent; dropping its link');
         w.conn.close(4000, 'heartbeat timeout');
         w.conn = undefined;
-        this.waiter.notify();
-        continue;
       }
-      w.conn.send({ type: 'heartbeat', now });
+      if (beat) w.conn?.send({ type: 'heartbeat', now });
     }
+    if (run?.state === 'running') {
+      for (const w of this.workers.values()) if (w.conn && !run.participants.has(w.id) && (!w.runId || w.phase === 'done')) this.admit(run, w);
+    }
+    this.waiter.notify();
+  }
+
+  private event(run: Run, kind: RunEvent['kind'], worker: WorkerEntry | undefined, detail: string): void {
+    const e: RunEvent = { atMs: Date.now() - (run.startAt || Date.now()), kind, worker: worker?.name, detail };
+    run.events.push(e);
+    this.log.warn({ runId: run.id, ...e }, `run event: ${kind}`);
+  }
+
+  /** A member went quiet for good: its share moves to the others. */
+  private loseMember(run: Run, w: WorkerEntry, now: number): void {
+    run.members = run.members.filter((id) => id !== w.id);
+    w.phase = 'done';
+    this.event(run, 'worker-lost', w, `no word for ${now - w.lastHeard} ms`);
+    if (run.state !== 'running') return;
+    if (run.members.length > 0) {
+      run.shortMs += now - w.lastHeard;
+      this.rebalance(run);
+    } else {
+      run.shortSince ??= w.lastHeard;
+    }
+  }
+
+  /** A worker that joins a running run: it loads the scenario, then gets a share (see 'ready'). */
+  private admit(run: Run, w: WorkerEntry): void {
+    const members = [...run.members.map((id) => this.workers.get(id)!), w];
+    w.runId = run.id;
+    w.phase = 'preparing';
+    run.participants.add(w.id);
+    const segment = { weights: members.map((m) => m.cores), index: members.length - 1 };
+    w.conn!.send({ type: 'prepare', config: run.config, scenario: run.request.scenario, segment });
+    this.log.info({ runId: run.id, worker: w.id }, 'admitting a worker that joined mid-run');
+  }
+
+  /** A late joiner is ready: it becomes a member, everyone gets the new shares, and it starts on the run's clock. */
+  private joinRunning(run: Run, w: WorkerEntry): void {
+    run.members.push(w.id);
+    w.phase = 'running';
+    if (run.shortSince !== undefined) {
+      run.shortMs += Date.now() - run.shortSince;
+      run.shortSince = undefined;
+    }
+    this.event(run, 'worker-joined', w, `${w.cores} core(s)`);
+    this.rebalance(run);
+    w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt });
+  }
+
+  /** Recomputes the segments over the current members and sends each its share. */
+  private rebalance(run: Run): void {
+    const members = run.members.map((id) => this.workers.get(id)!);
+    const weights = members.map((m) => m.cores);
+    members.forEach((m, index) => m.conn?.send({ type: 'assign', runId: run.id, segment: { weights, index } }));
+    this.event(run, 'rebalanced', undefined, `${members.length} worker(s): ${members.map((m) => m.name).join(', ')}`);
   }
 
   /** Starts a run; rejects at once if one is in progress. */
@@ -270,7 +348,7 @@ export class Cluster {
     for (const s of last?.series.values() ?? []) if (s.metric === 'http_req_duration' && s.kind === 'trend') rps += s.count;
     return {
       id: run.id, state: run.state, scenario: run.request.scenario.name, elapsedMs,
-      vus: last?.vus ?? 0, requests, failures, rps, workers: run.workerIds.length, error: run.error,
+      vus: last?.vus ?? 0, requests, failures, rps, workers: run.members.length, error: run.error,
     };
   }
 
@@ -288,14 +366,15 @@ export class Cluster {
 
     const chosen = idle();
     const segments = segmentsFor(chosen.map((w) => w.cores));
-    run.workerIds = chosen.map((w) => w.id);
+    run.members = chosen.map((w) => w.id);
     chosen.forEach((w, i) => {
+      run.participants.add(w.id);
       w.runId = run.id;
       w.phase = 'preparing';
       w.conn!.send({ type: 'prepare', config: run.config, scenario: req.scenario, segment: { weights: [...segments[i]!.weights], index: i } });
     });
     log.info({ workers: chosen.map((w) => w.name) }, 'preparing');
-    const members = (): WorkerEntry[] => run.workerIds.map((id) => this.workers.get(id)!);
+    const members = (): WorkerEntry[] => run.members.map((id) => this.workers.get(id)!);
     const allReady = await this.waiter.until(
       () => run.stopRequested || !!run.error || members().every((w) => w.phase === 'ready') || members().some((w) => !w.conn),
       READY_TIMEOUT_MS,
@@ -311,20 +390,29 @@ export class Cluster {
       w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt });
     }
     run.state = 'running';
-    log.info({ startAt: new Date(run.startAt).toISOString(), workers: members().length }, 'running');
+    log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length }, 'running');
 
-    await this.waiter.until(() => run.stopRequested || members().every((w) => !w.conn), run.startAt - Date.now() + req.runTimeMs);
+    // membership may change from here on (tick: lost members, late joiners)
+    await this.waiter.until(() => run.stopRequested, run.startAt - Date.now() + req.runTimeMs);
     run.stoppedAt = Math.min(Date.now(), run.startAt + req.runTimeMs);
     run.state = 'stopping';
-    for (const w of members()) w.conn?.send({ type: 'stop', runId: run.id, reason: run.stopRequested ? 'stopped' : 'run time reached', gracefulStopMs: req.gracefulStopMs });
-    const allDone = await this.waiter.until(() => members().every((w) => w.phase === 'done' || !w.conn), req.gracefulStopMs + 10_000);
+    if (run.shortSince !== undefined) run.shortMs += run.stoppedAt - run.shortSince;
+    const participants = (): WorkerEntry[] => [...run.participants].map((id) => this.workers.get(id)!);
+    for (const w of participants()) {
+      if (w.phase !== 'done') w.conn?.send({ type: 'stop', runId: run.id, reason: run.stopRequested ? 'stopped' : 'run time reached', gracefulStopMs: req.gracefulStopMs });
+    }
+    // wait for every participant's last window; one that stays away past the lost limit is not waited for
+    const allDone = await this.waiter.until(
+      () => participants().every((w) => w.phase === 'done' || (!w.conn && Date.now() - w.lastHeard > MEMBER_LOST_MS)),
+      req.gracefulStopMs + 10_000,
+    );
     if (!allDone) log.warn('some workers did not finish in time; their last windows are missing');
 
-    const workers: WorkerInfo[] = members().map((w) => ({ id: w.id, name: w.name, cores: w.cores }));
+    const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores }));
     run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
-      durationMs: Math.max(1, run.stoppedAt - run.startAt), workers,
+      durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
     });
     run.state = 'finished';
     this.release(run);
@@ -334,7 +422,7 @@ export class Cluster {
 
   /** Frees the run's workers for the next run (and tells them to stop, if they still run). */
   private release(run: Run): void {
-    for (const id of run.workerIds) {
+    for (const id of run.participants) {
       const w = this.workers.get(id);
       if (!w || w.runId !== run.id) continue;
       if (w.phase !== 'done') w.conn?.send({ type: 'stop', runId: run.id, reason: 'run ended', gracefulStopMs: 0 });

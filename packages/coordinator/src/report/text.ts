@@ -24,6 +24,8 @@ export function renderText(s: RunSummary): string {
   const r = s.run;
   out.push(`Volley run ${r.id}: ${r.scenario} against ${r.host}`);
   out.push(`  ${r.workers.length} worker(s), ${r.users} users at ${r.spawnRate}/s, ran ${formatDuration(r.durationMs)}; peak VUs ${s.maxVus}`);
+  for (const e of r.events) out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(6)}s  ${e.kind}${e.worker ? ` ${e.worker}` : ''}: ${e.detail}`);
+  if (r.shortMs > 0) out.push(`  the cluster ran short of a lost worker's share for ${formatDuration(r.shortMs)}`);
   out.push('');
   out.push(table(
     ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s', 'failures/s'],

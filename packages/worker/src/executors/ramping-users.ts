@@ -76,9 +76,7 @@ export class RampingUsersRunner {
   /** Follows the plan from `startLocal` (performance.now() time of the start instant). */
   start(startLocal: number): void {
     this.startLocal = startLocal;
-    this.steps = planSteps(this.deps.plan.stages, this.segment);
-    this.nextStep = 0;
-    this.schedule();
+    this.follow();
   }
 
   /** A new share after a rebalance: re-plan and jump to where the ramp is now. */
@@ -87,13 +85,18 @@ export class RampingUsersRunner {
     this.owned = [];
     this.scanned = 0;
     if (this.stopped || this.startLocal === 0) return;
+    this.follow();
+  }
+
+  /** Plans this segment's steps and applies the ones already due (a late start or a new share). */
+  private follow(): void {
     clearTimeout(this.timer);
-    this.steps = planSteps(this.deps.plan.stages, segment);
+    this.steps = planSteps(this.deps.plan.stages, this.segment);
     const elapsed = performance.now() - this.startLocal;
-    let target = 0;
     this.nextStep = 0;
+    let target: number | undefined;
     while (this.nextStep < this.steps.length && this.steps[this.nextStep]!.atMs <= elapsed) target = this.steps[this.nextStep++]!.vus;
-    this.setTarget(target);
+    if (target !== undefined || this.active.length > 0) this.setTarget(target ?? 0);
     this.schedule();
   }
 
