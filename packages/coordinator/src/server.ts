@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -8,11 +9,17 @@ import {
 } from '@volley/shared';
 import type { Cluster } from './cluster/cluster.js';
 import { StartRunBodySchema } from './api/schema.js';
+import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
+  /** required of control API clients (and of workers, unless workerToken is set) */
   token?: string;
+  /** a separate token for workers */
+  workerToken?: string;
+  /** PEM certificate and key: serve https and wss */
+  tls?: { cert: string; key: string };
   cluster: Cluster;
   log: Logger;
 }
@@ -75,7 +82,9 @@ export function assertMayListen(host: string, token: string | undefined): void {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { cluster, log, token } = opts;
   assertMayListen(opts.host, token);
-  const authorized = (req: IncomingMessage): boolean => !token || tokenMatches(bearerToken(req.headers.authorization), token);
+  const workerToken = opts.workerToken ?? token;
+  if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
+  const authorized = (req: IncomingMessage, expected = token): boolean => !expected || tokenMatches(bearerToken(req.headers.authorization), expected);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://coordinator');
@@ -113,18 +122,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new HttpError(404, `no route ${req.method} ${path}`);
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) log.error({ err: errorMessage(err) }, 'control API failed');
       if (!res.headersSent) send(res, status, { error: errorMessage(err) });
       else res.destroy();
     });
-  });
+  };
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WORKER_FRAME });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!authorized(req)) {
+    if (!authorized(req, workerToken)) {
       log.warn({ remote: req.socket.remoteAddress }, 'worker refused: missing or wrong token');
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
@@ -140,7 +150,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
       close: (code, reason) => ws.close(code, reason),
     });
+    const frames = new TokenBucket(WORKER_FRAMES.capacity, WORKER_FRAMES.perSecond, Date.now());
+    const bytes = new TokenBucket(WORKER_BYTES.capacity, WORKER_BYTES.perSecond, Date.now());
     ws.on('message', (data, isBinary) => {
+      const now = Date.now();
+      if (!frames.take(1, now) || !bytes.take((data as Buffer).length ?? 0, now)) {
+        log.warn({ remote }, 'message flood from a worker; closing its link');
+        ws.close(1008, 'message flood');
+        ws.removeAllListeners('message');
+        return;
+      }
       try {
         if (isBinary) throw new VolleyError('VOLLEY_BAD_MESSAGE', 'binary frames are not part of the protocol');
         session.onMessage(decodeWorkerMessage(data.toString()));
@@ -159,10 +178,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const addr = server.address() as AddressInfo;
   const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log.info({ address: `${hostPart}:${addr.port}`, auth: token ? 'token' : 'none (loopback only)' }, 'coordinator listening');
+  const secure = opts.tls ? 's' : '';
+  log.info({ address: `${hostPart}:${addr.port}`, auth: token ? 'token' : 'none (loopback only)', tls: !!opts.tls }, 'coordinator listening');
   return {
-    url: `http://${hostPart}:${addr.port}`,
-    workerUrl: `ws://${hostPart}:${addr.port}`,
+    url: `http${secure}://${hostPart}:${addr.port}`,
+    workerUrl: `ws${secure}://${hostPart}:${addr.port}`,
     close: async () => {
       for (const c of wss.clients) c.terminate();
       wss.close();

@@ -12,6 +12,8 @@ export interface WorkerOptions {
   /** ws:// or wss:// address of the coordinator */
   coordinator: string;
   token?: string;
+  /** PEM CA to trust for a wss:// coordinator */
+  ca?: string;
   name: string;
   /** weight of this worker's share; defaults to its core count */
   cores?: number;
@@ -23,6 +25,8 @@ export interface WorkerOptions {
   /** give up reconnecting after this long without a link */
   reconnectForMs?: number;
   version?: string;
+  /** signals that end the worker gracefully: traffic stops, the last window is sent */
+  signals?: NodeJS.Signals[];
 }
 
 
@@ -70,15 +74,22 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
     if (closing) return;
     closing = true;
     clearInterval(heartbeat);
-    void (run ? run.stop(0) : Promise.resolve()).finally(() => {
+    for (const sig of opts.signals ?? []) process.off(sig, onSignal);
+    void stopRun(0).finally(() => {
       ws?.close(1000, 'worker exiting');
       finish(code);
     });
   }
 
+  function onSignal(sig: NodeJS.Signals): void {
+    log.info({ signal: sig }, 'stopping: traffic ends, the last window goes to the coordinator');
+    shutdown(0);
+  }
+  for (const sig of opts.signals ?? []) process.once(sig, onSignal);
+
   async function stopRun(gracefulStopMs: number): Promise<void> {
     const r = run;
-    if (!r) return;
+    if (!r || doneFor) return;
     const lastIndex = await r.stop(gracefulStopMs);
     doneFor = { runId: r.runId, lastIndex };
     send({ type: 'done', ...doneFor });
@@ -153,7 +164,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   function connect(): void {
     if (closing) return;
     const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
-    const sock = new WebSocket(opts.coordinator, { headers, maxPayload: MAX_COORDINATOR_FRAME, handshakeTimeout: 5000 });
+    const sock = new WebSocket(opts.coordinator, { headers, ca: opts.ca, maxPayload: MAX_COORDINATOR_FRAME, handshakeTimeout: 5000 });
     ws = sock;
     sock.on('open', () => {
       lastHeard = Date.now();

@@ -2,10 +2,16 @@ import type { ClusterStatus, RunStatus } from '../cluster/cluster.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import type { StartRunBody } from './schema.js';
 import { VolleyError } from '@volley/shared';
+import { Agent, fetch, type Dispatcher, type Response } from 'undici';
 
 /** A typed client of the coordinator's control API. */
 export class ControlClient {
-  constructor(private readonly base: string, private readonly token?: string) {}
+  private readonly dispatcher?: Dispatcher;
+
+  /** `ca`: a PEM CA to trust for an https coordinator (e.g. a self-signed one). */
+  constructor(private readonly base: string, private readonly token?: string, ca?: string) {
+    if (ca) this.dispatcher = new Agent({ connect: { ca } });
+  }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -13,7 +19,7 @@ export class ControlClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(new URL(path, this.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: this.dispatcher });
     } catch (err) {
       throw new VolleyError('VOLLEY_RUN_STATE', `cannot reach the coordinator at ${this.base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`);
     }

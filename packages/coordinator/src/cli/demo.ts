@@ -38,10 +38,10 @@ export interface DemoOptions {
 }
 
 /** The guide's scenario against the bundled sample server, with two local workers. */
-export async function runDemo(o: DemoOptions & { body: Parameters<typeof runLocally>[0]['body'] }): Promise<{ summary: RunSummary; compared: ReturnType<typeof compareWithServer> }> {
+export async function runDemo(o: DemoOptions & { body: Parameters<typeof runLocally>[0]['body']; journalDir?: string }): Promise<{ summary: RunSummary; compared: ReturnType<typeof compareWithServer> }> {
   const target = await startDidServer();
   try {
-    const summary = await runLocally({ scenarioFile: exampleScenario(), workers: o.workers, body: { ...o.body, host: target.url }, log: o.log, progressEveryMs: 5000 });
+    const summary = await runLocally({ scenarioFile: exampleScenario(), workers: o.workers, body: { ...o.body, host: target.url }, log: o.log, progressEveryMs: 5000, journalDir: o.journalDir });
     return { summary, compared: compareWithServer(summary, target.totals()) };
   } finally {
     await target.close();

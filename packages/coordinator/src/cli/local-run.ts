@@ -15,6 +15,7 @@ export interface LocalRunOptions {
   body: Omit<StartRunBody, 'scenario'>;
   log: Logger;
   progressEveryMs: number;
+  journalDir?: string;
 }
 
 /**
@@ -27,7 +28,7 @@ export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   await loadScenario(scenario, `check-${process.pid}`);
 
   const token = randomBytes(24).toString('base64url');
-  const cluster = new Cluster(o.log);
+  const cluster = new Cluster(o.log, { journalDir: o.journalDir });
   const server = await startServer({ host: '127.0.0.1', port: 0, token, cluster, log: o.log });
   const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log);
   let stopProgress = (): void => undefined;

@@ -13,6 +13,9 @@ export function spawnLocalWorkers(count: number, coordinator: string, token: str
     const child = spawn(process.execPath, [...process.execArgv, entry, 'worker', '--coordinator', coordinator, '--name', `local-${i}`, '--exit-on-disconnect'], {
       env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
       stdio: ['ignore', 'ignore', 'inherit'],
+      // their own process group: a Ctrl-C in the terminal goes to the coordinator,
+      // which stops the run and collects the workers' last windows
+      detached: true,
     });
     child.on('exit', (code, signal) => {
       if (code !== 0) log.warn({ worker: `local-${i}`, code, signal }, 'local worker exited');

@@ -12,8 +12,11 @@ import { renderText } from '../report/text.js';
 import { writeReports } from '../report/write.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { makeLogger } from './log.js';
-import { loadToken } from './token.js';
-import { reportTargets, toStartBody, withRunOptions, type RunArgs } from './run-options.js';
+import { readFile } from 'node:fs/promises';
+import { replayJournal } from '../journal/replay.js';
+import { loadPem, loadToken } from './token.js';
+import { reportTargets, toStartBody, withJournalOption, withRunOptions, type RunArgs } from './run-options.js';
+import { join } from 'node:path';
 import { runLocally } from './local-run.js';
 import { startRemote } from './remote.js';
 import { runDemo } from './demo.js';
@@ -25,9 +28,10 @@ export const VERSION = '0.1.0';
 const EXIT_BAD_INPUT = 2;
 const EXIT_RUN_FAILED = 1;
 
-async function finish(summary: RunSummary, args: RunArgs): Promise<void> {
+async function finish(summary: RunSummary, args: RunArgs, journal?: string): Promise<void> {
   process.stdout.write('\n' + renderText(summary));
   const written = await writeReports(summary, reportTargets(args));
+  if (journal) process.stdout.write(`journal: ${journal}\n`);
   for (const f of written) process.stdout.write(`report: ${f}\n`);
 }
 
@@ -37,10 +41,18 @@ function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? m[2]!, port: Number(m[3]) };
 }
 
-const coordinatorOption = <T>(y: Argv<T>) =>
+const tokenOptions = <T>(y: Argv<T>) =>
   y
+    .option('token-file', { type: 'string', describe: 'file holding the shared token (else --token, else $VOLLEY_TOKEN)' })
+    .option('token', { type: 'string', describe: 'the shared token itself (visible to other local users in the process list; prefer --token-file)' });
+
+const coordinatorOption = <T>(y: Argv<T>) =>
+  tokenOptions(y)
     .option('coordinator', { alias: 'c', type: 'string', describe: 'control API address, e.g. http://HOST:7000', default: process.env.VOLLEY_COORDINATOR ?? 'http://127.0.0.1:7000' })
-    .option('token-file', { type: 'string', describe: 'file holding the shared token (else $VOLLEY_TOKEN)' });
+    .option('tls-ca', { type: 'string', describe: 'PEM CA to trust for an https coordinator' });
+
+const controlClient = (a: { coordinator: string; tokenFile?: string; token?: string; tlsCa?: string }): ControlClient =>
+  new ControlClient(a.coordinator, loadToken(a.tokenFile, a.token), loadPem('--tls-ca', a.tlsCa));
 
 export function cli(argv: string[]) {
   return yargs(argv)
@@ -53,20 +65,20 @@ export function cli(argv: string[]) {
     .command(
       'run <scenario>',
       'run a scenario with a local coordinator and K local worker processes',
-      (y) => withRunOptions(y.positional('scenario', { type: 'string', demandOption: true }))
+      (y) => withJournalOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true })))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
         const body = toStartBody(a, { expectWorkers: a.workers });
-        const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000 });
-        await finish(summary, a);
+        const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir });
+        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
       },
     )
     .command(
       'demo',
       "the guide's scenario against the bundled DID sample server: 2 local workers, 200 users at 50/s for 30 s",
-      (y) => withRunOptions(y)
+      (y) => withJournalOption(withRunOptions(y))
         .option('workers', { alias: 'w', type: 'number', default: 2 })
         .default('users', 200).default('spawn-rate', 50).default('run-time', '30s')
         .default('json', 'reports/summary.json').default('csv', 'reports/volley'),
@@ -74,8 +86,8 @@ export function cli(argv: string[]) {
         const log = makeLogger(a.logLevel, 'warn');
         const body = toStartBody({ ...a, host: a.host ?? 'http://127.0.0.1:1' }, { expectWorkers: a.workers });
         process.stderr.write(`demo: DID sample server + coordinator + ${a.workers} workers; ${a.users} users at ${a.spawnRate}/s for ${a.runTime}\n`);
-        const { summary, compared } = await runDemo({ users: a.users, spawnRate: a.spawnRate, runTime: body.runTimeMs, workers: a.workers, log, body });
-        await finish(summary, a);
+        const { summary, compared } = await runDemo({ users: a.users, spawnRate: a.spawnRate, runTime: body.runTimeMs, workers: a.workers, log, body, journalDir: a.journalDir });
+        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
         process.stdout.write('\nWhat the sample server answered, per route, against the report:\n');
         for (const c of compared) process.stdout.write(`  ${c.route.padEnd(26)} server ${String(c.server).padStart(6)}   report ${String(c.report).padStart(6)}   ${c.server === c.report ? 'equal' : 'DIFFERENT'}\n`);
         if (compared.some((c) => c.server !== c.report)) process.exitCode = EXIT_RUN_FAILED;
@@ -84,22 +96,34 @@ export function cli(argv: string[]) {
     .command(
       'coordinator',
       'run a coordinator that workers join and clients start runs on',
-      (y) => y
+      (y) => tokenOptions(y)
         .option('listen', { type: 'string', describe: 'HOST:PORT for workers and the control API', default: '127.0.0.1:7000' })
-        .option('token-file', { type: 'string', describe: 'file holding the shared token (else $VOLLEY_TOKEN); required beyond loopback' }),
+        .option('worker-token-file', { type: 'string', describe: 'a separate token for workers (the control API keeps --token-file)' })
+        .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve https and wss' })
+        .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+        .option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'info');
         const { host, port } = parseListen(a.listen);
-        const token = loadToken(a.tokenFile);
+        const token = loadToken(a.tokenFile, a.token);
+        const workerToken = a.workerTokenFile ? loadToken(a.workerTokenFile) : undefined;
+        const cert = loadPem('--tls-cert', a.tlsCert);
+        const key = loadPem('--tls-key', a.tlsKey);
+        if (!!cert !== !!key) throw new VolleyError('VOLLEY_BAD_OPTION', '--tls-cert and --tls-key go together');
         assertMayListen(host, token);
-        const cluster = new Cluster(log);
-        const server = await startServer({ host, port, token, cluster, log });
+        const cluster = new Cluster(log, { journalDir: a.journalDir });
+        const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log });
         process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl})\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
-        cluster.stop('coordinator shutting down');
+        // a graceful stop: end the run, collect the last windows, close the journal; a second signal stops at once
+        const exitNow = (): never => process.exit(130);
+        process.once('SIGINT', exitNow);
+        process.once('SIGTERM', exitNow);
+        if (cluster.stop('coordinator shutting down')) log.info('finishing the current run before exiting');
+        await cluster.settled();
         cluster.close();
         await server.close();
       },
@@ -107,9 +131,9 @@ export function cli(argv: string[]) {
     .command(
       'worker',
       'join a coordinator and run the users it assigns',
-      (y) => y
-        .option('coordinator', { alias: 'c', type: 'string', describe: 'ws://HOST:PORT of the coordinator', demandOption: true })
-        .option('token-file', { type: 'string', describe: 'file holding the shared token (else $VOLLEY_TOKEN)' })
+      (y) => tokenOptions(y)
+        .option('coordinator', { alias: 'c', type: 'string', describe: 'ws://HOST:PORT (or wss://) of the coordinator', demandOption: true })
+        .option('tls-ca', { type: 'string', describe: 'PEM CA to trust for a wss coordinator' })
         .option('name', { type: 'string', describe: 'this worker’s name in reports' })
         .option('cores', { type: 'number', describe: 'weight of this worker’s share (default: its cores)' })
         .option('exit-on-disconnect', { type: 'boolean', default: false, hidden: true }),
@@ -118,7 +142,8 @@ export function cli(argv: string[]) {
         if (!/^wss?:\/\//.test(a.coordinator)) throw new VolleyError('VOLLEY_BAD_OPTION', `--coordinator ${a.coordinator}: write ws://HOST:PORT`);
         const { hostname } = await import('node:os');
         const code = await runWorker({
-          coordinator: a.coordinator, token: loadToken(a.tokenFile), name: a.name ?? `${hostname()}-${process.pid}`,
+          signals: ['SIGINT', 'SIGTERM'],
+          coordinator: a.coordinator, token: loadToken(a.tokenFile, a.token), ca: loadPem('--tls-ca', a.tlsCa), name: a.name ?? `${hostname()}-${process.pid}`,
           cores: a.cores, log, exitOnDisconnect: a.exitOnDisconnect, version: VERSION,
         });
         process.exitCode = code;
@@ -130,7 +155,7 @@ export function cli(argv: string[]) {
       (y) => coordinatorOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true })))
         .option('detach', { type: 'boolean', default: false, describe: 'return once the run has started' }),
       async (a) => {
-        const client = new ControlClient(a.coordinator, loadToken(a.tokenFile));
+        const client = controlClient(a);
         const body = toStartBody(a, { expectWorkers: 1 });
         process.once('SIGINT', () => void client.stop().catch(() => undefined));
         const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000);
@@ -142,17 +167,36 @@ export function cli(argv: string[]) {
       },
     )
     .command('status', 'show the coordinator’s workers and run', (y) => coordinatorOption(y), async (a) => {
-      const client = new ControlClient(a.coordinator, loadToken(a.tokenFile));
+      const client = controlClient(a);
       const s = await client.status();
       process.stdout.write(`workers: ${s.workers.filter((w) => w.connected).length} connected\n`);
       for (const w of s.workers) process.stdout.write(`  ${w.id} ${w.name} cores=${w.cores} ${w.connected ? 'connected' : 'gone'}${w.runId ? ` run=${w.runId}` : ''}\n`);
       process.stdout.write(s.run ? `run ${s.run.id}: ${progressLine(s.run, s.run.elapsedMs)}${s.run.error ? ` (${s.run.error})` : ''}\n` : 'no run yet\n');
     })
     .command('stop', 'stop the coordinator’s current run (reports are still written)', (y) => coordinatorOption(y), async (a) => {
-      const client = new ControlClient(a.coordinator, loadToken(a.tokenFile));
+      const client = controlClient(a);
       const s = await client.stop();
       process.stdout.write(`stopping ${s.id}\n`);
     })
+    .command(
+      'report <journal>',
+      'rebuild the summary and reports of a run from its journal (e.g. after a crash)',
+      (y) => y.positional('journal', { type: 'string', demandOption: true })
+        .option('json', { type: 'string', describe: 'k6-shaped summary JSON' })
+        .option('csv', { type: 'string', describe: 'Locust CSV prefix' }),
+      async (a) => {
+        let text: string;
+        try {
+          text = await readFile(a.journal, 'utf8');
+        } catch (err) {
+          throw new VolleyError('VOLLEY_BAD_OPTION', `${a.journal}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+        }
+        const { summary, complete, skipped } = replayJournal(text, a.journal);
+        if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
+        process.stdout.write(renderText(summary));
+        for (const f of await writeReports(summary, { json: a.json, csv: a.csv })) process.stdout.write(`report: ${f}\n`);
+      },
+    )
     .command(
       'demo-target',
       'run the DID sample server alone',

@@ -18,6 +18,11 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (PREFIX_stats.csv)' });
 }
 
+/** For commands that host the coordinator (run, demo, coordinator). */
+export function withJournalOption<T>(y: Argv<T>) {
+  return y.option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' });
+}
+
 export interface RunArgs {
   users: number;
   spawnRate: number;

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { VolleyError } from '@volley/shared';
 
-/** The shared token: --token-file F, else the VOLLEY_TOKEN environment variable. */
-export function loadToken(tokenFile: string | undefined): string | undefined {
+/** The shared token: --token-file F, else --token, else the VOLLEY_TOKEN environment variable. */
+export function loadToken(tokenFile: string | undefined, token?: string): string | undefined {
+  if (token !== undefined && !tokenFile) {
+    if (!token || /\s/.test(token)) throw new VolleyError('VOLLEY_BAD_OPTION', '--token must be one word without spaces');
+    return token;
+  }
   if (tokenFile) {
     let text: string;
     try {
@@ -16,4 +20,17 @@ export function loadToken(tokenFile: string | undefined): string | undefined {
   }
   const env = process.env.VOLLEY_TOKEN?.trim();
   return env ? env : undefined;
+}
+
+/** A PEM file named by an option (certificate, key or CA). */
+export function loadPem(option: string, file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new VolleyError('VOLLEY_BAD_OPTION', `${option} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new VolleyError('VOLLEY_BAD_OPTION', `${option} ${file}: not a PEM file`);
+  return text;
 }

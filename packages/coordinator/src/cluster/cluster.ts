@@ -8,6 +8,8 @@ import {
 import { Aggregator } from '../aggregate/aggregator.js';
 import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import { Waiter } from './waiter.js';
+import { JournalWriter } from '../journal/writer.js';
+import { join } from 'node:path';
 
 /** How the cluster reaches one worker; the ws server implements it (tests may use an in-memory pair). */
 export interface WorkerConnection {
@@ -65,6 +67,7 @@ class Run {
   shortSince?: number;
   startAt = 0;
   stoppedAt = 0;
+  journal?: JournalWriter;
   stopRequested = false;
   summary?: RunSummary;
   error?: string;
@@ -83,6 +86,8 @@ export interface RunStatus {
   rps: number;
   workers: number;
   error?: string;
+  /** where this run's journal is written */
+  journal?: string;
 }
 
 export interface ClusterStatus {
@@ -103,12 +108,13 @@ export class Cluster {
   private readonly workers = new Map<string, WorkerEntry>();
   private readonly runs = new Map<string, Run>();
   private current?: Run;
+  private currentSettled: Promise<unknown> = Promise.resolve();
   private readonly waiter = new Waiter();
   private readonly heartbeat: NodeJS.Timeout;
   private nextWorker = 1;
   private ticks = 0;
 
-  constructor(private readonly log: Logger) {
+  constructor(private readonly log: Logger, private readonly options: { journalDir?: string } = {}) {
     this.heartbeat = setInterval(() => this.tick(), LIVENESS_TICK_MS);
   }
 
@@ -198,7 +204,9 @@ export class Cluster {
         break;
       case 'window':
         if (!run || !run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
-        if (run.state !== 'finished' && run.state !== 'failed') run.aggregator.add(w.id, msg);
+        if (run.state !== 'finished' && run.state !== 'failed' && run.aggregator.add(w.id, msg) === 'added') {
+          run.journal?.append({ t: 'window', w: w.id, m: msg });
+        }
         w.conn?.send({ type: 'ack', runId: msg.runId, index: msg.index });
         return;
       case 'done':
@@ -237,6 +245,7 @@ export class Cluster {
   private event(run: Run, kind: RunEvent['kind'], worker: WorkerEntry | undefined, detail: string): void {
     const e: RunEvent = { atMs: Date.now() - (run.startAt || Date.now()), kind, worker: worker?.name, detail };
     run.events.push(e);
+    run.journal?.append({ t: 'event', ...e });
     this.log.warn({ runId: run.id, ...e }, `run event: ${kind}`);
   }
 
@@ -260,6 +269,7 @@ export class Cluster {
     w.runId = run.id;
     w.phase = 'preparing';
     run.participants.add(w.id);
+    run.journal?.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
     const segment = { weights: members.map((m) => m.cores), index: members.length - 1 };
     w.conn!.send({ type: 'prepare', config: run.config, scenario: run.request.scenario, segment });
     this.log.info({ runId: run.id, worker: w.id }, 'admitting a worker that joined mid-run');
@@ -304,12 +314,19 @@ export class Cluster {
     const finished = this.execute(run).catch((err: unknown) => {
       run.state = 'failed';
       run.error = errorMessage(err);
+      run.journal?.close();
       this.log.error({ runId: id, err: run.error }, 'run failed');
       this.release(run);
       throw err;
     });
     finished.catch(() => undefined); // the caller decides; never an unhandled rejection
+    this.currentSettled = finished.catch(() => undefined);
     return { id, finished };
+  }
+
+  /** Resolves when the current run (if any) has finished or failed. */
+  settled(): Promise<unknown> {
+    return this.currentSettled;
   }
 
   stop(reason: string): RunStatus | undefined {
@@ -348,7 +365,7 @@ export class Cluster {
     for (const s of last?.series.values() ?? []) if (s.metric === 'http_req_duration' && s.kind === 'trend') rps += s.count;
     return {
       id: run.id, state: run.state, scenario: run.request.scenario.name, elapsedMs,
-      vus: last?.vus ?? 0, requests, failures, rps, workers: run.members.length, error: run.error,
+      vus: last?.vus ?? 0, requests, failures, rps, workers: run.members.length, error: run.error, journal: run.journal?.path,
     };
   }
 
@@ -390,7 +407,12 @@ export class Cluster {
       w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt });
     }
     run.state = 'running';
-    log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length }, 'running');
+    if (this.options.journalDir) {
+      run.journal = new JournalWriter(join(this.options.journalDir, `${run.id}.jsonl`));
+      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString() } });
+      for (const w of members()) run.journal.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
+    }
+    log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
 
     // membership may change from here on (tick: lost members, late joiners)
     await this.waiter.until(() => run.stopRequested, run.startAt - Date.now() + req.runTimeMs);
@@ -414,6 +436,8 @@ export class Cluster {
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
     });
+    run.journal?.append({ t: 'end', durationMs: run.summary.run.durationMs, shortMs: run.shortMs });
+    run.journal?.close();
     run.state = 'finished';
     this.release(run);
     log.info({ requests: run.summary.total.count }, 'finished');

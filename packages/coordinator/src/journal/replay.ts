@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { errorMessage, VolleyError, WorkerMessageSchema, type WindowMessage } from '@volley/shared';
+import { Aggregator } from '../aggregate/aggregator.js';
+import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import type { JournalRecord } from './writer.js';
+
+const WindowSchema = WorkerMessageSchema.options.find((o) => o.shape.type.value === 'window')!;
+
+const RecordSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('run'), run: z.object({
+    id: z.string(), scenario: z.string(), host: z.string(), users: z.number(), spawnRate: z.number(),
+    runTimeMs: z.number(), startedAt: z.string(),
+  }) }),
+  z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
+  z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
+  z.object({ t: z.literal('event'), atMs: z.number(), kind: z.string(), worker: z.string().optional(), detail: z.string() }),
+  z.object({ t: z.literal('end'), durationMs: z.number(), shortMs: z.number() }),
+]);
+
+/**
+ * Rebuilds a run's summary from its journal. A last line cut short by a
+ * crash is skipped; any other bad line is an error naming its number.
+ * Without an `end` record the run lasted until the end of its last window.
+ */
+export function replayJournal(text: string, file = 'journal'): { summary: RunSummary; complete: boolean; skipped: number } {
+  const lines = text.split('\n');
+  const agg = new Aggregator();
+  const workers = new Map<string, WorkerInfo>();
+  const events: RunSummary['run']['events'] = [];
+  let run: Extract<JournalRecord, { t: 'run' }>['run'] | undefined;
+  let end: Extract<JournalRecord, { t: 'end' }> | undefined;
+  let skipped = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    let rec: z.infer<typeof RecordSchema>;
+    try {
+      const parsed = RecordSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      rec = parsed.data;
+    } catch (err) {
+      const lastLine = lines.slice(i + 1).every((l) => !l.trim());
+      if (lastLine) {
+        skipped++;
+        continue;
+      }
+      throw new VolleyError('VOLLEY_BAD_OPTION', `${file}:${i + 1}: not a journal record (${errorMessage(err)})`);
+    }
+    switch (rec.t) {
+      case 'run': run = rec.run; break;
+      case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores }); break;
+      case 'window': agg.add(rec.w, rec.m as WindowMessage); break;
+      case 'event': events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail }); break;
+      case 'end': end = rec; break;
+    }
+  }
+  if (!run) throw new VolleyError('VOLLEY_BAD_OPTION', `${file}: no run record; is this a volley journal?`);
+  const lastIndex = Math.max(-1, ...agg.windows.keys());
+  const durationMs = end?.durationMs ?? Math.max(1, (lastIndex + 1) * 1000);
+  const summary = summarize(agg.totals, agg.windows, {
+    ...run, durationMs, workers: [...workers.values()], events, shortMs: end?.shortMs ?? 0,
+  });
+  return { summary, complete: !!end, skipped };
+}

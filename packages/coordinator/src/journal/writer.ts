@@ -1,0 +1,56 @@
+import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { WindowMessage } from '@volley/shared';
+import type { RunInfo } from '../aggregate/summary.js';
+
+/**
+ * The run journal: one JSON line per record, appended as the run goes and
+ * flushed to disk each second, so a coordinator that dies loses at most the
+ * last second. Records (field `t`):
+ *   run     the run's parameters, written when it starts
+ *   worker  a worker that took part {id, name, cores}
+ *   window  a worker's window as received and accepted {w, m}
+ *   event   a cluster event {atMs, kind, worker, detail}
+ *   end     the run ended {durationMs, shortMs}
+ * Windows are journaled raw (not merged) so that a rebuild merges them the
+ * same exact way — and counts each (worker, index) once.
+ */
+export type JournalRecord =
+  | { t: 'run'; run: Omit<RunInfo, 'workers' | 'events' | 'shortMs' | 'durationMs'> }
+  | { t: 'worker'; id: string; name: string; cores: number }
+  | { t: 'window'; w: string; m: WindowMessage }
+  | { t: 'event'; atMs: number; kind: string; worker?: string; detail: string }
+  | { t: 'end'; durationMs: number; shortMs: number };
+
+export const FLUSH_MS = 1000;
+
+export class JournalWriter {
+  private fd: number;
+  private buffer: string[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a');
+    this.timer = setInterval(() => this.flush(), FLUSH_MS);
+  }
+
+  append(record: JournalRecord): void {
+    this.buffer.push(JSON.stringify(record));
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0 || this.fd < 0) return;
+    const text = this.buffer.join('\n') + '\n';
+    this.buffer = [];
+    writeSync(this.fd, text);
+    fdatasyncSync(this.fd);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
