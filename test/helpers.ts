@@ -66,3 +66,65 @@ export function countsFromSummary(summary: { volley: { requests: { name: string;
   for (const r of summary.volley.requests) out[ROUTE_OF[r.name] ?? r.name] = (out[ROUTE_OF[r.name] ?? r.name] ?? 0) + r.count;
   return out;
 }
+
+/**
+ * A TCP proxy the test controls: cut() drops every connection through it
+ * and refuses new ones until restore() — a link cut without root.
+ */
+export async function startProxy(targetPort: number): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  let open = true;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    cut: () => {
+      open = false;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore: () => {
+      open = true;
+    },
+    close: () => new Promise((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Polls `volley status` until its output matches. */
+export async function waitForStatus(args: string[], pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await volley(['status', ...args], {}, 20_000);
+    if (pattern.test(s.stdout)) return s.stdout;
+    if (Date.now() > until) throw new Error(`status never matched ${pattern}:\n${s.stdout}${s.stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -29,6 +29,8 @@ export interface DidServer {
   counts(): Record<string, Record<string, number>>;
   /** requests per route, whatever the status */
   totals(): Record<string, number>;
+  /** Date.now() of the last API request, 0 before any */
+  lastRequestAt(): number;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,9 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
   const rateLimit = opts.rateLimit ?? 0;
   const latencyMs = opts.latencyMs ?? 0;
 
+  let lastAt = 0;
   const count = (route: string, status: number): void => {
+    lastAt = Date.now();
     let m = counts.get(route);
     if (!m) counts.set(route, (m = new Map()));
     m.set(status, (m.get(status) ?? 0) + 1);
@@ -132,6 +136,7 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
       for (const [r, m] of counts) out[r] = [...m.values()].reduce((a, b) => a + b, 0);
       return out;
     },
+    lastRequestAt: () => lastAt,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((r) => server.close(() => r()));

@@ -8,6 +8,9 @@ import {
 import { loadScenario } from './scenario-loader.js';
 import { WorkerRun } from './worker-run.js';
 
+/** retry a lost link this often: a short cut heals well inside the dead-man switch */
+const RECONNECT_MS = 250;
+
 export interface WorkerOptions {
   /** ws:// or wss:// address of the coordinator */
   coordinator: string;
@@ -198,7 +201,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       if (closing) return;
       log.warn({ code, reason: reason.toString() }, 'link to the coordinator closed');
       if (opts.exitOnDisconnect && (!run || doneFor)) return shutdown(code === 1000 ? 0 : 1);
-      setTimeout(connect, 500);
+      setTimeout(connect, RECONNECT_MS);
     });
   }
 

@@ -4,9 +4,10 @@ import type { WindowMessage } from '@volley/shared';
 import type { RunInfo } from '../aggregate/summary.js';
 
 /**
- * The run journal: one JSON line per record, appended as the run goes and
- * flushed to disk each second, so a coordinator that dies loses at most the
- * last second. Records (field `t`):
+ * The run journal: one JSON line per record, written as it comes (a killed
+ * coordinator loses nothing it accepted: the data is in the kernel) and
+ * synced to disk each second (a machine that dies loses at most the last
+ * second). Records (field `t`):
  *   run     the run's parameters, written when it starts
  *   worker  a worker that took part {id, name, cores}
  *   window  a worker's window as received and accepted {w, m}
@@ -26,7 +27,7 @@ export const FLUSH_MS = 1000;
 
 export class JournalWriter {
   private fd: number;
-  private buffer: string[] = [];
+  private dirty = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(readonly path: string) {
@@ -36,14 +37,14 @@ export class JournalWriter {
   }
 
   append(record: JournalRecord): void {
-    this.buffer.push(JSON.stringify(record));
+    if (this.fd < 0) return;
+    writeSync(this.fd, JSON.stringify(record) + '\n');
+    this.dirty = true;
   }
 
   flush(): void {
-    if (this.buffer.length === 0 || this.fd < 0) return;
-    const text = this.buffer.join('\n') + '\n';
-    this.buffer = [];
-    writeSync(this.fd, text);
+    if (!this.dirty || this.fd < 0) return;
+    this.dirty = false;
     fdatasyncSync(this.fd);
   }
 

@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { countsFromSummary, freePort, sleep, spawnVolley, startProxy, stopProcess, volley, waitForOutput, waitForStatus } from '../helpers.js';
+
+type Proc = ReturnType<typeof spawnVolley>;
+
+/** A coordinator process with a token and a journal directory, and worker processes. */
+async function cluster(workerNames: string[], via?: (name: string, port: number) => Promise<number>) {
+  const dir = await mkdtemp(join(tmpdir(), 'volley-faults-'));
+  const tokenFile = join(dir, 'token');
+  await writeFile(tokenFile, 'fault-token');
+  const port = await freePort();
+  const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal')]);
+  await waitForOutput(coordinator, /coordinator listening/);
+  const workers = new Map<string, Proc>();
+  for (const name of workerNames) {
+    const p = via ? await via(name, port) : port;
+    workers.set(name, spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${p}`, '--token-file', tokenFile, '--name', name, '--cores', '1']));
+  }
+  const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
+  await waitForStatus(api, new RegExp(`workers: ${workerNames.length} connected`));
+  return { dir, api, coordinator, workers, all: [coordinator, ...workers.values()] };
+}
+
+describe('faults', () => {
+  let server: DidServer | undefined;
+  let procs: Proc[] = [];
+  afterEach(async () => {
+    await Promise.all(procs.map((p) => stopProcess(p, 'SIGKILL')));
+    procs = [];
+    await server?.close();
+    server = undefined;
+  });
+
+  it('a worker killed mid-run: its users move to the others within 5 s and the run goes on', async () => {
+    server = await startDidServer();
+    const c = await cluster(['alpha', 'beta', 'gamma']);
+    procs = c.all;
+    const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '3', '--users', '30', '--spawn-rate', '300',
+      '--run-time', '12s', '--host', server.url, '--json', join(c.dir, 's.json')]);
+    await waitForStatus(c.api, /running/);
+    await sleep(3000);
+    const killAt = Date.now();
+    c.workers.get('beta')!.kill('SIGKILL');
+    const res = await start;
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(c.dir, 's.json'), 'utf8')).volley;
+    const startedAt = Date.parse(s.run.startedAt);
+    const lost = s.run.events.find((e: any) => e.kind === 'worker-lost');
+    const rebalanced = s.run.events.find((e: any) => e.kind === 'rebalanced');
+    expect(lost.worker).toBe('beta');
+    expect(rebalanced.detail).toMatch(/^2 worker\(s\): /);
+    expect(rebalanced.detail.split(': ')[1].split(', ').sort()).toEqual(['alpha', 'gamma']);
+    const movedAfterMs = startedAt + rebalanced.atMs - killAt;
+    expect(movedAfterMs).toBeLessThan(5000);
+    // the coordinator's own series: the VU total dips, then is whole again
+    const after = s.timeline.filter((p: any) => startedAt + (p.index + 1) * 1000 > killAt && p.index < 11);
+    expect(after.some((p: any) => p.vus === 20)).toBe(true);
+    const restored = after.find((p: any) => p.vus === 30 && startedAt + p.index * 1000 > killAt);
+    expect(startedAt + (restored.index + 1) * 1000 - killAt).toBeLessThanOrEqual(6000); // within 5 s, at window granularity
+    expect(s.run.shortMs).toBeGreaterThan(2000);
+    expect(s.run.shortMs).toBeLessThan(5000);
+    expect(res.stdout).toMatch(/worker-lost beta/);
+  });
+
+  it('the coordinator killed mid-run: traffic stops within 5 s, and the journal rebuilds the reports', async () => {
+    server = await startDidServer();
+    const c = await cluster(['alpha', 'beta']);
+    procs = c.all;
+    const started = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
+      '--run-time', '60s', '--host', server.url, '--detach']);
+    expect(started.code, started.stderr).toBe(0);
+    await waitForStatus(c.api, /running/);
+    await sleep(3000);
+    c.coordinator.kill('SIGKILL');
+    const killAt = Date.now();
+    const atKill = server.totals();
+    await sleep(6500);
+    const stoppedAfterMs = server.lastRequestAt() - killAt;
+    expect(stoppedAfterMs).toBeLessThan(5000);
+
+    const [journal] = await readdir(join(c.dir, 'journal'));
+    const rebuilt = await volley(['report', join(c.dir, 'journal', journal!), '--json', join(c.dir, 'rebuilt.json')]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stderr).toMatch(/no end record/);
+    const s = JSON.parse(await readFile(join(c.dir, 'rebuilt.json'), 'utf8')).volley;
+    const fromJournal = countsFromSummary({ volley: s });
+    const perSecond = Math.max(...s.timeline.map((p: any) => p.requests));
+    expect(s.total.count).toBeGreaterThan(0);
+    // equal to the server's counts up to the kill, within the last second's traffic
+    for (const route of Object.keys(atKill)) {
+      const missing = atKill[route]! - (fromJournal[route] ?? 0);
+      expect(missing, route).toBeGreaterThanOrEqual(0);
+      expect(missing, route).toBeLessThanOrEqual(perSecond);
+    }
+  });
+
+  it('a worker’s link cut for 3 s and restored: windows are resent, totals are whole', async () => {
+    server = await startDidServer();
+    const proxies: Awaited<ReturnType<typeof startProxy>>[] = [];
+    const c = await cluster(['direct', 'proxied'], async (name, port) => {
+      if (name !== 'proxied') return port;
+      const p = await startProxy(port);
+      proxies.push(p);
+      return p.port;
+    });
+    procs = c.all;
+    const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
+      '--run-time', '10s', '--host', server.url, '--json', join(c.dir, 's.json')]);
+    await waitForStatus(c.api, /running/);
+    await sleep(2500);
+    proxies[0]!.cut();
+    await sleep(3000);
+    proxies[0]!.restore();
+    const res = await start;
+    await proxies[0]!.close();
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(c.dir, 's.json'), 'utf8')).volley;
+    expect(s.run.events.filter((e: any) => e.kind === 'worker-lost')).toEqual([]);
+    expect(countsFromSummary({ volley: s })).toEqual(server.totals());
+    // the proxied worker kept sending through the cut: its windows came late, none is missing
+    expect(s.timeline.filter((p: any) => p.index < 9).every((p: any) => p.workers === 2)).toBe(true);
+  });
+});
