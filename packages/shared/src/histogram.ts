@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
 import { VolleyError } from './errors.js';
 
@@ -28,16 +29,44 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
+/** Cookies of HdrHistogram's V2 encoding: compressed wrapper, and the payload inside. */
+const COMPRESSED_COOKIE = 0x1c849314;
+const PAYLOAD_COOKIE = 0x1c849313;
+const HEADER_BYTES = 40;
+/** the most a legitimate histogram of our shape inflates to (≈ 200 KB at full range) */
+const MAX_INFLATED = 2 * 1024 * 1024;
+/** the highest value an auto-resized histogram may claim: 2^43 µs, about 100 days */
+const MAX_HIGHEST = 2n ** 43n;
+
+/**
+ * Checks the wrapper and the header before the library sees the bytes: the
+ * library would otherwise inflate without bound (a small zip bomb) and
+ * allocate counts for whatever precision and range the header claims.
+ */
+function checkEncoding(encoded: string): void {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) throw new Error('not base64');
+  const buf = Buffer.from(encoded, 'base64');
+  if (buf.length < 8 || buf.readUInt32BE(0) !== COMPRESSED_COOKIE) throw new Error('not a compressed V2 histogram');
+  if (buf.readInt32BE(4) !== buf.length - 8) throw new Error('compressed length does not match');
+  const raw = inflateSync(buf.subarray(8), { maxOutputLength: MAX_INFLATED });
+  if (raw.length < HEADER_BYTES || raw.readUInt32BE(0) !== PAYLOAD_COOKIE) throw new Error('bad payload header');
+  if (raw.readInt32BE(4) !== raw.length - HEADER_BYTES) throw new Error('payload length does not match');
+  const digits = raw.readInt32BE(12);
+  if (digits !== HISTOGRAM_SPEC.numberOfSignificantValueDigits) throw new Error(`histogram has ${digits} significant digits, expected ${HISTOGRAM_SPEC.numberOfSignificantValueDigits}`);
+  if (raw.readBigInt64BE(16) !== 1n) throw new Error('lowest discernible value must be 1');
+  const highest = raw.readBigInt64BE(24);
+  if (highest < 2n || highest > MAX_HIGHEST) throw new Error(`highest trackable value ${highest} out of range`);
+}
+
 /** Decodes a peer's histogram; any malformation becomes a VolleyError. */
 export function decodeHistogram(encoded: string): Histogram {
   if (encoded.length > MAX_ENCODED_HISTOGRAM) {
     throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `encoded histogram of ${encoded.length} characters exceeds ${MAX_ENCODED_HISTOGRAM}`);
   }
   try {
+    checkEncoding(encoded);
     const h = hdr.decodeFromCompressedBase64(encoded, HISTOGRAM_SPEC.bitBucketSize, false);
-    if (h.numberOfSignificantValueDigits !== HISTOGRAM_SPEC.numberOfSignificantValueDigits) {
-      throw new Error(`histogram has ${h.numberOfSignificantValueDigits} significant digits, expected ${HISTOGRAM_SPEC.numberOfSignificantValueDigits}`);
-    }
+    if (h.totalCount < 0 || !Number.isSafeInteger(h.totalCount)) throw new Error('impossible total count');
     return h;
   } catch (err) {
     if (err instanceof VolleyError) throw err;

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { deflateSync } from 'node:zlib';
+import { decodeCoordinatorMessage, decodeWorkerMessage } from './protocol.js';
+import { decodeHistogram, encodeHistogram, newHistogram } from './histogram.js';
+import { VolleyError } from './errors.js';
+
+/** Either a value or a VolleyError: anything else thrown is a crash. */
+function survives(f: () => unknown, code: string): boolean {
+  try {
+    f();
+    return true;
+  } catch (err) {
+    if (err instanceof VolleyError && err.code === code) return true;
+    throw err;
+  }
+}
+
+function validWindow() {
+  const h = newHistogram();
+  for (let i = 1; i < 500; i++) h.recordValue(i * 37);
+  return {
+    type: 'window', runId: 'run-1', index: 4, vus: 10,
+    series: [
+      { kind: 'trend', metric: 'http_req_duration', tags: { name: 'a', method: 'GET' }, count: 499, sum: 1, min: 37, max: 18463, hist: encodeHistogram(h) },
+      { kind: 'rate', metric: 'http_req_failed', tags: { name: 'a' }, passes: 1, fails: 2 },
+      { kind: 'counter', metric: 'data_received', tags: {}, value: 5 },
+    ],
+  };
+}
+
+/** Replaces the value at a random path of a JSON value. */
+function mutate(value: unknown, path: number[], replacement: unknown): unknown {
+  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return replacement;
+  const k = keys[path[0]! % keys.length]!;
+  const copy: Record<string, unknown> = Array.isArray(value) ? ([...value] as unknown as Record<string, unknown>) : { ...(value as Record<string, unknown>) };
+  copy[k] = mutate((value as Record<string, unknown>)[k], path.slice(1), replacement);
+  return copy;
+}
+
+describe('message decoders under fuzzing', () => {
+  it('arbitrary strings never crash either decoder', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => survives(() => decodeWorkerMessage(s), 'VOLLEY_BAD_MESSAGE') && survives(() => decodeCoordinatorMessage(s), 'VOLLEY_BAD_MESSAGE')), { numRuns: 3000 });
+  });
+
+  it('arbitrary JSON values never crash either decoder', () => {
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+      const s = JSON.stringify(v);
+      return survives(() => decodeWorkerMessage(s), 'VOLLEY_BAD_MESSAGE') && survives(() => decodeCoordinatorMessage(s), 'VOLLEY_BAD_MESSAGE');
+    }), { numRuns: 3000 });
+  });
+
+  it('a valid window with any one field replaced decodes or is refused', () => {
+    const base = validWindow();
+    fc.assert(fc.property(fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), (path, replacement) =>
+      survives(() => decodeWorkerMessage(JSON.stringify(mutate(base, path, replacement))), 'VOLLEY_BAD_MESSAGE')), { numRuns: 3000 });
+  });
+});
+
+describe('histogram decoder under fuzzing', () => {
+  const good = encodeHistogram((() => { const h = newHistogram(); for (let i = 1; i < 2000; i++) h.recordValue(i * i); return h; })());
+
+  it('arbitrary strings and base64 never crash it', () => {
+    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.base64String({ maxLength: 400 })), (s) => survives(() => decodeHistogram(s), 'VOLLEY_BAD_HISTOGRAM')), { numRuns: 3000 });
+  });
+
+  it('a valid encoding with flipped bytes decodes or is refused', () => {
+    const bytes = Buffer.from(good, 'base64');
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
+      const b = Buffer.from(bytes);
+      for (const [at, x] of flips) b[at]! ^= x;
+      return survives(() => decodeHistogram(b.toString('base64')), 'VOLLEY_BAD_HISTOGRAM');
+    }), { numRuns: 3000 });
+  });
+
+  it('refuses a zip bomb and an over-precise header before allocating', () => {
+    const bomb = deflateSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+    const wrapped = Buffer.alloc(8 + bomb.length);
+    wrapped.writeUInt32BE(0x1c849314, 0);
+    wrapped.writeInt32BE(bomb.length, 4);
+    bomb.copy(wrapped, 8);
+    expect(() => decodeHistogram(wrapped.toString('base64'))).toThrow(/malformed histogram: Cannot create a Buffer larger than 2097152 bytes/);
+
+    const header = Buffer.alloc(40);
+    header.writeUInt32BE(0x1c849313, 0);
+    header.writeInt32BE(0, 4);
+    header.writeInt32BE(5, 12); // 5 significant digits: tens of MB of counts
+    header.writeBigInt64BE(1n, 16);
+    header.writeBigInt64BE(2n ** 40n, 24);
+    const z = deflateSync(header);
+    const w = Buffer.alloc(8 + z.length);
+    w.writeUInt32BE(0x1c849314, 0);
+    w.writeInt32BE(z.length, 4);
+    z.copy(w, 8);
+    expect(() => decodeHistogram(w.toString('base64'))).toThrow(/5 significant digits/);
+  });
+});
