@@ -124,4 +124,28 @@ describe('faults', () => {
     // the proxied worker kept sending through the cut: its windows came late, none is missing
     expect(s.timeline.filter((p: any) => p.index < 9).every((p: any) => p.workers === 2)).toBe(true);
   });
+
+  it('a worker that joins mid-run gets a share at once, and the totals stay exact', async () => {
+    server = await startDidServer();
+    const c = await cluster(['first']);
+    procs = c.all;
+    const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '1', '--users', '20', '--spawn-rate', '200',
+      '--run-time', '9s', '--host', server.url, '--json', join(c.dir, 's.json')]);
+    await waitForStatus(c.api, /running/);
+    await sleep(2000);
+    const tokenFile = c.api[c.api.indexOf('--token-file') + 1]!;
+    const coordinatorWs = c.api[c.api.indexOf('--coordinator') + 1]!.replace('http', 'ws');
+    const late = spawnVolley(['worker', '--coordinator', coordinatorWs, '--token-file', tokenFile, '--name', 'late', '--cores', '1']);
+    procs.push(late);
+    const res = await start;
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(c.dir, 's.json'), 'utf8')).volley;
+    const joined = s.run.events.find((e: any) => e.kind === 'worker-joined');
+    expect(joined.worker).toBe('late');
+    expect(s.run.workers.map((w: any) => w.name).sort()).toEqual(['first', 'late']);
+    const afterJoin = s.timeline.filter((p: any) => p.index * 1000 > joined.atMs + 1000 && p.index < 8);
+    expect(afterJoin.length).toBeGreaterThan(2);
+    for (const p of afterJoin) expect(p).toMatchObject({ workers: 2, vus: 20 });
+    expect(countsFromSummary({ volley: s })).toEqual(server.totals());
+  });
 });
