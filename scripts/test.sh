@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use, installed when missing (as root)
 need=()
 command -v openssl >/dev/null || need+=(openssl)
+command -v iptables >/dev/null || need+=(iptables)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test: installing ${need[*]}"

@@ -89,7 +89,11 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
     vus: Count, series: z.array(SeriesSchema).max(20_000),
   }),
-  z.object({ type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1) }),
+  z.object({
+    type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1),
+    /** set when the worker stopped on its own (dead-man switch, shutdown), not on the coordinator's word */
+    reason: z.string().max(256).optional(),
+  }),
 ]);
 
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [

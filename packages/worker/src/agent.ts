@@ -50,7 +50,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   let lastHeard = Date.now();
   let lastLinked = Date.now();
   let run: WorkerRun | undefined;
-  let doneFor: { runId: string; lastIndex: number } | undefined;
+  let doneFor: { runId: string; lastIndex: number; reason?: string } | undefined;
   let closing = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -65,7 +65,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
     const quietFor = Date.now() - lastHeard;
     if (run && !doneFor && quietFor > deadManMs) {
       log.error({ quietForMs: quietFor }, 'dead-man switch: nothing heard from the coordinator; stopping all traffic');
-      void stopRun(0);
+      void stopRun(0, `dead-man switch: nothing heard from the coordinator for ${quietFor} ms`);
     }
     if (!ws && Date.now() - lastLinked > reconnectForMs) {
       log.error({ reconnectForMs }, 'no coordinator; giving up');
@@ -78,7 +78,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
     closing = true;
     clearInterval(heartbeat);
     for (const sig of opts.signals ?? []) process.off(sig, onSignal);
-    void stopRun(0).finally(() => {
+    void stopRun(0, 'worker shutting down').finally(() => {
       ws?.close(1000, 'worker exiting');
       finish(code);
     });
@@ -90,11 +90,12 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   }
   for (const sig of opts.signals ?? []) process.once(sig, onSignal);
 
-  async function stopRun(gracefulStopMs: number): Promise<void> {
+  /** Stops the run's traffic; `reason` when stopping on its own rather than on the coordinator's word. */
+  async function stopRun(gracefulStopMs: number, reason?: string): Promise<void> {
     const r = run;
     if (!r || doneFor) return;
     const lastIndex = await r.stop(gracefulStopMs);
-    doneFor = { runId: r.runId, lastIndex };
+    doneFor = { runId: r.runId, lastIndex, ...(reason ? { reason } : {}) };
     send({ type: 'done', ...doneFor });
   }
 

@@ -210,7 +210,13 @@ export class Cluster {
         w.conn?.send({ type: 'ack', runId: msg.runId, index: msg.index });
         return;
       case 'done':
-        if (run && w.runId === run.id) w.phase = 'done';
+        if (!run || w.runId !== run.id) break;
+        // a member that stopped while the run goes on has left it (its dead-man switch
+        // tripped, or it is shutting down): its share moves now; it stays out of this run
+        if (run.state === 'running' && run.members.includes(w.id)) {
+          this.loseMember(run, w, Date.now(), msg.reason ?? 'stopped on its own', run.startAt + Math.max(0, msg.lastIndex) * 1000);
+        }
+        w.phase = 'done';
         break;
       default: {
         const never: never = msg;
@@ -249,17 +255,20 @@ export class Cluster {
     this.log.warn({ runId: run.id, ...e }, `run event: ${kind}`);
   }
 
-  /** A member went quiet for good: its share moves to the others. */
-  private loseMember(run: Run, w: WorkerEntry, now: number): void {
+  /**
+   * A member is gone (silent past the limit, or stopped on its own): its
+   * share moves to the others. `since` is when its users stopped counting.
+   */
+  private loseMember(run: Run, w: WorkerEntry, now: number, why = `no word for ${now - w.lastHeard} ms`, since = w.lastHeard): void {
     run.members = run.members.filter((id) => id !== w.id);
     w.phase = 'done';
-    this.event(run, 'worker-lost', w, `no word for ${now - w.lastHeard} ms`);
+    this.event(run, 'worker-lost', w, why);
     if (run.state !== 'running') return;
     if (run.members.length > 0) {
-      run.shortMs += now - w.lastHeard;
+      run.shortMs += Math.max(0, now - since);
       this.rebalance(run);
     } else {
-      run.shortSince ??= w.lastHeard;
+      run.shortSince ??= since;
     }
   }
 
