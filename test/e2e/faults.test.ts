@@ -55,6 +55,7 @@ describe('faults', () => {
     expect(rebalanced.detail).toMatch(/^2 worker\(s\): /);
     expect(rebalanced.detail.split(': ')[1].split(', ').sort()).toEqual(['alpha', 'gamma']);
     const movedAfterMs = startedAt + rebalanced.atMs - killAt;
+    console.info(`worker killed: its share moved after ${movedAfterMs} ms; the cluster ran short for ${s.run.shortMs} ms`);
     expect(movedAfterMs).toBeLessThan(5000);
     // the coordinator's own series: the VU total dips, then is whole again
     const after = s.timeline.filter((p: any) => startedAt + (p.index + 1) * 1000 > killAt && p.index < 11);
@@ -80,6 +81,7 @@ describe('faults', () => {
     const atKill = server.totals();
     await sleep(6500);
     const stoppedAfterMs = server.lastRequestAt() - killAt;
+    console.info(`coordinator killed: the last request reached the target ${stoppedAfterMs} ms later`);
     expect(stoppedAfterMs).toBeLessThan(5000);
 
     const [journal] = await readdir(join(c.dir, 'journal'));
@@ -91,6 +93,7 @@ describe('faults', () => {
     const perSecond = Math.max(...s.timeline.map((p: any) => p.requests));
     expect(s.total.count).toBeGreaterThan(0);
     // equal to the server's counts up to the kill, within the last second's traffic
+    console.info(`journal rebuild: ${s.total.count} requests; the server had answered ${Object.values(atKill).reduce((a, b) => a + b, 0)} at the kill; peak ${perSecond}/s`);
     for (const route of Object.keys(atKill)) {
       const missing = atKill[route]! - (fromJournal[route] ?? 0);
       expect(missing, route).toBeGreaterThanOrEqual(0);
