@@ -7,3 +7,4 @@ export * from './protocol.js';
 export * from './plan.js';
 export * from './auth.js';
 export * from './liveness.js';
+export * from './thresholds/index.js';

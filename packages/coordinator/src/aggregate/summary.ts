@@ -1,5 +1,6 @@
 import { addAgg, emptyAgg, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
 import type { WindowAgg } from './aggregator.js';
+import { evaluateThresholds, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
 /** Percentiles of Locust's CSV and tables, as strings keyed by percent. */
 export const REQUEST_PERCENTILES = ['50', '66', '75', '80', '90', '95', '98', '99', '99.9', '99.99', '100'] as const;
@@ -71,6 +72,8 @@ export interface TimelinePoint {
 /** Everything every report is rendered from; plain JSON. */
 export interface RunSummary {
   run: RunInfo;
+  /** every threshold's verdict on the final merged data */
+  thresholds: ThresholdResult[];
   timeline: TimelinePoint[];
   requests: RequestStats[];
   total: RequestStats;
@@ -137,7 +140,7 @@ function rollup(totals: Iterable<SeriesAgg>, metric: string, keyOf: (tags: Recor
  * The run's summary from the merged totals: the per-request table (Locust),
  * the metrics with their sub-metrics by name (k6), and the failures.
  */
-export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: ReadonlyMap<number, WindowAgg>, run: RunInfo): RunSummary {
+export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: ReadonlyMap<number, WindowAgg>, run: RunInfo, thresholdSets: readonly ThresholdSet[] = []): RunSummary {
   const seconds = run.durationMs / 1000;
   const all = [...totals.values()];
   const byRequest = (t: Record<string, string>): string | undefined => (t.method !== undefined && t.name !== undefined ? `${t.method}\u0000${t.name}` : undefined);
@@ -212,5 +215,6 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
     metrics.vus = { type: 'gauge', contains: 'default', values: { value: lastVus, min: minVus, max: maxVus } };
     metrics.vus_max = { type: 'gauge', contains: 'default', values: { value: maxVus, min: maxVus, max: maxVus } };
   }
-  return { run, timeline, requests, total, failures, metrics, maxVus };
+  const thresholds = evaluateThresholds(thresholdSets, all, windows, seconds);
+  return { run, thresholds, timeline, requests, total, failures, metrics, maxVus };
 }

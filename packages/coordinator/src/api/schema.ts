@@ -12,6 +12,11 @@ export const StartRunBodySchema = z.object({
   env: z.record(z.string().max(256), z.string().max(65536)).default({}),
   expectWorkers: z.number().int().min(1).max(100_000).default(1),
   expectWorkersTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).default(60_000),
+  /** k6-syntax thresholds, judged on the merged data (see thresholds/evaluate.ts) */
+  thresholds: z.record(z.string().max(512), z.array(z.union([
+    z.string().max(256),
+    z.object({ threshold: z.string().max(256), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().int().min(0).optional() }),
+  ])).max(64)).default({}),
 });
 
 export type StartRunBody = z.input<typeof StartRunBodySchema>;

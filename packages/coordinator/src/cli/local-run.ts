@@ -7,6 +7,7 @@ import { bundleScenario } from '../bundle.js';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
+import { scenarioThresholds } from './scenario-options.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
 
 export interface LocalRunOptions {
@@ -25,7 +26,8 @@ export interface LocalRunOptions {
 export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   const scenario = await bundleScenario(o.scenarioFile);
   // fail on a bad scenario here, before any worker starts or any traffic is sent
-  await loadScenario(scenario, `check-${process.pid}`);
+  const def = await loadScenario(scenario, `check-${process.pid}`);
+  const thresholds = scenarioThresholds(def, o.scenarioFile);
 
   const token = randomBytes(24).toString('base64url');
   const cluster = new Cluster(o.log, { journalDir: o.journalDir });
@@ -39,7 +41,7 @@ export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const req = StartRunBodySchema.parse({ ...o.body, scenario, expectWorkers: o.workers });
+    const req = StartRunBodySchema.parse({ ...o.body, scenario, thresholds, expectWorkers: o.workers });
     const { id, finished } = cluster.start(req);
     stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
     return await finished;

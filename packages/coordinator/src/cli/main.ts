@@ -24,14 +24,16 @@ import { progressLine } from './progress.js';
 
 export const VERSION = '0.1.0';
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad input (as k6: 99 is kept for failed thresholds). */
+/** Exit codes: 0 done, 1 the run failed, 2 bad input, 99 a threshold failed (as k6). */
 const EXIT_BAD_INPUT = 2;
 const EXIT_RUN_FAILED = 1;
+const EXIT_THRESHOLDS_FAILED = 99;
 
 async function finish(summary: RunSummary, args: RunArgs, journal?: string): Promise<void> {
   process.stdout.write('\n' + renderText(summary));
   const written = await writeReports(summary, reportTargets(args));
   if (journal) process.stdout.write(`journal: ${journal}\n`);
+  if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
   for (const f of written) process.stdout.write(`report: ${f}\n`);
 }
 
@@ -195,6 +197,7 @@ export function cli(argv: string[]) {
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
         for (const f of await writeReports(summary, { json: a.json, csv: a.csv })) process.stdout.write(`report: ${f}\n`);
+        if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
       },
     )
     .command(

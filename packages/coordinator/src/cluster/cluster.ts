@@ -8,6 +8,7 @@ import {
 import { Aggregator } from '../aggregate/aggregator.js';
 import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import { Waiter } from './waiter.js';
+import { abortingThreshold, evaluateThresholds, parseThresholds, type ThresholdSet, type ThresholdSpecs } from '../thresholds/evaluate.js';
 import { JournalWriter } from '../journal/writer.js';
 import { join } from 'node:path';
 
@@ -29,6 +30,7 @@ export interface StartRequest {
   /** wait until this many workers have joined (Locust's --expect-workers) */
   expectWorkers: number;
   expectWorkersTimeoutMs: number;
+  thresholds?: ThresholdSpecs;
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -48,7 +50,7 @@ interface WorkerEntry {
 export interface RunEvent {
   /** ms since the start instant (negative while preparing) */
   atMs: number;
-  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced';
+  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort';
   worker?: string;
   detail: string;
 }
@@ -71,7 +73,8 @@ class Run {
   stopRequested = false;
   summary?: RunSummary;
   error?: string;
-  constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig) {}
+  stopReason = 'run time reached';
+  constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {}
 }
 
 export interface RunStatus {
@@ -242,10 +245,22 @@ export class Cluster {
       }
       if (beat) w.conn?.send({ type: 'heartbeat', now });
     }
+    if (run?.state === 'running' && beat && run.thresholds.length && !run.stopRequested) this.judgeLive(run, now);
     if (run?.state === 'running') {
       for (const w of this.workers.values()) if (w.conn && !run.participants.has(w.id) && (!w.runId || w.phase === 'done')) this.admit(run, w);
     }
     this.waiter.notify();
+  }
+
+  /** Judges the thresholds on the data merged so far; an abortOnFail one that fails stops the whole cluster. */
+  private judgeLive(run: Run, now: number): void {
+    const elapsed = now - run.startAt;
+    const results = evaluateThresholds(run.thresholds, [...run.aggregator.totals.values()], run.aggregator.windows, elapsed / 1000);
+    const abort = abortingThreshold(results, elapsed);
+    if (!abort) return;
+    this.event(run, 'threshold-abort', undefined, `${abort.metric} '${abort.threshold}' failed with ${abort.aggregation}=${abort.observed}`);
+    run.stopReason = `threshold ${abort.metric} '${abort.threshold}' crossed`;
+    run.stopRequested = true;
   }
 
   private event(run: Run, kind: RunEvent['kind'], worker: WorkerEntry | undefined, detail: string): void {
@@ -317,7 +332,7 @@ export class Cluster {
       plan: { executor: 'ramping-users', stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulStopMs: req.gracefulStopMs },
       env: req.env,
     };
-    const run = new Run(id, req, config);
+    const run = new Run(id, req, config, parseThresholds(req.thresholds ?? {}));
     this.runs.set(id, run);
     this.current = run;
     const finished = this.execute(run).catch((err: unknown) => {
@@ -342,6 +357,7 @@ export class Cluster {
     const run = this.current;
     if (!run || run.state === 'finished' || run.state === 'failed') return undefined;
     this.log.info({ runId: run.id, reason }, 'stop requested');
+    run.stopReason = reason;
     run.stopRequested = true;
     this.waiter.notify();
     return this.runStatus(run);
@@ -418,7 +434,7 @@ export class Cluster {
     run.state = 'running';
     if (this.options.journalDir) {
       run.journal = new JournalWriter(join(this.options.journalDir, `${run.id}.jsonl`));
-      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString() } });
+      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString() }, thresholds: req.thresholds });
       for (const w of members()) run.journal.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
     }
     log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
@@ -430,7 +446,7 @@ export class Cluster {
     if (run.shortSince !== undefined) run.shortMs += run.stoppedAt - run.shortSince;
     const participants = (): WorkerEntry[] => [...run.participants].map((id) => this.workers.get(id)!);
     for (const w of participants()) {
-      if (w.phase !== 'done') w.conn?.send({ type: 'stop', runId: run.id, reason: run.stopRequested ? 'stopped' : 'run time reached', gracefulStopMs: req.gracefulStopMs });
+      if (w.phase !== 'done') w.conn?.send({ type: 'stop', runId: run.id, reason: run.stopReason, gracefulStopMs: req.gracefulStopMs });
     }
     // wait for every participant's last window; one that stays away past the lost limit is not waited for
     const allDone = await this.waiter.until(
@@ -444,7 +460,7 @@ export class Cluster {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
-    });
+    }, run.thresholds);
     run.journal?.append({ t: 'end', durationMs: run.summary.run.durationMs, shortMs: run.shortMs });
     run.journal?.close();
     run.state = 'finished';

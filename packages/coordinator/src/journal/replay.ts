@@ -3,6 +3,7 @@ import { errorMessage, VolleyError, WorkerMessageSchema, type WindowMessage } fr
 import { Aggregator } from '../aggregate/aggregator.js';
 import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import type { JournalRecord } from './writer.js';
+import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js';
 
 const WindowSchema = WorkerMessageSchema.options.find((o) => o.shape.type.value === 'window')!;
 
@@ -10,7 +11,7 @@ const RecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('run'), run: z.object({
     id: z.string(), scenario: z.string(), host: z.string(), users: z.number(), spawnRate: z.number(),
     runTimeMs: z.number(), startedAt: z.string(),
-  }) }),
+  }), thresholds: z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() })]))).optional() }),
   z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
   z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
   z.object({ t: z.literal('event'), atMs: z.number(), kind: z.string(), worker: z.string().optional(), detail: z.string() }),
@@ -28,6 +29,7 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
   const workers = new Map<string, WorkerInfo>();
   const events: RunSummary['run']['events'] = [];
   let run: Extract<JournalRecord, { t: 'run' }>['run'] | undefined;
+  let thresholds: ThresholdSpecs = {};
   let end: Extract<JournalRecord, { t: 'end' }> | undefined;
   let skipped = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -47,7 +49,7 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
       throw new VolleyError('VOLLEY_BAD_OPTION', `${file}:${i + 1}: not a journal record (${errorMessage(err)})`);
     }
     switch (rec.t) {
-      case 'run': run = rec.run; break;
+      case 'run': run = rec.run; thresholds = rec.thresholds ?? {}; break;
       case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores }); break;
       case 'window': agg.add(rec.w, rec.m as WindowMessage); break;
       case 'event': events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail }); break;
@@ -59,6 +61,6 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
   const durationMs = end?.durationMs ?? Math.max(1, (lastIndex + 1) * 1000);
   const summary = summarize(agg.totals, agg.windows, {
     ...run, durationMs, workers: [...workers.values()], events, shortMs: end?.shortMs ?? 0,
-  });
+  }, parseThresholds(thresholds));
   return { summary, complete: !!end, skipped };
 }

@@ -2,6 +2,7 @@ import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:f
 import { dirname } from 'node:path';
 import type { WindowMessage } from '@volley/shared';
 import type { RunInfo } from '../aggregate/summary.js';
+import type { ThresholdSpecs } from '../thresholds/evaluate.js';
 
 /**
  * The run journal: one JSON line per record, written as it comes (a killed
@@ -17,7 +18,7 @@ import type { RunInfo } from '../aggregate/summary.js';
  * same exact way — and counts each (worker, index) once.
  */
 export type JournalRecord =
-  | { t: 'run'; run: Omit<RunInfo, 'workers' | 'events' | 'shortMs' | 'durationMs'> }
+  | { t: 'run'; run: Omit<RunInfo, 'workers' | 'events' | 'shortMs' | 'durationMs'>; thresholds?: ThresholdSpecs }
   | { t: 'worker'; id: string; name: string; cores: number }
   | { t: 'window'; w: string; m: WindowMessage }
   | { t: 'event'; atMs: number; kind: string; worker?: string; detail: string }

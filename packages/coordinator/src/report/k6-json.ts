@@ -7,12 +7,18 @@ import type { RunSummary } from '../aggregate/summary.js';
  * additions live under `volley`, so readers of k6 summaries are unaffected.
  */
 export function renderK6Json(s: RunSummary): string {
+  // k6 puts each threshold's verdict under its metric: metrics.<key>.thresholds["p(95)<150"].ok
+  const metrics: Record<string, unknown> = { ...s.metrics };
+  for (const t of s.thresholds) {
+    const m = (metrics[t.metric] ?? { type: 'unknown', contains: 'default', values: {} }) as { thresholds?: Record<string, { ok: boolean }> };
+    metrics[t.metric] = { ...m, thresholds: { ...m.thresholds, [t.threshold]: { ok: t.ok } } };
+  }
   const doc = {
     root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
     options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'], summaryTimeUnit: '' },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
-    metrics: s.metrics,
-    volley: { run: s.run, requests: s.requests, total: s.total, failures: s.failures, timeline: s.timeline },
+    metrics,
+    volley: { thresholds: s.thresholds, run: s.run, requests: s.requests, total: s.total, failures: s.failures, timeline: s.timeline },
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

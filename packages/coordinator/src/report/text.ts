@@ -18,9 +18,26 @@ function row(r: RequestStats): string[] {
     ms(r.avgMs), ms(r.minMs), ms(r.maxMs), ms(p['50']), ms(p['90']), ms(p['95']), ms(p['99']), num(r.rps), num(r.failuresPerSec)];
 }
 
-/** The end-of-test summary for a terminal: per-request table, failures, and the guide's closing lines. */
+const fmtObserved = (v: number | undefined, aggregation: string): string =>
+  v === undefined ? '' : aggregation === 'rate' ? `${(v * 100).toFixed(2)}%` : aggregation === 'count' ? String(v) : /^(avg|min|max|med|p\()/.test(aggregation) ? `${v.toFixed(2)}ms` : String(v);
+
+/** Thresholds first, k6 style: ✓/✗, the expression, the observed value. */
+export function renderThresholds(s: RunSummary): string[] {
+  if (!s.thresholds.length) return [];
+  const out = ['THRESHOLDS'];
+  let last = '';
+  for (const t of s.thresholds) {
+    if (t.metric !== last) out.push(`  ${(last = t.metric)}`);
+    const seen = t.observed === undefined ? t.note ?? 'no data' : `${t.aggregation}=${fmtObserved(t.observed, t.aggregation)}`;
+    out.push(`  ${t.ok ? '✓' : '✗'} '${t.threshold}' ${seen}${t.abortOnFail ? ' (abortOnFail)' : ''}`);
+  }
+  out.push('');
+  return out;
+}
+
+/** The end-of-test summary for a terminal: thresholds, per-request table, failures, and the guide's closing lines. */
 export function renderText(s: RunSummary): string {
-  const out: string[] = [];
+  const out: string[] = [...renderThresholds(s)];
   const r = s.run;
   out.push(`Volley run ${r.id}: ${r.scenario} against ${r.host}`);
   out.push(`  ${r.workers.length} worker(s), ${r.users} users at ${r.spawnRate}/s, ran ${formatDuration(r.durationMs)}; peak VUs ${s.maxVus}`);
@@ -48,5 +65,7 @@ export function renderText(s: RunSummary): string {
   out.push(`P95 response time: ${t.percentilesMs['95'].toFixed(2)}ms`);
   out.push(`P99 response time: ${t.percentilesMs['99'].toFixed(2)}ms`);
   out.push(`RPS: ${t.rps.toFixed(2)}`);
+  const failed = s.thresholds.filter((x) => !x.ok).length;
+  if (failed) out.push(`\n✗ ${failed} of ${s.thresholds.length} thresholds failed`);
   return out.join('\n') + '\n';
 }

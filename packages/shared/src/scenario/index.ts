@@ -83,10 +83,19 @@ export interface UserDefinition<S> {
   tasks: readonly Task<S>[];
 }
 
+/**
+ * Thresholds in k6's syntax, judged on the whole cluster's merged data while
+ * the run goes on: { 'http_req_duration{name:login}': ['p(95)<150'] }.
+ * With abortOnFail the run stops once the threshold fails (after
+ * delayAbortEval, e.g. '10s'); any failed threshold makes the exit code 99.
+ */
+export type Thresholds = Record<string, (string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string })[]>;
+
 export interface ScenarioDefinition {
   /** the API version this file was written against */
   readonly volley: 1;
   readonly users: readonly UserDefinition<any>[];
+  readonly thresholds?: Thresholds;
 }
 
 /** Wait between `min` and `max` seconds after each task (uniform). */
@@ -106,6 +115,6 @@ export function defineUser<S = undefined>(user: UserDefinition<S>): UserDefiniti
   return user;
 }
 
-export function defineScenario(def: { users: readonly UserDefinition<any>[] }): ScenarioDefinition {
-  return { volley: 1, users: def.users };
+export function defineScenario(def: { users: readonly UserDefinition<any>[]; thresholds?: Thresholds }): ScenarioDefinition {
+  return { volley: 1, users: def.users, thresholds: def.thresholds };
 }
