@@ -17,6 +17,8 @@ export const METRIC = {
   dataReceived: 'data_received',
   dataSent: 'data_sent',
   iterations: 'iterations',
+  iterationDuration: 'iteration_duration',
+  checks: 'checks',
   /** Failures by reason (Locust's failures table); tags: method, name, error. */
   httpReqErrors: 'http_req_errors',
 } as const;

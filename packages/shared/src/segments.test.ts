@@ -28,7 +28,7 @@ describe('execution segments', () => {
     expect(segs.map((s) => shareOf(2, s))).toEqual([1, 1, 0]);
   });
 
-  it('a share never shrinks while the total grows, and stays within one unit of proportional', () => {
+  it('a share never shrinks while the total grows, and stays within two units of proportional', () => {
     fc.assert(
       fc.property(weightsArb, (weights) => {
         const den = weights.reduce((a, b) => a + b, 0);
@@ -36,7 +36,7 @@ describe('execution segments', () => {
           let prev = 0;
           for (let total = 0; total <= 2000; total++) {
             const share = shareOf(total, s);
-            if (share < prev || Math.abs(share - (total * weights[s.index]!) / den) >= 1) return false;
+            if (share < prev || Math.abs(share - (total * weights[s.index]!) / den) >= 2) return false;
             prev = share;
           }
         }

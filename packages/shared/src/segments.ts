@@ -8,8 +8,10 @@ import { VolleyError } from './errors.js';
  *  - a worker's share never shrinks while the total grows (no VU churn
  *    during a ramp — the plain floor(n·end) − floor(n·start) split fails
  *    this, e.g. weights 5:1:3 at total 3 → 4);
- *  - every prefix of the order is within one unit of proportional, so an
- *    arrival rate interleaves evenly across workers.
+ *  - every prefix of the order stays close to proportional (about one unit;
+ *    property-tested under two — largest-deficit order can miss by a hair
+ *    more than one, e.g. weights 1:1:14:14:1 at total 20), so an arrival
+ *    rate interleaves evenly across workers.
  * The order is smooth weighted round-robin over one period of Σweights.
  */
 export interface Segment {

@@ -2,6 +2,10 @@ import { encodeHistogram, newHistogram, type Histogram, type SeriesWire, type Ta
 
 /** Distinct failure reasons kept per request name before they fold into "other". */
 const MAX_REASONS_PER_REQUEST = 50;
+/** Distinct custom series per worker; past it new ones are dropped (and counted) */
+const MAX_CUSTOM_SERIES = 5000;
+
+export type CustomKind = 'trend' | 'counter' | 'rate' | 'gauge';
 
 class TrendCell {
   count = 0;
@@ -54,6 +58,28 @@ class RateCell {
   }
 }
 
+/** Why a scenario's tags could not travel (the protocol's limits), if so. */
+function tagProblem(tags: Tags): string | undefined {
+  const entries = Object.entries(tags);
+  if (entries.length > 16) return 'at most 16 tags';
+  for (const [k, v] of entries) {
+    if (!/^[A-Za-z_]\w{0,63}$/.test(k)) return `tag name "${k}": letters, digits and _ only`;
+    if (typeof v !== 'string' || v.length > 512) return `tag ${k}: the value must be a string of at most 512 characters`;
+  }
+  return undefined;
+}
+
+class GaugeCell {
+  value = 0;
+  set = false;
+  constructor(readonly metric: string, readonly tags: Tags) {}
+  cut(): SeriesWire | undefined {
+    if (!this.set) return undefined;
+    this.set = false; // a gauge keeps its value, but is sent only in windows where it was set
+    return { kind: 'gauge', metric: this.metric, tags: this.tags, value: this.value };
+  }
+}
+
 /** The cells one request name + method writes to, looked up once per request. */
 interface RequestCells {
   duration: TrendCell;
@@ -71,6 +97,49 @@ export class Recorder {
   private readonly requests = new Map<string, RequestCells>();
   private readonly cells: { cut(): SeriesWire | undefined }[] = [];
   private readonly counters = new Map<string, CounterCell>();
+  private readonly custom = new Map<string, TrendCell | CounterCell | RateCell | GaugeCell>();
+  private readonly customKinds = new Map<string, CustomKind>();
+  private iterationDuration?: TrendCell;
+  private iterationCount?: CounterCell;
+
+  /** One finished iteration (a Locust task, or k6's default function). */
+  iteration(durationUs: number): void {
+    if (!this.iterationDuration) {
+      this.iterationDuration = new TrendCell(METRIC.iterationDuration, {});
+      this.iterationCount = new CounterCell(METRIC.iterations, {});
+      this.cells.push(this.iterationDuration, this.iterationCount);
+    }
+    this.iterationDuration.add(durationUs);
+    this.iterationCount!.value++;
+  }
+
+  /**
+   * A scenario's own measurement (Trend, Counter, Rate, Gauge, check).
+   * Returns a reason when it is refused: a name used with another kind, a
+   * value a trend cannot hold, or too many series.
+   */
+  metric(kind: CustomKind, metric: string, value: number, tags: Tags = {}): string | undefined {
+    const badTags = tagProblem(tags);
+    if (badTags) return `metric ${metric}: ${badTags}`;
+    const known = this.customKinds.get(metric);
+    if (known && known !== kind) return `metric ${metric} is a ${known}, not a ${kind}`;
+    if (!Number.isFinite(value)) return `metric ${metric}: ${value} is not a finite number`;
+    if ((kind === 'trend' || kind === 'counter') && value < 0) return `metric ${metric}: a ${kind} takes values ≥ 0, got ${value}`;
+    const key = JSON.stringify([metric, tags]);
+    let cell = this.custom.get(key);
+    if (!cell) {
+      if (this.custom.size >= MAX_CUSTOM_SERIES) return `more than ${MAX_CUSTOM_SERIES} custom series`;
+      cell = kind === 'trend' ? new TrendCell(metric, tags) : kind === 'counter' ? new CounterCell(metric, tags) : kind === 'rate' ? new RateCell(metric, tags) : new GaugeCell(metric, tags);
+      this.customKinds.set(metric, kind);
+      this.custom.set(key, cell);
+      this.cells.push(cell);
+    }
+    if (cell instanceof TrendCell) cell.add(Math.round(value * 1000)); // ms with µs resolution, as request times
+    else if (cell instanceof CounterCell) cell.value += value;
+    else if (cell instanceof RateCell) value ? cell.passes++ : cell.fails++;
+    else { cell.value = value; cell.set = true; }
+    return undefined;
+  }
 
   /** One finished request: its duration, verdict, body size, and failure reason. */
   request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VolleyError, errorMessage, type ScenarioBundle } from '@volley/shared';
-import type { ScenarioDefinition, UserDefinition } from '@volley/shared/scenario';
+import type { IterationFunction, K6Options, ScenarioDefinition, UserDefinition } from '@volley/shared/scenario';
 
 /**
  * Loads a bundled scenario (one ESM module from the coordinator) and checks
@@ -14,22 +14,44 @@ export async function loadScenario(bundle: ScenarioBundle, runId: string): Promi
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${runId}.mjs`);
   await writeFile(file, bundle.code);
-  let mod: { default?: unknown };
+  let mod: { default?: unknown; options?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown; options?: unknown };
   } catch (err) {
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${bundle.name}: failed to load: ${errorMessage(err)}`, { cause: err });
   } finally {
     await rm(file, { force: true });
   }
+  if (typeof mod.default === 'function') return fromK6Module(mod.default as IterationFunction, mod.options, bundle.name);
   return validateScenario(mod.default, bundle.name);
+}
+
+/**
+ * A k6-style module — `export default function` and `export const options`
+ * — as a scenario: one user running the function back to back (it does its
+ * own sleeping), with the options' thresholds and stages.
+ */
+export function fromK6Module(iteration: IterationFunction, options: unknown, file: string): ScenarioDefinition {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: \`options\` must be an object`);
+  }
+  const o = (options ?? {}) as K6Options;
+  if (o.stages !== undefined) {
+    if (!Array.isArray(o.stages) || o.stages.length === 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.stages must be a non-empty list of { duration, target }`);
+    o.stages.forEach((st, i) => {
+      if (typeof st?.duration !== 'string' || !Number.isInteger(st.target) || st.target < 0) {
+        throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.stages[${i}] must be { duration: '30s', target: 10 }`);
+      }
+    });
+  }
+  return { volley: 1, options: o, thresholds: o.thresholds, users: [{ name: 'default', tasks: [{ name: 'default', run: (ctx) => iteration(ctx as never) }] }] };
 }
 
 export function validateScenario(value: unknown, file: string): ScenarioDefinition {
   const bad = (what: string): never => {
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${what}`);
   };
-  if (typeof value !== 'object' || value === null) bad('has no default export; write `export default defineScenario({ users: [...] })`');
+  if (typeof value !== 'object' || value === null) bad('has no default export; write `export default defineScenario({ users: [...] })` or, as k6, `export default async function ({ http }) { … }`');
   const def = value as Partial<ScenarioDefinition>;
   if (def.volley !== 1) bad('the default export is not made by defineScenario() from "volley"');
   if (!Array.isArray(def.users) || def.users.length === 0) bad('defineScenario needs at least one user in `users`');

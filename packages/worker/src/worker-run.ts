@@ -5,6 +5,18 @@ import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
 import { createDispatcher, createHttpClient } from './http/client.js';
 import { RampingUsersRunner } from './executors/ramping-users.js';
+import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
+
+/** Routes a scenario's Trend/Counter/Rate/Gauge/check calls to this run's recorder. */
+function installMetricsRuntime(recorder: Recorder): void {
+  const rt: MetricsRuntime = {
+    add(kind, name, value, tags) {
+      const refused = recorder.metric(kind, name, value, tags ?? {});
+      if (refused) recorder.count('task_errors', { user: 'scenario', task: 'metric', error: refused.slice(0, 200) });
+    },
+  };
+  (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = rt;
+}
 
 export const WINDOW_MS = 1000;
 
@@ -32,6 +44,7 @@ export class WorkerRun {
   ) {
     this.runId = prepare.config.runId;
     this.dispatcher = createDispatcher();
+    installMetricsRuntime(this.recorder);
     const baseUrl = new URL(prepare.config.host);
     const env = { ...process.env, ...prepare.config.env };
     this.runner = new RampingUsersRunner({

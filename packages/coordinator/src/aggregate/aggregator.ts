@@ -56,7 +56,9 @@ export class Aggregator {
     win.workers++;
     for (const { s, key, hist } of decoded) {
       addTo(win.series, key, s, hist);
-      addTo(this.totals, key, s, hist);
+      // a gauge's run-long view comes from the windows (last, min, max of the cluster's sums)
+      if (s.kind !== 'gauge') addTo(this.totals, key, s, hist);
+      else if (!this.totals.has(key)) this.totals.set(key, emptyAgg('gauge', s.metric, s.tags));
     }
     return 'added';
   }

@@ -1,6 +1,6 @@
 import { addAgg, emptyAgg, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
 import type { WindowAgg } from './aggregator.js';
-import { evaluateThresholds, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
+import { evaluateThresholds, resolveMetric, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
 /** Percentiles of Locust's CSV and tables, as strings keyed by percent. */
 export const REQUEST_PERCENTILES = ['50', '66', '75', '80', '90', '95', '98', '99', '99.9', '99.99', '100'] as const;
@@ -70,8 +70,15 @@ export interface TimelinePoint {
 }
 
 /** Everything every report is rendered from; plain JSON. */
+export interface CheckStats {
+  name: string;
+  passes: number;
+  fails: number;
+}
+
 export interface RunSummary {
   run: RunInfo;
+  checks: CheckStats[];
   /** every threshold's verdict on the final merged data */
   thresholds: ThresholdResult[];
   timeline: TimelinePoint[];
@@ -120,6 +127,22 @@ function trendValues(t: Trend): Record<string, number> {
     'p(99)': us2ms(percentile(t.hist, 99)),
     count: t.count,
   };
+}
+
+/** k6's values for any series. */
+function metricValues(agg: SeriesAgg, seconds: number): MetricValues {
+  switch (agg.kind) {
+    case 'trend':
+      return { type: 'trend', contains: agg.metric.endsWith('_duration') ? 'time' : 'default', values: trendValues(agg) };
+    case 'counter':
+      return { type: 'counter', contains: 'default', values: { count: agg.value, rate: seconds > 0 ? agg.value / seconds : 0 } };
+    case 'rate': {
+      const n = agg.passes + agg.fails;
+      return { type: 'rate', contains: 'default', values: { rate: n ? agg.passes / n : 0, passes: agg.passes, fails: agg.fails } };
+    }
+    case 'gauge':
+      return { type: 'gauge', contains: 'default', values: { value: agg.value, min: agg.min, max: agg.max } };
+  }
 }
 
 /** Rolls series of one metric up by a projection of their tags (e.g. all, or by name). */
@@ -189,6 +212,18 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
       metrics[seriesKey(METRIC.httpReqFailed, { name })] = { type: 'rate', contains: 'default', values: { rate: n ? r.passes / n : 0, passes: r.passes, fails: r.fails } };
     }
   }
+  // everything else, built-in or the scenario's own: iterations, checks, custom metrics
+  const done = new Set<string>([METRIC.httpReqDuration, METRIC.httpReqFailed, METRIC.dataReceived, METRIC.httpReqErrors, 'task_errors']);
+  for (const name of new Set(all.map((x) => x.metric))) {
+    if (done.has(name)) continue;
+    const agg = resolveMetric(all, windows, { metric: name, tags: {} });
+    if (agg) metrics[name] = metricValues(agg, seconds);
+  }
+  const checks: CheckStats[] = [];
+  for (const [name, r] of rollup(all, METRIC.checks, (t) => t.check)) {
+    const rr = r as Rate;
+    checks.push({ name, passes: rr.passes, fails: rr.fails });
+  }
   const taskErrors = rollup(all, 'task_errors', () => '').get('') as Counter | undefined;
   if (taskErrors) metrics.task_errors = { type: 'counter', contains: 'default', values: { count: taskErrors.value, rate: rate(taskErrors.value) } };
 
@@ -216,5 +251,5 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
     metrics.vus_max = { type: 'gauge', contains: 'default', values: { value: maxVus, min: maxVus, max: maxVus } };
   }
   const thresholds = evaluateThresholds(thresholdSets, all, windows, seconds);
-  return { run, thresholds, timeline, requests, total, failures, metrics, maxVus };
+  return { run, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
 }

@@ -30,9 +30,6 @@ export function compareWithServer(summary: RunSummary, serverTotals: Record<stri
 }
 
 export interface DemoOptions {
-  users: number;
-  spawnRate: number;
-  runTime: number;
   workers: number;
   log: Logger;
 }

@@ -7,7 +7,7 @@ import { bundleScenario } from '../bundle.js';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
-import { scenarioThresholds } from './scenario-options.js';
+import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
 
 export interface LocalRunOptions {
@@ -17,6 +17,9 @@ export interface LocalRunOptions {
   log: Logger;
   progressEveryMs: number;
   journalDir?: string;
+  /** the command line set users/run time itself: the scenario's stages are not used */
+  explicitLoad?: boolean;
+  timeScale?: number;
 }
 
 /**
@@ -41,7 +44,8 @@ export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const req = StartRunBodySchema.parse({ ...o.body, scenario, thresholds, expectWorkers: o.workers });
+    const body = applyScenarioPlan(o.body, def, o.scenarioFile, o.explicitLoad ?? true, o.timeScale ?? 1);
+    const req = StartRunBodySchema.parse({ ...body, scenario, thresholds, expectWorkers: o.workers });
     const { id, finished } = cluster.start(req);
     stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
     return await finished;

@@ -15,7 +15,7 @@ import { makeLogger } from './log.js';
 import { readFile } from 'node:fs/promises';
 import { replayJournal } from '../journal/replay.js';
 import { loadPem, loadToken } from './token.js';
-import { reportTargets, toStartBody, withJournalOption, withRunOptions, type RunArgs } from './run-options.js';
+import { explicitLoad, reportTargets, toStartBody, withJournalOption, withRunOptions, type RunArgs } from './run-options.js';
 import { join } from 'node:path';
 import { runLocally } from './local-run.js';
 import { startRemote } from './remote.js';
@@ -73,7 +73,7 @@ export function cli(argv: string[]) {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
         const body = toStartBody(a, { expectWorkers: a.workers });
-        const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir });
+        const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: explicitLoad(a), timeScale: a.timeScale });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
       },
     )
@@ -88,7 +88,7 @@ export function cli(argv: string[]) {
         const log = makeLogger(a.logLevel, 'warn');
         const body = toStartBody({ ...a, host: a.host ?? 'http://127.0.0.1:1' }, { expectWorkers: a.workers });
         process.stderr.write(`demo: DID sample server + coordinator + ${a.workers} workers; ${a.users} users at ${a.spawnRate}/s for ${a.runTime}\n`);
-        const { summary, compared } = await runDemo({ users: a.users, spawnRate: a.spawnRate, runTime: body.runTimeMs, workers: a.workers, log, body, journalDir: a.journalDir });
+        const { summary, compared } = await runDemo({ workers: a.workers, log, body, journalDir: a.journalDir });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
         process.stdout.write('\nWhat the sample server answered, per route, against the report:\n');
         for (const c of compared) process.stdout.write(`  ${c.route.padEnd(26)} server ${String(c.server).padStart(6)}   report ${String(c.report).padStart(6)}   ${c.server === c.report ? 'equal' : 'DIFFERENT'}\n`);
@@ -160,7 +160,7 @@ export function cli(argv: string[]) {
         const client = controlClient(a);
         const body = toStartBody(a, { expectWorkers: 1 });
         process.once('SIGINT', () => void client.stop().catch(() => undefined));
-        const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000);
+        const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale });
         if (!summary) {
           process.stdout.write(`started ${id}\n`);
           return;

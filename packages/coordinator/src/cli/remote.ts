@@ -5,12 +5,13 @@ import { bundleScenario } from '../bundle.js';
 import { loadScenario } from '@volley/worker/scenario-loader';
 import { VolleyError } from '@volley/shared';
 import { followProgress } from './progress.js';
-import { scenarioThresholds } from './scenario-options.js';
+import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
 
 /** `volley start`: bundle here, start on the coordinator, follow until it ends (unless detached). */
-export async function startRemote(client: ControlClient, scenarioFile: string, body: Omit<StartRunBody, 'scenario'>, detach: boolean, progressEveryMs: number): Promise<{ id: string; summary?: RunSummary }> {
+export async function startRemote(client: ControlClient, scenarioFile: string, given: Omit<StartRunBody, 'scenario'>, detach: boolean, progressEveryMs: number, plan: { explicitLoad: boolean; timeScale: number }): Promise<{ id: string; summary?: RunSummary }> {
   const scenario = await bundleScenario(scenarioFile);
   const def = await loadScenario(scenario, `check-${process.pid}`);
+  const body = applyScenarioPlan(given, def, scenarioFile, plan.explicitLoad, plan.timeScale);
   const { id } = await client.start({ ...body, scenario, thresholds: scenarioThresholds(def, scenarioFile) });
   if (detach) return { id };
   const stop = followProgress(async () => (await client.run(id)).status, body.runTimeMs, progressEveryMs);

@@ -6,9 +6,10 @@ import type { ReportTargets } from '../report/write.js';
 /** Options every command that starts a run takes (run, start, demo). */
 export function withRunOptions<T>(y: Argv<T>) {
   return y
-    .option('users', { alias: 'u', type: 'number', describe: 'peak number of concurrent users', default: 1 })
-    .option('spawn-rate', { alias: 'r', type: 'number', describe: 'users started per second', default: 1 })
-    .option('run-time', { alias: 't', type: 'string', describe: 'how long the run lasts, e.g. 30s, 1m30s', default: '30s' })
+    .option('users', { alias: 'u', type: 'number', describe: 'peak number of concurrent users [default: 1, or the scenario\'s options]' })
+    .option('spawn-rate', { alias: 'r', type: 'number', describe: 'users started per second [default: 1]' })
+    .option('run-time', { alias: 't', type: 'string', describe: 'how long the run lasts, e.g. 30s, 1m30s [default: 30s, or the scenario\'s options]' })
+    .option('time-scale', { type: 'number', describe: 'multiply the scenario\'s stage durations (0.05 turns 12 minutes into 36 s)', default: 1 })
     .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
     .option('graceful-stop', { type: 'string', describe: 'how long in-flight tasks may finish at the end', default: '30s' })
     .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
@@ -24,9 +25,10 @@ export function withJournalOption<T>(y: Argv<T>) {
 }
 
 export interface RunArgs {
-  users: number;
-  spawnRate: number;
-  runTime: string;
+  users?: number;
+  spawnRate?: number;
+  runTime?: string;
+  timeScale: number;
   host?: string;
   gracefulStop: string;
   env: string[];
@@ -46,8 +48,15 @@ function parseEnv(pairs: readonly string[]): Record<string, string> {
   return env;
 }
 
+/** Whether the command line set the load itself (then a scenario's own stages are not used). */
+export function explicitLoad(a: RunArgs): boolean {
+  return a.users !== undefined || a.runTime !== undefined || a.spawnRate !== undefined;
+}
+
 /** Checks the options and turns them into a start request (less the scenario). */
-export function toStartBody(a: RunArgs, defaults: { expectWorkers: number }): Omit<StartRunBody, 'scenario'> {
+export function toStartBody(given: RunArgs, defaults: { expectWorkers: number }): Omit<StartRunBody, 'scenario'> {
+  const a = { ...given, users: given.users ?? 1, spawnRate: given.spawnRate ?? 1, runTime: given.runTime ?? '30s' };
+  if (!(a.timeScale > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--time-scale must be above 0, got ${a.timeScale}`);
   if (!a.host) throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, e.g. http://localhost:8000');
   let url: URL;
   try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
-  HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
+  stagesDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
   errorMessage, PROTOCOL_VERSION, segmentsFor, usersToStages, VolleyError,
   type CoordinatorMessage, type RunConfig, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
@@ -31,6 +31,8 @@ export interface StartRequest {
   expectWorkers: number;
   expectWorkersTimeoutMs: number;
   thresholds?: ThresholdSpecs;
+  /** a k6-style ramp instead of users/spawnRate/runTime */
+  stages?: { durationMs: number; target: number }[];
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -329,9 +331,10 @@ export class Cluster {
     const config: RunConfig = {
       runId: id,
       host: req.host,
-      plan: { executor: 'ramping-users', stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulStopMs: req.gracefulStopMs },
+      plan: { executor: 'ramping-users', stages: req.stages ?? usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulStopMs: req.gracefulStopMs },
       env: req.env,
     };
+    if (req.stages && req.runTimeMs !== stagesDuration(req.stages)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the stages' ${stagesDuration(req.stages)} ms`);
     const run = new Run(id, req, config, parseThresholds(req.thresholds ?? {}));
     this.runs.set(id, run);
     this.current = run;
@@ -457,7 +460,7 @@ export class Cluster {
 
     const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores }));
     run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
-      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate,
+      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.stages ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
     }, run.thresholds);

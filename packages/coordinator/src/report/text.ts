@@ -35,12 +35,44 @@ export function renderThresholds(s: RunSummary): string[] {
   return out;
 }
 
-/** The end-of-test summary for a terminal: thresholds, per-request table, failures, and the guide's closing lines. */
+/** Checks with pass rates, k6 style. */
+export function renderChecks(s: RunSummary): string[] {
+  if (!s.checks.length) return [];
+  const out = ['CHECKS'];
+  for (const c of s.checks) {
+    const n = c.passes + c.fails;
+    out.push(`  ${c.fails ? '✗' : '✓'} ${c.name}  ${((100 * c.passes) / (n || 1)).toFixed(2)}% (${c.passes} of ${n})`);
+  }
+  out.push('');
+  return out;
+}
+
+const BUILT_IN_SHOWN = new Set(['http_req_duration', 'http_reqs', 'http_req_failed', 'data_received', 'vus', 'vus_max', 'checks', 'task_errors']);
+
+/** Every other metric (iterations, the scenario's own), one line each as k6 prints them. */
+export function renderMetrics(s: RunSummary): string[] {
+  const out: string[] = [];
+  for (const [name, m] of Object.entries(s.metrics)) {
+    if (BUILT_IN_SHOWN.has(name) || name.includes('{')) continue;
+    const v = m.values as Record<string, number>;
+    const num = (x: number | undefined): string => (x === undefined ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(2));
+    const line = m.type === 'trend'
+      ? ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'].map((k) => `${k}=${num(v[k])}${m.contains === 'time' ? 'ms' : ''}`).join(' ')
+      : m.type === 'counter' ? `${num(v.count)}  ${num(v.rate)}/s`
+      : m.type === 'rate' ? `${(100 * (v.rate ?? 0)).toFixed(2)}%  ✓ ${v.passes}  ✗ ${v.fails}`
+      : `${num(v.value)}  min=${num(v.min)} max=${num(v.max)}`;
+    out.push(`  ${name.padEnd(28, '.')}: ${line}`);
+  }
+  return out.length ? ['METRICS', ...out, ''] : [];
+}
+
+/** The end-of-test summary for a terminal: thresholds, checks, metrics, per-request table, failures, the guide's closing lines. */
 export function renderText(s: RunSummary): string {
-  const out: string[] = [...renderThresholds(s)];
+  const out: string[] = [...renderThresholds(s), ...renderChecks(s), ...renderMetrics(s)];
   const r = s.run;
   out.push(`Volley run ${r.id}: ${r.scenario} against ${r.host}`);
-  out.push(`  ${r.workers.length} worker(s), ${r.users} users at ${r.spawnRate}/s, ran ${formatDuration(r.durationMs)}; peak VUs ${s.maxVus}`);
+  const load = r.spawnRate > 0 ? `${r.users} users at ${r.spawnRate}/s` : `stages up to ${r.users} users`;
+  out.push(`  ${r.workers.length} worker(s), ${load}, ran ${formatDuration(r.durationMs)}; peak VUs ${s.maxVus}`);
   for (const e of r.events) out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(6)}s  ${e.kind}${e.worker ? ` ${e.worker}` : ''}: ${e.detail}`);
   if (r.shortMs > 0) out.push(`  the cluster ran short of a lost worker's share for ${formatDuration(r.shortMs)}`);
   out.push('');

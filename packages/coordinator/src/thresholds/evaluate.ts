@@ -54,6 +54,8 @@ export function resolveMetric(all: Iterable<SeriesAgg>, windows: ReadonlyMap<num
   }
   const source = key.metric === METRIC.httpReqs ? METRIC.httpReqDuration : key.metric;
   let acc: SeriesAgg | undefined;
+  const seen = [...all].find((s) => s.metric === source);
+  if (seen?.kind === 'gauge') return gaugeFromWindows(windows, source, key.tags);
   for (const s of all) {
     if (s.metric !== source || !includes(s.tags, key.tags)) continue;
     acc ??= emptyAgg(s.kind, key.metric, key.tags);
@@ -61,6 +63,30 @@ export function resolveMetric(all: Iterable<SeriesAgg>, windows: ReadonlyMap<num
   }
   if (acc && key.metric === METRIC.httpReqs && acc.kind === 'trend') return { kind: 'counter', metric: key.metric, tags: key.tags, value: acc.count };
   return acc;
+}
+
+/** A gauge over the run: per window, the sum over workers; then the last, min and max of those. */
+function gaugeFromWindows(windows: ReadonlyMap<number, WindowAgg>, metric: string, tags: Record<string, string>): SeriesAgg | undefined {
+  let value = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let any = false;
+  for (const w of [...windows.values()].sort((a, b) => a.index - b.index)) {
+    let sum = 0;
+    let here = false;
+    for (const s of w.series.values()) {
+      if (s.metric === metric && s.kind === 'gauge' && includes(s.tags, tags)) {
+        sum += s.value;
+        here = true;
+      }
+    }
+    if (!here) continue;
+    any = true;
+    value = sum;
+    min = Math.min(min, sum);
+    max = Math.max(max, sum);
+  }
+  return any ? { kind: 'gauge', metric, tags, value, min, max } : undefined;
 }
 
 /** What an aggregation observes on a series; undefined where it does not apply. Times in ms. */

@@ -58,6 +58,8 @@ export interface UserContext<S> {
   readonly vu: number;
   /** the run's environment: --env pairs over the worker's process environment */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** think time that ends early when the user is stopped (k6's sleep) */
+  sleep(seconds: number): Promise<void>;
 }
 
 export interface Task<S> {
@@ -91,12 +93,27 @@ export interface UserDefinition<S> {
  */
 export type Thresholds = Record<string, (string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string })[]>;
 
+/** k6's options, as far as Volley takes them. */
+export interface K6Options {
+  /** ramping-vus: ramp linearly to each target over its duration ('2m', '30s') */
+  stages?: { duration: string; target: number }[];
+  /** constant-vus: this many users for `duration` */
+  vus?: number;
+  duration?: string;
+  thresholds?: Thresholds;
+}
+
 export interface ScenarioDefinition {
   /** the API version this file was written against */
   readonly volley: 1;
   readonly users: readonly UserDefinition<any>[];
   readonly thresholds?: Thresholds;
+  /** how to run it when the command line does not say (k6 scripts) */
+  readonly options?: K6Options;
 }
+
+/** k6's model: `export default async function (ctx) { … }` runs once per iteration, back to back. */
+export type IterationFunction = (ctx: UserContext<undefined>) => Promise<void> | void;
 
 /** Wait between `min` and `max` seconds after each task (uniform). */
 export function between(min: number, max: number): WaitTime {
@@ -118,3 +135,4 @@ export function defineUser<S = undefined>(user: UserDefinition<S>): UserDefiniti
 export function defineScenario(def: { users: readonly UserDefinition<any>[]; thresholds?: Thresholds }): ScenarioDefinition {
   return { volley: 1, users: def.users, thresholds: def.thresholds };
 }
+export * from './metrics.js';

@@ -168,7 +168,7 @@ export class RampingUsersRunner {
 
   private async runUser(vu: Vu, user: UserDefinition<unknown>, pick: () => Task<unknown>): Promise<void> {
     const { recorder, env, log } = this.deps;
-    const ctx: { http: HttpClient; state: unknown; vu: number; env: typeof env } = { http: this.deps.makeClient(vu.abort.signal), state: undefined, vu: vu.number, env };
+    const ctx = { http: this.deps.makeClient(vu.abort.signal), state: undefined as unknown, vu: vu.number, env, sleep: (seconds: number) => this.sleep(vu, seconds * 1000) };
     const userName = user.name ?? 'user';
     try {
       if (user.onStart) ctx.state = await user.onStart(ctx as UserContext<undefined>);
@@ -180,11 +180,13 @@ export class RampingUsersRunner {
     }
     while (!vu.stopping) {
       const task = pick();
+      const began = performance.now();
       try {
         await task.run(ctx as UserContext<unknown>);
       } catch (err) {
         recorder.count('task_errors', { user: userName, task: task.name ?? 'task', error: String((err as Error)?.message ?? err).slice(0, 200) });
       }
+      recorder.iteration(Math.max(1, Math.round((performance.now() - began) * 1000)));
       if (vu.stopping) break;
       await this.sleep(vu, waitMs(user));
     }

@@ -66,12 +66,14 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
       body = JSON.stringify(options.json);
       headers['content-type'] ??= 'application/json';
     }
+    // a path is relative to the run's host; an absolute URL (k6 scripts) goes where it says
+    const absolute = /^https?:\/\//i.test(path) ? new URL(path) : undefined;
     const started = performance.now();
     let res: Response;
     try {
       const r = await dispatcher.request({
-        origin,
-        path: basePath + path,
+        origin: absolute ? absolute.origin : origin,
+        path: absolute ? absolute.pathname + absolute.search : basePath + path,
         method: method as Dispatcher.HttpMethod,
         headers,
         body,

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { vusAt } from '@volley/shared';
+import { countsFromSummary, volley } from '../helpers.js';
+
+describe('k6 model: options.stages, a default function, checks and custom metrics', () => {
+  let server: DidServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startDidServer();
+    dir = await mkdtemp(join(tmpdir(), 'volley-k6-'));
+  });
+  afterAll(() => server.close());
+
+  it('follows the stages within a window, and merges checks and custom metrics across 2 workers', async () => {
+    const res = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '2', '--host', server.url, '--json', join(dir, 'a.json')]);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    const s = JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'));
+    const stages = [{ durationMs: 3000, target: 10 }, { durationMs: 2000, target: 10 }, { durationMs: 2000, target: 0 }];
+    // a window's VU count (sampled at its end) lies between the plan at its start and at its end
+    for (const p of s.volley.timeline.filter((x: any) => x.index < 7)) {
+      const [a, b] = [vusAt(stages, p.index * 1000), vusAt(stages, (p.index + 1) * 1000)];
+      expect(p.vus, `window ${p.index}`).toBeGreaterThanOrEqual(Math.min(a, b));
+      expect(p.vus, `window ${p.index}`).toBeLessThanOrEqual(Math.max(a, b));
+    }
+    const m = s.metrics;
+    const requests = server.totals()['GET /health'];
+    expect(countsFromSummary(s)).toEqual(server.totals());
+    expect(m.iterations.values.count).toBe(requests);
+    expect(m.iteration_duration.type).toBe('trend');
+    expect(m.calls.values.count).toBe(requests);
+    expect(m.healthy.values).toMatchObject({ rate: 1, passes: requests, fails: 0 });
+    expect(m.body_bytes.values.count).toBe(requests);
+    expect(m.body_bytes.values.max).toBe(20);
+    expect(m.last_vu.type).toBe('gauge');
+    expect(m.checks.values).toMatchObject({ passes: requests, fails: requests });
+    expect(s.volley.checks).toEqual([{ name: 'status is 200', passes: requests, fails: 0 }, { name: 'never true', passes: 0, fails: requests }]);
+    expect(s.volley.thresholds.map((t: any) => t.ok)).toEqual([true, true, true]);
+    expect(res.stdout).toMatch(/CHECKS\n  ✓ status is 200  100\.00% \(\d+ of \d+\)\n  ✗ never true  0\.00% \(0 of \d+\)/);
+    expect(res.stdout).toMatch(/stages up to 10 users/);
+  });
+
+  it('runs the guide’s k6 script with its stages shortened by --time-scale', async () => {
+    const res = await volley(['run', 'examples/did-api/k6-test.ts', '--workers', '2', '--host', 'http://127.0.0.1:9', '--env', `API_URL=${server.url}`,
+      '--time-scale', '0.01', '--json', join(dir, 'k6.json')], {}, 120_000);
+    // its thresholds decide: 0 when met, 99 when not (a loaded 2-core machine may miss p(95)<75)
+    expect([0, 99], res.stderr).toContain(res.code);
+    const s = JSON.parse(await readFile(join(dir, 'k6.json'), 'utf8'));
+    expect(s.state.testRunDurationMs).toBeGreaterThan(7000);
+    expect(s.metrics.vus_max.values.max).toBeGreaterThan(900);
+    for (const k of ['errors', 'enrollment_duration', 'verification_duration', 'checks', 'iterations']) expect(s.metrics[k], k).toBeDefined();
+    expect(s.volley.thresholds.map((t: any) => `${t.metric} ${t.threshold}`)).toEqual([
+      'http_req_duration p(95)<150', 'http_req_duration p(99)<300', 'http_req_failed rate<0.01', 'errors rate<0.01',
+      'enrollment_duration p(95)<150', 'verification_duration p(95)<75',
+    ]);
+    expect(res.stdout).toMatch(/THRESHOLDS/);
+    // API_URL took the requests to the sample server, not to --host
+    expect(s.volley.total.failures).toBe(0);
+  });
+});
