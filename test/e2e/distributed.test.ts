@@ -84,4 +84,25 @@ describe('volley coordinator / worker / start', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/only 2 of 5 expected worker\(s\) joined within 1 s/);
   });
+
+  it('volley stop ends the run early and the summary still comes', async () => {
+    const started = Date.now();
+    const start = volley([
+      'start', 'examples/did-api/locustfile.ts', '--coordinator', api, '--token-file', tokenFile, '--expect-workers', '2',
+      '--users', '10', '--spawn-rate', '10', '--run-time', '60s', '--host', server.url, '--json', join(dir, 'stopped.json'),
+    ]);
+    for (let i = 0; i < 100; i++) {
+      const s = await volley(['status', '--coordinator', api, '--token-file', tokenFile], {}, 20_000);
+      if (/running/.test(s.stdout)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const stop = await volley(['stop', '--coordinator', api, '--token-file', tokenFile]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toMatch(/stopping run-/);
+    const res = await start;
+    expect(res.code, res.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const summary = JSON.parse(await readFile(join(dir, 'stopped.json'), 'utf8'));
+    expect(summary.state.testRunDurationMs).toBeLessThan(20_000);
+  });
 });
