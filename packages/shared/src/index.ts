@@ -8,3 +8,4 @@ export * from './plan.js';
 export * from './auth.js';
 export * from './liveness.js';
 export * from './thresholds/index.js';
+export * from './executors.js';

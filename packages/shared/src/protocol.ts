@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VolleyError } from './errors.js';
 import { MAX_ENCODED_HISTOGRAM } from './histogram.js';
+import { ScenarioPlanSchema } from './executors.js';
 
 /**
  * The coordinator ⇄ worker protocol: JSON text frames over one WebSocket.
@@ -54,12 +55,9 @@ export const SegmentSchema = z
 
 export const StageSchema = z.object({ durationMs: Count, target: Count.max(10_000_000) });
 
-/** What to run: for now Locust's users/spawn-rate/run-time, as k6-style stages. */
+/** What to run: scenarios, each with a start time and an executor (see executors.ts). */
 export const PlanSchema = z.object({
-  executor: z.literal('ramping-users'),
-  stages: z.array(StageSchema).min(1).max(1000),
-  /** how long in-flight tasks may finish after the stop */
-  gracefulStopMs: Count,
+  scenarios: z.array(ScenarioPlanSchema).min(1).max(64),
 });
 
 export const RunConfigSchema = z.object({
@@ -93,6 +91,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1),
     /** set when the worker stopped on its own (dead-man switch, shutdown), not on the coordinator's word */
     reason: z.string().max(256).optional(),
+    /** true when its executors finished their work (e.g. all shared iterations done) */
+    completed: z.boolean().optional(),
   }),
 ]);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VolleyError, errorMessage, type ScenarioBundle } from '@volley/shared';
-import type { IterationFunction, K6Options, ScenarioDefinition, UserDefinition } from '@volley/shared/scenario';
+import { EXECUTORS, type IterationFunction, type K6Options, type ScenarioDefinition, type UserDefinition } from '@volley/shared/scenario';
 
 /**
  * Loads a bundled scenario (one ESM module from the coordinator) and checks
@@ -22,8 +22,10 @@ export async function loadScenario(bundle: ScenarioBundle, runId: string): Promi
   } finally {
     await rm(file, { force: true });
   }
-  if (typeof mod.default === 'function') return fromK6Module(mod.default as IterationFunction, mod.options, bundle.name);
-  return validateScenario(mod.default, bundle.name);
+  const exec: Record<string, IterationFunction> = {};
+  for (const [k, v] of Object.entries(mod)) if (k !== 'default' && typeof v === 'function') exec[k] = v as IterationFunction;
+  const def = typeof mod.default === 'function' ? fromK6Module(mod.default as IterationFunction, mod.options, bundle.name) : validateScenario(mod.default, bundle.name);
+  return { ...def, exec };
 }
 
 /**
@@ -36,6 +38,14 @@ export function fromK6Module(iteration: IterationFunction, options: unknown, fil
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: \`options\` must be an object`);
   }
   const o = (options ?? {}) as K6Options;
+  if (o.scenarios !== undefined) {
+    if (typeof o.scenarios !== 'object' || o.scenarios === null) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.scenarios must be an object of named scenarios`);
+    for (const [name, sc] of Object.entries(o.scenarios)) {
+      if (!EXECUTORS.includes(sc?.executor as (typeof EXECUTORS)[number])) {
+        throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.scenarios.${name}: unknown executor "${String(sc?.executor)}"; use one of ${EXECUTORS.join(', ')}`);
+      }
+    }
+  }
   if (o.stages !== undefined) {
     if (!Array.isArray(o.stages) || o.stages.length === 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.stages must be a non-empty list of { duration, target }`);
     o.stages.forEach((st, i) => {

@@ -2,10 +2,13 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { PrepareMessage, Segment, WindowMessage } from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
+import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
 import { createDispatcher, createHttpClient } from './http/client.js';
-import { RampingUsersRunner } from './executors/ramping-users.js';
-import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
+import { createExecutor, type Executor } from './executors/index.js';
+import { sourcesFor } from './vu.js';
+
+export const WINDOW_MS = 1000;
 
 /** Routes a scenario's Trend/Counter/Rate/Gauge/check calls to this run's recorder. */
 function installMetricsRuntime(recorder: Recorder): void {
@@ -18,65 +21,69 @@ function installMetricsRuntime(recorder: Recorder): void {
   (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = rt;
 }
 
-export const WINDOW_MS = 1000;
-
 /**
- * One run on this worker: the users, the recorder, and the window clock.
- * Window i covers [startAt + i·1 s, startAt + (i+1)·1 s) on the
- * coordinator's clock; each is kept until the coordinator acknowledges it.
+ * One run on this worker: its scenarios' executors, the recorder, and the
+ * window clock. Window i covers [startAt + i·1 s, startAt + (i+1)·1 s) on
+ * the coordinator's clock; each is kept until the coordinator acknowledges it.
  */
 export class WorkerRun {
   readonly runId: string;
   private readonly recorder = new Recorder();
   private readonly dispatcher: Dispatcher;
-  private readonly runner: RampingUsersRunner;
+  private readonly executors: { executor: Executor; startTimeMs: number; timer?: NodeJS.Timeout }[];
   private readonly unacked = new Map<number, WindowMessage>();
   private nextIndex = 0;
   private windowTimer?: NodeJS.Timeout;
   private startLocal = 0;
   private stopping?: Promise<number>;
+  /** resolves when every executor has done its work on its own */
+  readonly completed: Promise<void>;
 
   constructor(
     prepare: PrepareMessage,
     scenario: ScenarioDefinition,
     private readonly send: (msg: WindowMessage) => void,
     private readonly log: Logger,
+    setupData?: unknown,
   ) {
     this.runId = prepare.config.runId;
     this.dispatcher = createDispatcher();
     installMetricsRuntime(this.recorder);
     const baseUrl = new URL(prepare.config.host);
     const env = { ...process.env, ...prepare.config.env };
-    this.runner = new RampingUsersRunner({
-      scenario,
-      plan: prepare.config.plan,
-      segment: prepare.segment,
-      makeClient: (signal) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal }),
-      recorder: this.recorder,
-      env,
-      log,
-    });
+    this.executors = prepare.config.plan.scenarios.map((plan) => ({
+      startTimeMs: plan.startTimeMs,
+      executor: createExecutor(plan, prepare.segment, {
+        segment: prepare.segment,
+        sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
+        makeClient: (signal, takeDue) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal, takeDue }),
+        recorder: this.recorder,
+        env,
+        setupData,
+        log: log.child({ scenario: plan.name }),
+      }),
+    }));
+    this.completed = Promise.all(this.executors.map((e) => e.executor.completed)).then(() => undefined);
   }
 
   get vus(): number {
-    return this.runner.vus;
+    return this.executors.reduce((n, e) => n + e.executor.vus, 0);
   }
 
   get started(): boolean {
     return this.startLocal !== 0;
   }
 
-  /** Starts at `startLocal` (a performance.now() instant, maybe in the future). */
+  /** Starts at `startLocal` (a performance.now() instant, maybe in the future or, for a late joiner, the past). */
   start(startLocal: number): void {
     this.startLocal = startLocal;
-    // a worker that joins a running run starts at the window now in progress
     this.nextIndex = Math.max(0, Math.floor((performance.now() - startLocal) / WINDOW_MS));
-    this.runner.start(startLocal);
+    for (const e of this.executors) e.executor.start(startLocal + e.startTimeMs);
     this.scheduleCut();
   }
 
   reassign(segment: Segment): void {
-    this.runner.reassign(segment);
+    for (const e of this.executors) e.executor.reassign(segment);
   }
 
   acknowledge(index: number): void {
@@ -89,12 +96,12 @@ export class WorkerRun {
   }
 
   /**
-   * Stops the users (in-flight tasks get `gracefulStopMs`), cuts the last
-   * window, and resolves with its index (−1 when the run never started).
+   * Stops every executor (in-flight iterations get `gracefulStopMs`), cuts
+   * the last window, and resolves with its index (−1 when never started).
    */
   stop(gracefulStopMs: number): Promise<number> {
     this.stopping ??= (async () => {
-      await this.runner.stop(gracefulStopMs);
+      await Promise.all(this.executors.map((e) => e.executor.stop(gracefulStopMs)));
       clearTimeout(this.windowTimer);
       const last = this.started ? this.cut() : -1;
       await this.dispatcher.close().catch(() => undefined);
@@ -113,7 +120,7 @@ export class WorkerRun {
 
   private cut(): number {
     const index = this.nextIndex++;
-    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.runner.vus, series: this.recorder.cut() };
+    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.vus, series: this.recorder.cut() };
     this.unacked.set(index, msg);
     this.send(msg);
     return index;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ScenarioBundleSchema } from '@volley/shared';
+import { ScenarioBundleSchema, ScenarioPlanSchema } from '@volley/shared';
 
 /** Body of POST /api/runs: everything a run needs, the scenario already bundled. */
 export const StartRunBodySchema = z.object({
@@ -12,8 +12,8 @@ export const StartRunBodySchema = z.object({
   env: z.record(z.string().max(256), z.string().max(65536)).default({}),
   expectWorkers: z.number().int().min(1).max(100_000).default(1),
   expectWorkersTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).default(60_000),
-  /** a k6-style ramp; when given it is the plan, and users/spawnRate/runTimeMs only describe it */
-  stages: z.array(z.object({ durationMs: z.number().int().min(0).max(31 * 24 * 3_600_000), target: z.number().int().min(0).max(10_000_000) })).min(1).max(1000).optional(),
+  /** k6-style scenarios; when given they are the plan, and users/spawnRate/runTimeMs only describe it */
+  scenarios: z.array(ScenarioPlanSchema).min(1).max(64).optional(),
   /** k6-syntax thresholds, judged on the merged data (see thresholds/evaluate.ts) */
   thresholds: z.record(z.string().max(512), z.array(z.union([
     z.string().max(256),

@@ -1,5 +1,6 @@
 import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
-import type { ScenarioDefinition } from '@volley/shared/scenario';
+import type { K6Options, ScenarioDefinition } from '@volley/shared/scenario';
+import { executorMaxVus, planDuration, ScenarioPlanSchema, type ScenarioPlan } from '@volley/shared';
 import type { StartRunBody } from '../api/schema.js';
 import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js';
 
@@ -25,26 +26,72 @@ export function scenarioThresholds(def: ScenarioDefinition, file: string): Thres
   return specs;
 }
 
+const DEFAULT_GRACEFUL_MS = 30_000;
+
 /**
- * The scenario's own plan (k6 options: stages, or vus + duration), scaled
- * by --time-scale, unless the command line set the load explicitly.
+ * k6's options as Volley scenarios: `scenarios` as they are; otherwise
+ * `stages` (ramping-vus), `vus` + `duration` (constant-vus) or `vus` +
+ * `iterations` (shared-iterations), as k6 reads its shortcuts. Durations
+ * are multiplied by `timeScale` (not time units nor graceful periods).
  */
-export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: ScenarioDefinition, file: string, explicitLoad: boolean, timeScale: number): B {
-  const o = def.options;
-  if (explicitLoad || !o) return body;
-  const scale = (ms: number): number => Math.round(ms * timeScale);
-  let stages: { durationMs: number; target: number }[] | undefined;
-  try {
-    if (o.stages) stages = o.stages.map((st, i) => ({ durationMs: scale(parseDuration(st.duration, `options.stages[${i}].duration`)), target: st.target }));
-    else if (o.vus !== undefined && o.duration !== undefined) {
-      if (!Number.isInteger(o.vus) || o.vus < 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', 'options.vus must be a whole number ≥ 0');
-      stages = [{ durationMs: 0, target: o.vus }, { durationMs: scale(parseDuration(o.duration, 'options.duration')), target: o.vus }];
+export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[] | undefined {
+  const ms = (text: string | undefined, what: string, fallback?: number): number => {
+    if (text === undefined) {
+      if (fallback === undefined) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${what} is required`);
+      return fallback;
     }
-  } catch (err) {
-    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${errorMessage(err)}`, { cause: err });
+    return parseDuration(text, what);
+  };
+  const scaled = (text: string | undefined, what: string, fallback?: number): number => Math.round(ms(text, what, fallback) * timeScale);
+  const stagesOf = (list: { duration: string; target: number }[], what: string) =>
+    list.map((st, i) => ({ durationMs: scaled(st.duration, `${what}[${i}].duration`), target: st.target }));
+  const whole = (n: number | undefined, what: string, fallback: number): number => {
+    const v = n ?? fallback;
+    if (!Number.isInteger(v) || v < 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${what} must be a whole number ≥ 0`);
+    return v;
+  };
+  if (o.scenarios) {
+    return Object.entries(o.scenarios).map(([name, sc]) => {
+      const at = `options.scenarios.${name}`;
+      const common = { name, exec: sc.exec, startTimeMs: scaled(sc.startTime, `${at}.startTime`, 0), gracefulStopMs: ms(sc.gracefulStop, `${at}.gracefulStop`, DEFAULT_GRACEFUL_MS) };
+      const rateUnit = (t: string | undefined) => ms(t, `${at}.timeUnit`, 1000);
+      switch (sc.executor) {
+        case 'ramping-vus':
+          return { ...common, executor: { type: sc.executor, startVUs: whole(sc.startVUs, `${at}.startVUs`, 1), stages: stagesOf(sc.stages, `${at}.stages`), gracefulRampDownMs: ms(sc.gracefulRampDown, `${at}.gracefulRampDown`, DEFAULT_GRACEFUL_MS) } };
+        case 'constant-vus':
+          return { ...common, executor: { type: sc.executor, vus: whole(sc.vus, `${at}.vus`, 1), durationMs: scaled(sc.duration, `${at}.duration`) } };
+        case 'per-vu-iterations':
+        case 'shared-iterations':
+          return { ...common, executor: { type: sc.executor, vus: whole(sc.vus, `${at}.vus`, 1), iterations: whole(sc.iterations, `${at}.iterations`, 1), maxDurationMs: scaled(sc.maxDuration, `${at}.maxDuration`, 600_000) } };
+        case 'constant-arrival-rate':
+          return { ...common, executor: { type: sc.executor, rate: sc.rate, timeUnitMs: rateUnit(sc.timeUnit), durationMs: scaled(sc.duration, `${at}.duration`), preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1), maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs) } };
+        case 'ramping-arrival-rate':
+          return { ...common, executor: { type: sc.executor, startRate: sc.startRate ?? 0, timeUnitMs: rateUnit(sc.timeUnit), stages: stagesOf(sc.stages, `${at}.stages`), preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1), maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs) } };
+        default:
+          throw new VolleyError('VOLLEY_BAD_SCENARIO', `${at}: unknown executor "${String((sc as { executor?: unknown }).executor)}"`);
+      }
+    });
   }
-  if (!stages) return body;
-  const runTimeMs = stages.reduce((t, st) => t + st.durationMs, 0);
-  if (runTimeMs <= 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: the stages last no time at all`);
-  return { ...body, stages, runTimeMs, users: Math.max(...stages.map((st) => st.target)) };
+  const common = { name: 'default', startTimeMs: 0, gracefulStopMs: DEFAULT_GRACEFUL_MS };
+  if (o.stages) return [{ ...common, executor: { type: 'ramping-vus', startVUs: 0, stages: stagesOf(o.stages, 'options.stages'), gracefulRampDownMs: DEFAULT_GRACEFUL_MS } }];
+  if (o.vus !== undefined && o.duration !== undefined) return [{ ...common, executor: { type: 'constant-vus', vus: whole(o.vus, 'options.vus', 1), durationMs: scaled(o.duration, 'options.duration') } }];
+  if (o.iterations !== undefined) return [{ ...common, executor: { type: 'shared-iterations', vus: whole(o.vus, 'options.vus', 1), iterations: whole(o.iterations, 'options.iterations', 1), maxDurationMs: 600_000 } }];
+  return undefined;
+}
+
+/** The scenario's own plan, unless the command line set the load explicitly. */
+export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: ScenarioDefinition, file: string, explicitLoad: boolean, timeScale: number): B {
+  if (explicitLoad || !def.options) return body;
+  let scenarios: ScenarioPlan[] | undefined;
+  try {
+    scenarios = plansFromOptions(def.options, timeScale);
+    if (scenarios) for (const sc of scenarios) ScenarioPlanSchema.parse(sc);
+  } catch (err) {
+    const issue = (err as { issues?: { path: (string | number)[]; message: string }[] }).issues?.[0];
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : errorMessage(err)}`, { cause: err });
+  }
+  if (!scenarios) return body;
+  const runTimeMs = planDuration(scenarios);
+  if (runTimeMs <= 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: the scenarios last no time at all`);
+  return { ...body, scenarios, runTimeMs, users: scenarios.reduce((n, sc) => n + executorMaxVus(sc.executor), 0) };
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
-  stagesDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
+  planDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
   errorMessage, PROTOCOL_VERSION, segmentsFor, usersToStages, VolleyError,
-  type CoordinatorMessage, type RunConfig, type ScenarioBundle, type WorkerMessage,
+  type CoordinatorMessage, type RunConfig, type ScenarioPlan, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
@@ -31,8 +31,8 @@ export interface StartRequest {
   expectWorkers: number;
   expectWorkersTimeoutMs: number;
   thresholds?: ThresholdSpecs;
-  /** a k6-style ramp instead of users/spawnRate/runTime */
-  stages?: { durationMs: number; target: number }[];
+  /** k6-style scenarios instead of users/spawnRate/runTime */
+  scenarios?: ScenarioPlan[];
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -217,8 +217,9 @@ export class Cluster {
       case 'done':
         if (!run || w.runId !== run.id) break;
         // a member that stopped while the run goes on has left it (its dead-man switch
-        // tripped, or it is shutting down): its share moves now; it stays out of this run
-        if (run.state === 'running' && run.members.includes(w.id)) {
+        // tripped, or it is shutting down): its share moves now; it stays out of this run.
+        // One that completed its work (all its iterations) is simply done.
+        if (run.state === 'running' && run.members.includes(w.id) && !msg.completed) {
           this.loseMember(run, w, Date.now(), msg.reason ?? 'stopped on its own', run.startAt + Math.max(0, msg.lastIndex) * 1000);
         }
         w.phase = 'done';
@@ -331,10 +332,15 @@ export class Cluster {
     const config: RunConfig = {
       runId: id,
       host: req.host,
-      plan: { executor: 'ramping-users', stages: req.stages ?? usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulStopMs: req.gracefulStopMs },
+      plan: {
+        scenarios: req.scenarios ?? [{
+          name: 'default', startTimeMs: 0, gracefulStopMs: req.gracefulStopMs,
+          executor: { type: 'ramping-vus', startVUs: 0, stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulRampDownMs: req.gracefulStopMs },
+        }],
+      },
       env: req.env,
     };
-    if (req.stages && req.runTimeMs !== stagesDuration(req.stages)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the stages' ${stagesDuration(req.stages)} ms`);
+    if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
     const run = new Run(id, req, config, parseThresholds(req.thresholds ?? {}));
     this.runs.set(id, run);
     this.current = run;
@@ -443,7 +449,8 @@ export class Cluster {
     log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
 
     // membership may change from here on (tick: lost members, late joiners)
-    await this.waiter.until(() => run.stopRequested, run.startAt - Date.now() + req.runTimeMs);
+    const allCompleted = (): boolean => run.members.length > 0 && members().every((w) => w.phase === 'done');
+    await this.waiter.until(() => run.stopRequested || allCompleted(), run.startAt - Date.now() + req.runTimeMs);
     run.stoppedAt = Math.min(Date.now(), run.startAt + req.runTimeMs);
     run.state = 'stopping';
     if (run.shortSince !== undefined) run.shortMs += run.stoppedAt - run.shortSince;
@@ -460,7 +467,7 @@ export class Cluster {
 
     const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores }));
     run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
-      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.stages ? 0 : req.spawnRate,
+      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
     }, run.thresholds);

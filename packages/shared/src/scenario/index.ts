@@ -93,13 +93,31 @@ export interface UserDefinition<S> {
  */
 export type Thresholds = Record<string, (string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string })[]>;
 
+/** One of k6's executors, as a scenario file writes it (durations like '30s'). */
+export type K6Scenario = {
+  /** the exported function it runs (default: the default export) */
+  exec?: string;
+  startTime?: string;
+  gracefulStop?: string;
+} & (
+  | { executor: 'ramping-vus'; startVUs?: number; stages: { duration: string; target: number }[]; gracefulRampDown?: string }
+  | { executor: 'constant-vus'; vus?: number; duration: string }
+  | { executor: 'per-vu-iterations'; vus?: number; iterations?: number; maxDuration?: string }
+  | { executor: 'shared-iterations'; vus?: number; iterations?: number; maxDuration?: string }
+  | { executor: 'constant-arrival-rate'; rate: number; timeUnit?: string; duration: string; preAllocatedVUs: number; maxVUs?: number }
+  | { executor: 'ramping-arrival-rate'; startRate?: number; timeUnit?: string; stages: { duration: string; target: number }[]; preAllocatedVUs: number; maxVUs?: number }
+);
+
 /** k6's options, as far as Volley takes them. */
 export interface K6Options {
   /** ramping-vus: ramp linearly to each target over its duration ('2m', '30s') */
   stages?: { duration: string; target: number }[];
-  /** constant-vus: this many users for `duration` */
+  /** constant-vus: this many users for `duration`; with `iterations`, shared-iterations */
   vus?: number;
   duration?: string;
+  iterations?: number;
+  /** several scenarios, each with its executor */
+  scenarios?: Record<string, K6Scenario>;
   thresholds?: Thresholds;
 }
 
@@ -110,10 +128,14 @@ export interface ScenarioDefinition {
   readonly thresholds?: Thresholds;
   /** how to run it when the command line does not say (k6 scripts) */
   readonly options?: K6Options;
+  /** functions scenarios can name in `exec` (a k6 module's named exports) */
+  readonly exec?: Readonly<Record<string, IterationFunction>>;
 }
 
 /** k6's model: `export default async function (ctx) { … }` runs once per iteration, back to back. */
 export type IterationFunction = (ctx: UserContext<undefined>) => Promise<void> | void;
+
+export const EXECUTORS = ['ramping-vus', 'constant-vus', 'per-vu-iterations', 'shared-iterations', 'constant-arrival-rate', 'ramping-arrival-rate'] as const;
 
 /** Wait between `min` and `max` seconds after each task (uniform). */
 export function between(min: number, max: number): WaitTime {

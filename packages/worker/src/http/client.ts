@@ -51,10 +51,12 @@ export interface ClientDeps {
   recorder: Recorder;
   /** aborts this VU's in-flight requests at the hard stop */
   signal: AbortSignal;
+  /** when the current iteration was due (open model): its first request is timed from then */
+  takeDue?: () => number | undefined;
 }
 
 export function createHttpClient(deps: ClientDeps): HttpClient {
-  const { baseUrl, dispatcher, recorder, signal } = deps;
+  const { baseUrl, dispatcher, recorder, signal, takeDue } = deps;
   const origin = baseUrl.origin;
   const basePath = baseUrl.pathname.replace(/\/$/, '');
 
@@ -68,7 +70,8 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     }
     // a path is relative to the run's host; an absolute URL (k6 scripts) goes where it says
     const absolute = /^https?:\/\//i.test(path) ? new URL(path) : undefined;
-    const started = performance.now();
+    const due = takeDue?.();
+    const started = due === undefined ? performance.now() : Math.min(due, performance.now());
     let res: Response;
     try {
       const r = await dispatcher.request({

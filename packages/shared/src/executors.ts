@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { Stage } from './protocol.js';
+import { stagesDuration } from './plan.js';
+
+/**
+ * k6's executors as plain data. A run is a list of scenarios; each starts
+ * at `startTimeMs` after the run's start instant and runs one executor.
+ * Every count (VUs, iterations, arrivals) is split across workers with the
+ * run's execution segments, so the shares always add up to the whole.
+ */
+const Count = z.number().int().min(0).max(10_000_000);
+const Ms = z.number().int().min(0).max(31 * 24 * 3_600_000);
+const StageList = z.array(z.object({ durationMs: Ms, target: z.number().min(0).max(10_000_000) })).min(1).max(1000);
+
+export const ExecutorSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ramping-vus'), startVUs: Count, stages: StageList, gracefulRampDownMs: Ms }),
+  z.object({ type: z.literal('constant-vus'), vus: Count, durationMs: Ms }),
+  z.object({ type: z.literal('per-vu-iterations'), vus: Count, iterations: Count, maxDurationMs: Ms }),
+  z.object({ type: z.literal('shared-iterations'), vus: Count, iterations: Count, maxDurationMs: Ms }),
+  z.object({
+    type: z.literal('constant-arrival-rate'), rate: z.number().positive().max(10_000_000), timeUnitMs: z.number().int().positive().max(86_400_000),
+    durationMs: Ms, preAllocatedVUs: Count, maxVUs: Count,
+  }),
+  z.object({
+    type: z.literal('ramping-arrival-rate'), startRate: z.number().min(0).max(10_000_000), timeUnitMs: z.number().int().positive().max(86_400_000),
+    stages: StageList, preAllocatedVUs: Count, maxVUs: Count,
+  }),
+]);
+
+export const ScenarioPlanSchema = z.object({
+  name: z.string().min(1).max(128).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+  /** the function it runs: a named export of a k6 module; absent = the default (or the Locust users) */
+  exec: z.string().max(128).optional(),
+  startTimeMs: Ms,
+  /** how long in-flight iterations may finish after the scenario's end */
+  gracefulStopMs: Ms,
+  executor: ExecutorSchema,
+});
+
+export type ExecutorConfig = z.infer<typeof ExecutorSchema>;
+export type ScenarioPlan = z.infer<typeof ScenarioPlanSchema>;
+
+/** How long an executor runs (its maximum, for the iteration-based ones). */
+export function executorDuration(e: ExecutorConfig): number {
+  switch (e.type) {
+    case 'ramping-vus': return stagesDuration(e.stages as Stage[]);
+    case 'constant-vus': return e.durationMs;
+    case 'per-vu-iterations':
+    case 'shared-iterations': return e.maxDurationMs;
+    case 'constant-arrival-rate': return e.durationMs;
+    case 'ramping-arrival-rate': return stagesDuration(e.stages as Stage[]);
+  }
+}
+
+/** When the last scenario ends (graceful stops not counted). */
+export function planDuration(scenarios: readonly ScenarioPlan[]): number {
+  return Math.max(0, ...scenarios.map((s) => s.startTimeMs + executorDuration(s.executor)));
+}
+
+/** The most VUs an executor may hold at once (for the summary's "users"). */
+export function executorMaxVus(e: ExecutorConfig): number {
+  switch (e.type) {
+    case 'ramping-vus': return Math.max(e.startVUs, ...e.stages.map((s) => s.target));
+    case 'constant-vus':
+    case 'per-vu-iterations':
+    case 'shared-iterations': return e.vus;
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate': return Math.max(e.preAllocatedVUs, e.maxVUs);
+  }
+}
+
+/**
+ * Due times of an arrival rate: iteration k (1-based) is due when the
+ * integral of the rate reaches k − 1, so the first starts at 0. The rate
+ * is piecewise linear from `startRate` through each stage's target
+ * (iterations per `timeUnitMs`). Returns ms after the executor's start, or
+ * undefined when iteration k falls after the end.
+ */
+export function arrivalTime(k: number, startRate: number, stages: readonly Stage[], timeUnitMs: number): number | undefined {
+  let need = k - 1; // iterations that must have arrived before this one
+  let at = 0;
+  let r0 = startRate / timeUnitMs; // per ms
+  for (const st of stages) {
+    const d = st.durationMs;
+    const r1 = st.target / timeUnitMs;
+    const area = ((r0 + r1) / 2) * d;
+    if (need < area || (need === 0 && d > 0 && r0 + r1 > 0)) {
+      // solve r0·t + (r1 − r0)·t²/(2d) = need for t in [0, d]
+      const a = (r1 - r0) / (2 * d);
+      const t = Math.abs(a) < 1e-15 ? need / r0 : (-r0 + Math.sqrt(r0 * r0 + 4 * a * need)) / (2 * a);
+      return at + Math.min(d, Math.max(0, t));
+    }
+    need -= area;
+    at += d;
+    r0 = r1;
+  }
+  return undefined;
+}

@@ -1,0 +1,153 @@
+import type { HttpClient, ScenarioDefinition, Task, UserContext, UserDefinition, IterationFunction } from '@volley/shared/scenario';
+import { ownerOf } from '@volley/shared';
+import type { Recorder } from './recorder.js';
+
+/** What a VU runs: a Locust user class (weighted tasks, then a wait) or a k6 function. */
+export interface IterationSource {
+  readonly name: string;
+  onStart?(ctx: UserContext<undefined>): Promise<unknown> | unknown;
+  onStop?(ctx: UserContext<unknown>): Promise<void> | void;
+  iterate(ctx: UserContext<unknown>): Promise<void> | void;
+  /** think time after an iteration (ms), in the looping executors */
+  waitMs(): number;
+}
+
+function taskPicker<S>(tasks: readonly Task<S>[]): () => Task<S> {
+  if (tasks.length === 1) return () => tasks[0]!;
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (const t of tasks) cumulative.push((sum += t.weight ?? 1));
+  return () => {
+    const r = Math.random() * sum;
+    let i = 0;
+    while (cumulative[i]! <= r) i++;
+    return tasks[i]!;
+  };
+}
+
+function fromUser(user: UserDefinition<unknown>): IterationSource {
+  const pick = taskPicker(user.tasks);
+  const w = user.waitTime;
+  return {
+    name: user.name ?? 'user',
+    onStart: user.onStart as IterationSource['onStart'],
+    onStop: user.onStop as IterationSource['onStop'],
+    iterate: (ctx) => pick().run(ctx),
+    waitMs: () => (!w ? 0 : w.kind === 'constant' ? w.seconds * 1000 : (w.min + Math.random() * (w.max - w.min)) * 1000),
+  };
+}
+
+function fromFunction(name: string, fn: IterationFunction): IterationSource {
+  return { name, iterate: (ctx) => fn(ctx as UserContext<undefined>), waitMs: () => 0 };
+}
+
+/**
+ * Chooses the source for each VU of a scenario: its `exec` function, else
+ * the Locust user classes by weight (the class of VU number n is the same
+ * on every worker), else the default function.
+ */
+export function sourcesFor(def: ScenarioDefinition, exec: string | undefined, file: string): (vuNumber: number) => IterationSource {
+  if (exec !== undefined) {
+    const fn = def.exec?.[exec];
+    if (typeof fn !== 'function') throw new Error(`${file}: exec "${exec}" is not an exported function`);
+    const src = fromFunction(exec, fn);
+    return () => src;
+  }
+  const sources = def.users.map((u) => fromUser(u as UserDefinition<unknown>));
+  const weights = def.users.map((u) => u.weight ?? 1);
+  return sources.length === 1 ? () => sources[0]! : (n) => sources[ownerOf(n, weights)]!;
+}
+
+export interface VuDeps {
+  makeClient(signal: AbortSignal, takeDue: () => number | undefined): HttpClient;
+  recorder: Recorder;
+  env: Readonly<Record<string, string | undefined>>;
+  setupData?: unknown;
+}
+
+/** One virtual user: its own HTTP client and state, iterations one at a time. */
+export class Vu {
+  stopping = false;
+  readonly abort = new AbortController();
+  private wake?: () => void;
+  /** when the current iteration was due (arrival-rate executors), for its first request */
+  private due?: number;
+  private readonly ctx: { http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; sleep(s: number): Promise<void> };
+  private started = false;
+
+  constructor(readonly number: number, readonly source: IterationSource, private readonly deps: VuDeps) {
+    this.ctx = {
+      http: deps.makeClient(this.abort.signal, () => {
+        const d = this.due;
+        this.due = undefined;
+        return d;
+      }),
+      state: undefined,
+      vu: number,
+      env: deps.env,
+      data: deps.setupData,
+      sleep: (s) => this.sleep(s * 1000),
+    };
+  }
+
+  /** onStart, once; false when it failed (the VU then stays idle). */
+  async init(): Promise<boolean> {
+    if (this.started) return true;
+    this.started = true;
+    if (!this.source.onStart) return true;
+    try {
+      this.ctx.state = await this.source.onStart(this.ctx as UserContext<undefined>);
+      return true;
+    } catch (err) {
+      this.taskError('onStart', err);
+      return false;
+    }
+  }
+
+  /** One iteration; `dueAt` (performance.now() time) when it was scheduled for a moment already passed. */
+  async iteration(dueAt?: number): Promise<void> {
+    this.due = dueAt;
+    const began = dueAt ?? performance.now();
+    try {
+      await this.source.iterate(this.ctx as UserContext<unknown>);
+    } catch (err) {
+      this.taskError(this.source.name, err);
+    }
+    this.due = undefined;
+    this.deps.recorder.iteration(Math.max(1, Math.round((performance.now() - began) * 1000)));
+  }
+
+  async finish(): Promise<void> {
+    if (!this.started || !this.source.onStop) return;
+    try {
+      await this.source.onStop(this.ctx as UserContext<unknown>);
+    } catch (err) {
+      this.taskError('onStop', err);
+    }
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  /** Sleeps, or returns at once when stopped. A zero wait still yields to the event loop. */
+  sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = ms > 0 ? setTimeout(done, ms) : setImmediate(done);
+      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      function done(): void {
+        self.wake = undefined;
+        if (ms > 0) clearTimeout(t as NodeJS.Timeout);
+        else clearImmediate(t as NodeJS.Immediate);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private taskError(task: string, err: unknown): void {
+    this.deps.recorder.count('task_errors', { user: this.source.name, task, error: String((err as Error)?.message ?? err).slice(0, 200) });
+  }
+}
