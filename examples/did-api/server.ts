@@ -20,6 +20,8 @@ export interface DidServerOptions {
   rateLimit?: number;
   /** artificial latency added to every answer, ms */
   latencyMs?: number;
+  /** stop answering for `forMs` of every `everyMs` (answers held until the stall ends), from server start */
+  stall?: { everyMs: number; forMs: number };
 }
 
 export interface DidServer {
@@ -44,6 +46,14 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
   const buckets = new Map<string, { tokens: number; at: number }>();
   const rateLimit = opts.rateLimit ?? 0;
   const latencyMs = opts.latencyMs ?? 0;
+  const bornAt = performance.now();
+  /** ms until the current stall ends (0 outside a stall) */
+  const stalledFor = (): number => {
+    if (!opts.stall) return 0;
+    const phase = (performance.now() - bornAt) % opts.stall.everyMs;
+    const start = opts.stall.everyMs - opts.stall.forMs;
+    return phase >= start ? opts.stall.everyMs - phase : 0;
+  };
 
   let lastAt = 0;
   const count = (route: string, status: number): void => {
@@ -73,7 +83,8 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
-    if (latencyMs > 0) setTimeout(send, latencyMs);
+    const wait = latencyMs + stalledFor();
+    if (wait > 0) setTimeout(send, wait);
     else send();
   };
 

@@ -23,6 +23,8 @@ export type AddResult = 'added' | 'duplicate';
 export class Aggregator {
   readonly windows = new Map<number, WindowAgg>();
   readonly totals = new Map<string, SeriesAgg>();
+  /** requests each worker made, for its contribution */
+  readonly requestsByWorker = new Map<string, number>();
   private readonly seen = new Map<string, Set<number>>();
 
   /** Throws VolleyError (bad message) for a malformed window; then nothing of it is applied. */
@@ -55,6 +57,7 @@ export class Aggregator {
     win.vus += w.vus;
     win.workers++;
     for (const { s, key, hist } of decoded) {
+      if (s.kind === 'trend' && s.metric === 'http_req_duration') this.requestsByWorker.set(workerId, (this.requestsByWorker.get(workerId) ?? 0) + s.count);
       addTo(win.series, key, s, hist);
       // a gauge's run-long view comes from the windows (last, min, max of the cluster's sums)
       if (s.kind !== 'gauge') addTo(this.totals, key, s, hist);

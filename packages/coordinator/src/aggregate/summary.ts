@@ -40,6 +40,8 @@ export interface WorkerInfo {
   id: string;
   name: string;
   cores: number;
+  /** requests it made in this run */
+  requests?: number;
 }
 
 export interface RunInfo {
@@ -47,6 +49,8 @@ export interface RunInfo {
   events: { atMs: number; kind: string; worker?: string; detail: string }[];
   /** how long a lost worker's share was unassigned, in total */
   shortMs: number;
+  /** the executors the run used (closed models get a warning about stalls) */
+  executors?: string[];
   id: string;
   scenario: string;
   host: string;
@@ -79,6 +83,8 @@ export interface CheckStats {
 export interface RunSummary {
   run: RunInfo;
   checks: CheckStats[];
+  /** things the reader should know about how far to trust the numbers */
+  notes: string[];
   /** every threshold's verdict on the final merged data */
   thresholds: ThresholdResult[];
   timeline: TimelinePoint[];
@@ -251,5 +257,12 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
     metrics.vus_max = { type: 'gauge', contains: 'default', values: { value: maxVus, min: maxVus, max: maxVus } };
   }
   const thresholds = evaluateThresholds(thresholdSets, all, windows, seconds);
-  return { run, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
+  const notes: string[] = [];
+  const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));
+  if (closed.length) {
+    notes.push(`closed model (${[...new Set(closed)].join(', ')}): each user waits for its answer before sending again, so a stalled target slows the senders and these latencies can hide the stall (coordinated omission); an arrival-rate executor measures from the moment each request was due`);
+  }
+  const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');
+  if (dropped && dropped.kind === 'counter' && dropped.value > 0) notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);
+  return { run, notes, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
 }

@@ -443,7 +443,7 @@ export class Cluster {
     run.state = 'running';
     if (this.options.journalDir) {
       run.journal = new JournalWriter(join(this.options.journalDir, `${run.id}.jsonl`));
-      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString() }, thresholds: req.thresholds });
+      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), executors: run.config.plan.scenarios.map((sc) => sc.executor.type) }, thresholds: req.thresholds });
       for (const w of members()) run.journal.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
     }
     log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
@@ -465,11 +465,12 @@ export class Cluster {
     );
     if (!allDone) log.warn('some workers did not finish in time; their last windows are missing');
 
-    const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores }));
+    const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 }));
     run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
+      executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
     }, run.thresholds);
     run.journal?.append({ t: 'end', durationMs: run.summary.run.durationMs, shortMs: run.shortMs });
     run.journal?.close();

@@ -10,7 +10,7 @@ const WindowSchema = WorkerMessageSchema.options.find((o) => o.shape.type.value 
 const RecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('run'), run: z.object({
     id: z.string(), scenario: z.string(), host: z.string(), users: z.number(), spawnRate: z.number(),
-    runTimeMs: z.number(), startedAt: z.string(),
+    runTimeMs: z.number(), startedAt: z.string(), executors: z.array(z.string()).optional(),
   }), thresholds: z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() })]))).optional() }),
   z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
   z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),

@@ -18,7 +18,7 @@ export function renderK6Json(s: RunSummary): string {
     options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'], summaryTimeUnit: '' },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
     metrics,
-    volley: { thresholds: s.thresholds, checks: s.checks, run: s.run, requests: s.requests, total: s.total, failures: s.failures, timeline: s.timeline },
+    volley: { notes: s.notes, thresholds: s.thresholds, checks: s.checks, run: s.run, requests: s.requests, total: s.total, failures: s.failures, timeline: s.timeline },
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

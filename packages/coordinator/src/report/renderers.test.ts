@@ -9,7 +9,7 @@ import { LOCUST_STATS_HEADER, renderLocustStatsCsv, csvCell } from './locust-csv
 
 const RUN: RunInfo = {
   id: 'run-1', scenario: 'locustfile.ts', host: 'http://127.0.0.1:8000', users: 10, spawnRate: 5, runTimeMs: 10_000,
-  startedAt: '2026-11-26T00:00:00.000Z', durationMs: 10_000, events: [], shortMs: 0, workers: [{ id: 'w1', name: 'a', cores: 1 }, { id: 'w2', name: 'b', cores: 1 }],
+  startedAt: '2026-11-26T00:00:00.000Z', durationMs: 10_000, events: [], shortMs: 0, executors: ['constant-arrival-rate'], workers: [{ id: 'w1', name: 'a', cores: 1 }, { id: 'w2', name: 'b', cores: 1 }],
 };
 
 function twoWorkers() {

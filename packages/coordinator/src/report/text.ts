@@ -97,6 +97,7 @@ export function renderText(s: RunSummary): string {
   out.push(`P95 response time: ${t.percentilesMs['95'].toFixed(2)}ms`);
   out.push(`P99 response time: ${t.percentilesMs['99'].toFixed(2)}ms`);
   out.push(`RPS: ${t.rps.toFixed(2)}`);
+  for (const n of s.notes) out.push(`\nnote: ${n}`);
   const failed = s.thresholds.filter((x) => !x.ok).length;
   if (failed) out.push(`\n✗ ${failed} of ${s.thresholds.length} thresholds failed`);
   return out.join('\n') + '\n';
