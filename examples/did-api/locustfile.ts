@@ -65,4 +65,14 @@ const DIDAPIUser = defineUser<DidUser>({
   ],
 });
 
-export default defineScenario({ users: [DIDAPIUser] });
+export default defineScenario({
+  users: [DIDAPIUser],
+  // Locust's test_start / test_stop listeners: once for the whole cluster
+  setup: ({ host }) => {
+    console.log('🚀 Starting load test...');
+    console.log(`Target: ${host}`);
+  },
+  teardown: () => {
+    console.log('✅ Load test complete! (totals below)');
+  },
+});

@@ -15,15 +15,22 @@ import { ScenarioPlanSchema } from './executors.js';
  *                   ◀────────────── pong{t0, now}
  *                   ◀────────────── prepare{runId, scenario, plan, segment}
  *   ready{runId} ─────────────────▶ (after the scenario loaded)
- *                   ◀────────────── start{runId, startAt}   (one instant, coordinator clock)
+ *                   ◀────────────── setup{runId}            (one worker, when the scenario has setup())
+ *   setup-done{data} ─────────────▶
+ *                   ◀────────────── start{runId, startAt, setupData}   (one instant, coordinator clock)
  *   window{runId, index, series} ─▶ every second; kept until acknowledged
  *                   ◀────────────── ack{runId, index}
  *                   ◀────────────── assign{runId, segment}  (rebalance)
  *                   ◀────────────── stop{runId, graceMs}
  *   done{runId, lastIndex} ───────▶ after the last window
+ *                   ◀────────────── teardown{runId, setupData}  (one worker, when the scenario has teardown())
+ *   teardown-done ────────────────▶
  *   heartbeat ◀───────────────────▶ heartbeat, each second both ways
  */
 export const PROTOCOL_VERSION = 1;
+
+/** setup()'s result travels as JSON text of at most this many characters */
+export const MAX_SETUP_DATA = 1024 * 1024;
 
 /** Largest frame a coordinator accepts from a worker. */
 export const MAX_WORKER_FRAME = 8 * 1024 * 1024;
@@ -48,6 +55,9 @@ export const SeriesSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rate'), metric: Name, tags: Tags, passes: Count, fails: Count }),
   z.object({ kind: z.literal('gauge'), metric: Name, tags: Tags, value: Finite }),
 ]);
+
+/** what setup()/teardown() printed, shown to the user */
+const HookOutput = z.array(z.string().max(4096)).max(200).optional();
 
 export const SegmentSchema = z
   .object({ weights: z.array(z.number().int().positive().max(1024)).min(1).max(4096), index: Count })
@@ -87,6 +97,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
     vus: Count, series: z.array(SeriesSchema).max(20_000),
   }),
+  z.object({ type: z.literal('setup-done'), runId: Id, data: z.string().max(MAX_SETUP_DATA).optional(), error: z.string().max(8192).optional(), output: HookOutput }),
+  z.object({ type: z.literal('teardown-done'), runId: Id, error: z.string().max(8192).optional(), output: HookOutput }),
   z.object({
     type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1),
     /** set when the worker stopped on its own (dead-man switch, shutdown), not on the coordinator's word */
@@ -101,7 +113,9 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), t0: Finite, now: Finite }),
   z.object({ type: z.literal('heartbeat'), now: Finite }),
   z.object({ type: z.literal('prepare'), config: RunConfigSchema, scenario: ScenarioBundleSchema, segment: SegmentSchema }),
-  z.object({ type: z.literal('start'), runId: Id, startAt: Finite }),
+  z.object({ type: z.literal('setup'), runId: Id }),
+  z.object({ type: z.literal('start'), runId: Id, startAt: Finite, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
+  z.object({ type: z.literal('teardown'), runId: Id, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
   z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema }),
   z.object({ type: z.literal('ack'), runId: Id, index: Count }),
   z.object({ type: z.literal('stop'), runId: Id, reason: z.string().max(1024), gracefulStopMs: Count }),

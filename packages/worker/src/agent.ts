@@ -79,6 +79,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
     clearInterval(heartbeat);
     for (const sig of opts.signals ?? []) process.off(sig, onSignal);
     void stopRun(0, 'worker shutting down').finally(() => {
+      run?.dispose();
       ws?.close(1000, 'worker exiting');
       finish(code);
     });
@@ -127,11 +128,12 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
           send({ type: 'failed', runId: msg.config.runId, reason: `worker is still running ${run.runId}` });
           return;
         }
+        run?.dispose();
         run = undefined;
         doneFor = undefined;
         try {
           const scenario = await loadScenario(msg.scenario, msg.config.runId);
-          run = new WorkerRun(msg, scenario, send, log.child({ runId: msg.config.runId }));
+          run = new WorkerRun(msg, send, log.child({ runId: msg.config.runId }), scenario);
           send({ type: 'ready', runId: msg.config.runId });
         } catch (err) {
           log.error({ err: errorMessage(err) }, 'cannot prepare the run');
@@ -143,11 +145,32 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         if (!run || run.runId !== msg.runId || run.started) return;
         const delay = msg.startAt - (Date.now() + offset);
         log.info({ runId: msg.runId, inMs: Math.round(delay), offsetMs: offset, rttMs: bestRtt }, 'starting');
-        run.start(performance.now() + delay);
+        run.start(performance.now() + delay, msg.setupData);
         // executors that finish their work early (shared iterations) end this worker's part
         void run.completed.then(() => {
           if (run?.runId === msg.runId && !doneFor) void stopRun(0, undefined, true);
         });
+        return;
+      }
+      case 'setup': {
+        if (run?.runId !== msg.runId) return;
+        const output: string[] = [];
+        try {
+          send({ type: 'setup-done', runId: msg.runId, data: await run.runSetup(output), output });
+        } catch (err) {
+          send({ type: 'setup-done', runId: msg.runId, error: `setup() failed: ${errorMessage(err)}`.slice(0, 8000), output });
+        }
+        return;
+      }
+      case 'teardown': {
+        if (run?.runId !== msg.runId) return;
+        const output: string[] = [];
+        try {
+          await run.runTeardown(msg.setupData, output);
+          send({ type: 'teardown-done', runId: msg.runId, output });
+        } catch (err) {
+          send({ type: 'teardown-done', runId: msg.runId, error: `teardown() failed: ${errorMessage(err)}`.slice(0, 8000), output });
+        }
         return;
       }
       case 'assign':

@@ -62,7 +62,8 @@ export interface VuDeps {
   makeClient(signal: AbortSignal, takeDue: () => number | undefined): HttpClient;
   recorder: Recorder;
   env: Readonly<Record<string, string | undefined>>;
-  setupData?: unknown;
+  /** setup()'s result, known once the run starts */
+  setupData(): unknown;
 }
 
 /** One virtual user: its own HTTP client and state, iterations one at a time. */
@@ -85,7 +86,7 @@ export class Vu {
       state: undefined,
       vu: number,
       env: deps.env,
-      data: deps.setupData,
+      data: deps.setupData(),
       sleep: (s) => this.sleep(s * 1000),
     };
   }

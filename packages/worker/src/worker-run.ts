@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
+import { format } from 'node:util';
 import type { Logger } from 'pino';
-import type { PrepareMessage, Segment, WindowMessage } from '@volley/shared';
+import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type WindowMessage } from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
@@ -9,6 +10,30 @@ import { createExecutor, type Executor } from './executors/index.js';
 import { sourcesFor } from './vu.js';
 
 export const WINDOW_MS = 1000;
+
+/**
+ * Runs a hook with console output collected into `lines` (setup and
+ * teardown run alone on a worker whose stdout nobody watches; the
+ * coordinator shows what they printed).
+ */
+async function capturing<T>(lines: string[], fn: () => T | Promise<T>): Promise<T> {
+  const names = ['log', 'info', 'warn', 'error'] as const;
+  const saved = names.map((n) => console[n]);
+  for (const n of names) console[n] = (...args: unknown[]) => void (lines.length < 200 && lines.push(format(...args).slice(0, 4096)));
+  try {
+    return await fn();
+  } finally {
+    names.forEach((n, i) => (console[n] = saved[i]!));
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
 
 /** Routes a scenario's Trend/Counter/Rate/Gauge/check calls to this run's recorder. */
 function installMetricsRuntime(recorder: Recorder): void {
@@ -36,21 +61,23 @@ export class WorkerRun {
   private windowTimer?: NodeJS.Timeout;
   private startLocal = 0;
   private stopping?: Promise<number>;
+  private setupData: unknown;
+  private readonly baseUrl: URL;
+  private readonly env: Record<string, string | undefined>;
   /** resolves when every executor has done its work on its own */
   readonly completed: Promise<void>;
 
   constructor(
     prepare: PrepareMessage,
-    scenario: ScenarioDefinition,
     private readonly send: (msg: WindowMessage) => void,
     private readonly log: Logger,
-    setupData?: unknown,
+    private readonly scenario: ScenarioDefinition,
   ) {
     this.runId = prepare.config.runId;
     this.dispatcher = createDispatcher();
     installMetricsRuntime(this.recorder);
-    const baseUrl = new URL(prepare.config.host);
-    const env = { ...process.env, ...prepare.config.env };
+    const baseUrl = (this.baseUrl = new URL(prepare.config.host));
+    const env = (this.env = { ...process.env, ...prepare.config.env });
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       startTimeMs: plan.startTimeMs,
       executor: createExecutor(plan, prepare.segment, {
@@ -59,7 +86,7 @@ export class WorkerRun {
         makeClient: (signal, takeDue) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal, takeDue }),
         recorder: this.recorder,
         env,
-        setupData,
+        setupData: () => this.setupData,
         log: log.child({ scenario: plan.name }),
       }),
     }));
@@ -74,8 +101,42 @@ export class WorkerRun {
     return this.startLocal !== 0;
   }
 
+  /** A client for setup() and teardown(): recorded like every request, never cut by a stop. */
+  private hookClient() {
+    return createHttpClient({ baseUrl: this.baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal: new AbortController().signal });
+  }
+
+  /** Runs the scenario's setup() (on one worker of the cluster); its result as JSON text, and what it printed. */
+  async runSetup(output: string[]): Promise<string | undefined> {
+    if (!this.scenario.setup) return undefined;
+    const setup = this.scenario.setup;
+    const result = await capturing(output, () => setup({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, data: undefined }));
+    if (result === undefined) return undefined;
+    const text = JSON.stringify(result);
+    if (text.length > MAX_SETUP_DATA) throw new Error(`setup() returned ${text.length} characters of JSON; at most ${MAX_SETUP_DATA}`);
+    return text;
+  }
+
+  /** Runs teardown() after the run (on one worker); its requests go out in one more window. */
+  async runTeardown(setupData: string | undefined, output: string[]): Promise<void> {
+    if (!this.scenario.teardown) return;
+    const teardown = this.scenario.teardown;
+    try {
+      await capturing(output, () => teardown({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, data: setupData === undefined ? undefined : JSON.parse(setupData) }));
+    } finally {
+      if (this.started) this.cut();
+    }
+  }
+
+  /** Closes the connections; the run is over. */
+  dispose(): void {
+    void this.dispatcher.close().catch(() => undefined);
+  }
+
   /** Starts at `startLocal` (a performance.now() instant, maybe in the future or, for a late joiner, the past). */
-  start(startLocal: number): void {
+  start(startLocal: number, setupData?: string): void {
+    // one frozen copy shared by every VU: read-only, never copied per VU
+    this.setupData = setupData === undefined ? undefined : deepFreeze(JSON.parse(setupData));
     this.startLocal = startLocal;
     this.nextIndex = Math.max(0, Math.floor((performance.now() - startLocal) / WINDOW_MS));
     for (const e of this.executors) e.executor.start(startLocal + e.startTimeMs);
@@ -103,9 +164,7 @@ export class WorkerRun {
     this.stopping ??= (async () => {
       await Promise.all(this.executors.map((e) => e.executor.stop(gracefulStopMs)));
       clearTimeout(this.windowTimer);
-      const last = this.started ? this.cut() : -1;
-      await this.dispatcher.close().catch(() => undefined);
-      return last;
+      return this.started ? this.cut() : -1;
     })();
     return this.stopping;
   }

@@ -51,6 +51,8 @@ export interface RunInfo {
   shortMs: number;
   /** the executors the run used (closed models get a warning about stalls) */
   executors?: string[];
+  /** what the scenario's setup() and teardown() printed */
+  output?: string[];
   id: string;
   scenario: string;
   host: string;

@@ -12,6 +12,9 @@ export const StartRunBodySchema = z.object({
   env: z.record(z.string().max(256), z.string().max(65536)).default({}),
   expectWorkers: z.number().int().min(1).max(100_000).default(1),
   expectWorkersTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).default(60_000),
+  /** the scenario has setup() / teardown(): run each once for the cluster */
+  setup: z.boolean().default(false),
+  teardown: z.boolean().default(false),
   /** k6-style scenarios; when given they are the plan, and users/spawnRate/runTimeMs only describe it */
   scenarios: z.array(ScenarioPlanSchema).min(1).max(64).optional(),
   /** k6-syntax thresholds, judged on the merged data (see thresholds/evaluate.ts) */

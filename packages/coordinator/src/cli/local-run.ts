@@ -45,7 +45,7 @@ export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   process.once('SIGTERM', onSignal);
   try {
     const body = applyScenarioPlan(o.body, def, o.scenarioFile, o.explicitLoad ?? true, o.timeScale ?? 1);
-    const req = StartRunBodySchema.parse({ ...body, scenario, thresholds, expectWorkers: o.workers });
+    const req = StartRunBodySchema.parse({ ...body, scenario, thresholds, expectWorkers: o.workers, setup: !!def.setup, teardown: !!def.teardown });
     const { id, finished } = cluster.start(req);
     stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
     return await finished;

@@ -12,7 +12,7 @@ export async function startRemote(client: ControlClient, scenarioFile: string, g
   const scenario = await bundleScenario(scenarioFile);
   const def = await loadScenario(scenario, `check-${process.pid}`);
   const body = applyScenarioPlan(given, def, scenarioFile, plan.explicitLoad, plan.timeScale);
-  const { id } = await client.start({ ...body, scenario, thresholds: scenarioThresholds(def, scenarioFile) });
+  const { id } = await client.start({ ...body, scenario, thresholds: scenarioThresholds(def, scenarioFile), setup: !!def.setup, teardown: !!def.teardown });
   if (detach) return { id };
   const stop = followProgress(async () => (await client.run(id)).status, body.runTimeMs, progressEveryMs);
   try {

@@ -33,6 +33,9 @@ export interface StartRequest {
   thresholds?: ThresholdSpecs;
   /** k6-style scenarios instead of users/spawnRate/runTime */
   scenarios?: ScenarioPlan[];
+  /** the scenario has setup() / teardown(): run each once, on one worker */
+  setup?: boolean;
+  teardown?: boolean;
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -76,6 +79,12 @@ class Run {
   summary?: RunSummary;
   error?: string;
   stopReason = 'run time reached';
+  /** setup()'s result as JSON text, and whether setup/teardown have answered */
+  setupData?: string;
+  setupDone = false;
+  teardownDone = false;
+  /** what setup() and teardown() printed */
+  readonly output: string[] = [];
   constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {}
 }
 
@@ -101,6 +110,8 @@ export interface ClusterStatus {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+/** how long setup() and teardown() may take */
+const SETUP_TIMEOUT_MS = 120_000;
 /** lead time between the start message and the common start instant */
 const START_LEAD_MS = 500;
 
@@ -214,6 +225,19 @@ export class Cluster {
         }
         w.conn?.send({ type: 'ack', runId: msg.runId, index: msg.index });
         return;
+      case 'setup-done':
+        if (!run || w.runId !== run.id || run.setupDone) break;
+        run.setupDone = true;
+        run.output.push(...(msg.output ?? []).map((l) => `setup: ${l}`));
+        if (msg.error) run.error = msg.error;
+        else run.setupData = msg.data;
+        break;
+      case 'teardown-done':
+        if (!run || w.runId !== run.id) break;
+        run.teardownDone = true;
+        run.output.push(...(msg.output ?? []).map((l) => `teardown: ${l}`));
+        if (msg.error) this.event(run, 'worker-failed', w, msg.error);
+        break;
       case 'done':
         if (!run || w.runId !== run.id) break;
         // a member that stopped while the run goes on has left it (its dead-man switch
@@ -312,7 +336,7 @@ export class Cluster {
     }
     this.event(run, 'worker-joined', w, `${w.cores} core(s)`);
     this.rebalance(run);
-    w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt });
+    w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt, setupData: run.setupData });
   }
 
   /** Recomputes the segments over the current members and sends each its share. */
@@ -435,10 +459,20 @@ export class Cluster {
       throw new VolleyError('VOLLEY_WORKER_FAILED', why);
     }
 
+    if (req.setup) {
+      // once for the whole cluster, on one worker; its result goes to all
+      const first = members()[0]!;
+      first.conn?.send({ type: 'setup', runId: run.id });
+      log.info({ worker: first.name }, 'running setup()');
+      const answered = await this.waiter.until(() => run.setupDone || run.stopRequested || !first.conn, SETUP_TIMEOUT_MS);
+      if (run.error) throw new VolleyError('VOLLEY_WORKER_FAILED', run.error);
+      if (!answered || !run.setupDone) throw new VolleyError('VOLLEY_WORKER_FAILED', run.stopRequested ? 'stopped during setup()' : `setup() did not finish within ${SETUP_TIMEOUT_MS / 1000} s`);
+    }
+
     run.startAt = Date.now() + START_LEAD_MS;
     for (const w of members()) {
       w.phase = 'running';
-      w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt });
+      w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt, setupData: run.setupData });
     }
     run.state = 'running';
     if (this.options.journalDir) {
@@ -465,12 +499,23 @@ export class Cluster {
     );
     if (!allDone) log.warn('some workers did not finish in time; their last windows are missing');
 
+    if (req.teardown) {
+      const by = participants().find((w) => w.conn);
+      if (by) {
+        by.conn!.send({ type: 'teardown', runId: run.id, setupData: run.setupData });
+        log.info({ worker: by.name }, 'running teardown()');
+        if (!(await this.waiter.until(() => run.teardownDone || !by.conn, SETUP_TIMEOUT_MS))) log.warn('teardown() did not finish in time');
+      } else {
+        log.warn('no worker left to run teardown()');
+      }
+    }
+
     const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 }));
     run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
-      executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
+      executors: run.config.plan.scenarios.map((sc) => sc.executor.type), output: run.output,
     }, run.thresholds);
     run.journal?.append({ t: 'end', durationMs: run.summary.run.durationMs, shortMs: run.shortMs });
     run.journal?.close();

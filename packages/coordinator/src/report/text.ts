@@ -68,7 +68,7 @@ export function renderMetrics(s: RunSummary): string[] {
 
 /** The end-of-test summary for a terminal: thresholds, checks, metrics, per-request table, failures, the guide's closing lines. */
 export function renderText(s: RunSummary): string {
-  const out: string[] = [...renderThresholds(s), ...renderChecks(s), ...renderMetrics(s)];
+  const out: string[] = [];
   const r = s.run;
   out.push(`Volley run ${r.id}: ${r.scenario} against ${r.host}`);
   const load = r.spawnRate > 0 ? `${r.users} users at ${r.spawnRate}/s` : `stages up to ${r.users} users`;
@@ -76,6 +76,8 @@ export function renderText(s: RunSummary): string {
   for (const e of r.events) out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(6)}s  ${e.kind}${e.worker ? ` ${e.worker}` : ''}: ${e.detail}`);
   if (r.shortMs > 0) out.push(`  the cluster ran short of a lost worker's share for ${formatDuration(r.shortMs)}`);
   out.push('');
+  if (r.output?.length) out.push(...r.output, '');
+  out.push(...renderThresholds(s), ...renderChecks(s), ...renderMetrics(s));
   out.push(table(
     ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s', 'failures/s'],
     [...s.requests.map(row), row(s.total)],

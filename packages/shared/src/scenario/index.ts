@@ -60,6 +60,8 @@ export interface UserContext<S> {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** think time that ends early when the user is stopped (k6's sleep) */
   sleep(seconds: number): Promise<void>;
+  /** what setup() returned, shared read-only by every VU on every worker */
+  readonly data: unknown;
 }
 
 export interface Task<S> {
@@ -130,6 +132,20 @@ export interface ScenarioDefinition {
   readonly options?: K6Options;
   /** functions scenarios can name in `exec` (a k6 module's named exports) */
   readonly exec?: Readonly<Record<string, IterationFunction>>;
+  /** runs once for the whole cluster before the run; its result (JSON) reaches every iteration as `ctx.data` */
+  readonly setup?: (ctx: SetupContext) => unknown;
+  /** runs once for the whole cluster after the run, with setup's result */
+  readonly teardown?: (ctx: SetupContext) => unknown;
+}
+
+/** What setup() and teardown() are handed. */
+export interface SetupContext {
+  readonly http: HttpClient;
+  /** the run's --host */
+  readonly host: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** setup()'s result (in teardown) */
+  readonly data: unknown;
 }
 
 /** k6's model: `export default async function (ctx) { … }` runs once per iteration, back to back. */
@@ -154,7 +170,12 @@ export function defineUser<S = undefined>(user: UserDefinition<S>): UserDefiniti
   return user;
 }
 
-export function defineScenario(def: { users: readonly UserDefinition<any>[]; thresholds?: Thresholds }): ScenarioDefinition {
-  return { volley: 1, users: def.users, thresholds: def.thresholds };
+export function defineScenario(def: {
+  users: readonly UserDefinition<any>[];
+  thresholds?: Thresholds;
+  setup?: ScenarioDefinition['setup'];
+  teardown?: ScenarioDefinition['teardown'];
+}): ScenarioDefinition {
+  return { volley: 1, users: def.users, thresholds: def.thresholds, setup: def.setup, teardown: def.teardown };
 }
 export * from './metrics.js';
