@@ -70,11 +70,22 @@ export const PlanSchema = z.object({
   scenarios: z.array(ScenarioPlanSchema).min(1).max(64),
 });
 
+export const TargetTlsSchema = z.object({
+  insecure: z.boolean().optional(),
+  ca: z.string().max(1024 * 1024).optional(),
+  cert: z.string().max(1024 * 1024).optional(),
+  key: z.string().max(1024 * 1024).optional(),
+});
+
 export const RunConfigSchema = z.object({
   runId: Id,
   host: z.string().max(2048),
   plan: PlanSchema,
   env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+  /** data files by name, as JSON text (parsed once per worker, shared by its VUs) */
+  files: z.record(z.string().max(64), z.string()).default({}),
+  /** TLS towards the system under test */
+  targetTls: TargetTlsSchema.optional(),
 });
 
 export const ScenarioBundleSchema = z.object({

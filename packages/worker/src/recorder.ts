@@ -142,16 +142,23 @@ export class Recorder {
   }
 
   /** One finished request: its duration, verdict, body size, and failure reason. */
-  request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string): void {
-    const key = `${method} ${name}`;
+  request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string, tags?: Tags): void {
+    const key = tags ? `${method} ${name} ${JSON.stringify(tags)}` : `${method} ${name}`;
     let c = this.requests.get(key);
-    if (!c) c = this.newRequestCells(key, method, name);
+    if (!c) {
+      const bad = tags && tagProblem(tags);
+      if (bad) {
+        this.count('task_errors', { user: 'scenario', task: name.slice(0, 200), error: `request tags: ${bad}` });
+        return this.request(method, name, durationUs, ok, bytes, reason);
+      }
+      c = this.newRequestCells(key, method, name, tags);
+    }
     c.duration.add(durationUs);
     // k6's http_req_failed is a Rate whose "passes" are the failed requests
     if (ok) c.failed.fails++;
     else c.failed.passes++;
     c.received.value += bytes;
-    if (!ok) this.failure(c, method, name, reason ?? 'failed');
+    if (!ok) this.failure(c, reason ?? 'failed');
   }
 
   /** Adds to a counter series (e.g. task errors). */
@@ -176,8 +183,8 @@ export class Recorder {
     return out;
   }
 
-  private newRequestCells(key: string, method: string, name: string): RequestCells {
-    const tags = { method, name };
+  private newRequestCells(key: string, method: string, name: string, extra?: Tags): RequestCells {
+    const tags = { ...extra, method, name };
     const c: RequestCells = {
       duration: new TrendCell(METRIC.httpReqDuration, tags),
       failed: new RateCell(METRIC.httpReqFailed, tags),
@@ -189,13 +196,13 @@ export class Recorder {
     return c;
   }
 
-  private failure(c: RequestCells, method: string, name: string, reason: string): void {
+  private failure(c: RequestCells, reason: string): void {
     let cell = c.reasons.get(reason);
     if (!cell) {
       const error = c.reasons.size < MAX_REASONS_PER_REQUEST ? reason.slice(0, 500) : 'other (too many distinct reasons)';
       cell = c.reasons.get(error);
       if (!cell) {
-        cell = new CounterCell(METRIC.httpReqErrors, { method, name, error });
+        cell = new CounterCell(METRIC.httpReqErrors, { ...c.duration.tags, error });
         this.cells.push(cell);
         c.reasons.set(error, cell);
       }

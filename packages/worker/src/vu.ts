@@ -59,11 +59,13 @@ export function sourcesFor(def: ScenarioDefinition, exec: string | undefined, fi
 }
 
 export interface VuDeps {
-  makeClient(signal: AbortSignal, takeDue: () => number | undefined): HttpClient;
+  makeClient(signal: AbortSignal, takeDue: () => number | undefined, group: () => string | undefined): HttpClient;
   recorder: Recorder;
   env: Readonly<Record<string, string | undefined>>;
   /** setup()'s result, known once the run starts */
   setupData(): unknown;
+  /** the run's data files, parsed once per worker */
+  files: Readonly<Record<string, unknown>>;
 }
 
 /** One virtual user: its own HTTP client and state, iterations one at a time. */
@@ -73,21 +75,42 @@ export class Vu {
   private wake?: () => void;
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
-  private readonly ctx: { http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; sleep(s: number): Promise<void> };
+  private readonly ctx: {
+    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files'];
+    sleep(s: number): Promise<void>; group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
+  };
+  /** the group path the VU is in (k6's ::a::b) */
+  private groupPath?: string;
   private started = false;
 
   constructor(readonly number: number, readonly source: IterationSource, private readonly deps: VuDeps) {
     this.ctx = {
-      http: deps.makeClient(this.abort.signal, () => {
-        const d = this.due;
-        this.due = undefined;
-        return d;
-      }),
+      http: deps.makeClient(
+        this.abort.signal,
+        () => {
+          const d = this.due;
+          this.due = undefined;
+          return d;
+        },
+        () => this.groupPath,
+      ),
       state: undefined,
       vu: number,
       env: deps.env,
       data: deps.setupData(),
+      files: deps.files,
       sleep: (s) => this.sleep(s * 1000),
+      group: async (name, fn) => {
+        const outer = this.groupPath;
+        const path = (this.groupPath = `${outer ?? ''}::${name}`);
+        const began = performance.now();
+        try {
+          return await fn();
+        } finally {
+          this.groupPath = outer;
+          deps.recorder.metric('trend', 'group_duration', performance.now() - began, { group: path.slice(0, 500) });
+        }
+      },
     };
   }
 

@@ -6,6 +6,7 @@ import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
 import { createDispatcher, createHttpClient } from './http/client.js';
+import { CookieJar } from './http/cookies.js';
 import { createExecutor, type Executor } from './executors/index.js';
 import { sourcesFor } from './vu.js';
 
@@ -64,6 +65,7 @@ export class WorkerRun {
   private setupData: unknown;
   private readonly baseUrl: URL;
   private readonly env: Record<string, string | undefined>;
+  private readonly files: Readonly<Record<string, unknown>>;
   /** resolves when every executor has done its work on its own */
   readonly completed: Promise<void>;
 
@@ -74,19 +76,21 @@ export class WorkerRun {
     private readonly scenario: ScenarioDefinition,
   ) {
     this.runId = prepare.config.runId;
-    this.dispatcher = createDispatcher();
+    this.dispatcher = createDispatcher(prepare.config.targetTls);
     installMetricsRuntime(this.recorder);
     const baseUrl = (this.baseUrl = new URL(prepare.config.host));
     const env = (this.env = { ...process.env, ...prepare.config.env });
+    const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       startTimeMs: plan.startTimeMs,
       executor: createExecutor(plan, prepare.segment, {
         segment: prepare.segment,
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
-        makeClient: (signal, takeDue) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal, takeDue }),
+        makeClient: (signal, takeDue, group) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal, takeDue, group, jar: new CookieJar() }),
         recorder: this.recorder,
         env,
         setupData: () => this.setupData,
+        files,
         log: log.child({ scenario: plan.name }),
       }),
     }));
@@ -110,7 +114,7 @@ export class WorkerRun {
   async runSetup(output: string[]): Promise<string | undefined> {
     if (!this.scenario.setup) return undefined;
     const setup = this.scenario.setup;
-    const result = await capturing(output, () => setup({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, data: undefined }));
+    const result = await capturing(output, () => setup({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, files: this.files, data: undefined }));
     if (result === undefined) return undefined;
     const text = JSON.stringify(result);
     if (text.length > MAX_SETUP_DATA) throw new Error(`setup() returned ${text.length} characters of JSON; at most ${MAX_SETUP_DATA}`);
@@ -122,7 +126,7 @@ export class WorkerRun {
     if (!this.scenario.teardown) return;
     const teardown = this.scenario.teardown;
     try {
-      await capturing(output, () => teardown({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, data: setupData === undefined ? undefined : JSON.parse(setupData) }));
+      await capturing(output, () => teardown({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, files: this.files, data: setupData === undefined ? undefined : JSON.parse(setupData) }));
     } finally {
       if (this.started) this.cut();
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ScenarioBundleSchema, ScenarioPlanSchema } from '@volley/shared';
+import { ScenarioBundleSchema, ScenarioPlanSchema, TargetTlsSchema } from '@volley/shared';
 
 /** Body of POST /api/runs: everything a run needs, the scenario already bundled. */
 export const StartRunBodySchema = z.object({
@@ -10,6 +10,9 @@ export const StartRunBodySchema = z.object({
   runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000),
   gracefulStopMs: z.number().int().min(0).max(3_600_000).default(30_000),
   env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+  targetTls: TargetTlsSchema.optional(),
+  /** data files by name, as JSON text */
+  files: z.record(z.string().regex(/^[A-Za-z_]\w{0,63}$/), z.string()).default({}),
   expectWorkers: z.number().int().min(1).max(100_000).default(1),
   expectWorkersTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).default(60_000),
   /** the scenario has setup() / teardown(): run each once for the cluster */

@@ -15,6 +15,7 @@ import { makeLogger } from './log.js';
 import { readFile } from 'node:fs/promises';
 import { replayJournal } from '../journal/replay.js';
 import { loadPem, loadToken } from './token.js';
+import { loadDataFiles } from './data-files.js';
 import { explicitLoad, reportTargets, toStartBody, withJournalOption, withRunOptions, type RunArgs } from './run-options.js';
 import { join } from 'node:path';
 import { runLocally } from './local-run.js';
@@ -72,7 +73,7 @@ export function cli(argv: string[]) {
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
-        const body = toStartBody(a, { expectWorkers: a.workers });
+        const body = { ...toStartBody(a, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: explicitLoad(a), timeScale: a.timeScale });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
       },
@@ -158,7 +159,7 @@ export function cli(argv: string[]) {
         .option('detach', { type: 'boolean', default: false, describe: 'return once the run has started' }),
       async (a) => {
         const client = controlClient(a);
-        const body = toStartBody(a, { expectWorkers: 1 });
+        const body = { ...toStartBody(a, { expectWorkers: 1 }), files: await loadDataFiles(a.data) };
         process.once('SIGINT', () => void client.stop().catch(() => undefined));
         const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale });
         if (!summary) {

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { parseDuration, VolleyError } from '@volley/shared';
 import type { StartRunBody } from '../api/schema.js';
 import type { ReportTargets } from '../report/write.js';
+import { loadPem } from './token.js';
 
 /** Options every command that starts a run takes (run, start, demo). */
 export function withRunOptions<T>(y: Argv<T>) {
@@ -13,6 +14,11 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
     .option('graceful-stop', { type: 'string', describe: 'how long in-flight tasks may finish at the end', default: '30s' })
     .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
+    .option('insecure-skip-tls-verify', { type: 'boolean', describe: 'accept any certificate from the system under test', default: false })
+    .option('target-ca', { type: 'string', describe: 'PEM CA to trust for the system under test' })
+    .option('target-cert', { type: 'string', describe: 'PEM client certificate for the system under test' })
+    .option('target-key', { type: 'string', describe: 'PEM key of --target-cert' })
+    .option('data', { type: 'string', array: true, describe: 'NAME=FILE: a CSV (header row) or JSON file every VU reads as ctx.files.NAME (repeatable)', default: [] as string[] })
     .option('expect-workers', { type: 'number', describe: 'wait until this many workers have joined' })
     .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
     .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
@@ -32,10 +38,21 @@ export interface RunArgs {
   host?: string;
   gracefulStop: string;
   env: string[];
+  data: string[];
+  insecureSkipTlsVerify: boolean;
+  targetCa?: string;
+  targetCert?: string;
+  targetKey?: string;
   expectWorkers?: number;
   expectWorkersTimeout: string;
   json?: string;
   csv?: string;
+}
+
+function targetTls(a: RunArgs): StartRunBody['targetTls'] {
+  if (!!a.targetCert !== !!a.targetKey) throw new VolleyError('VOLLEY_BAD_OPTION', '--target-cert and --target-key go together');
+  const tls = { insecure: a.insecureSkipTlsVerify || undefined, ca: loadPem('--target-ca', a.targetCa), cert: loadPem('--target-cert', a.targetCert), key: loadPem('--target-key', a.targetKey) };
+  return Object.values(tls).some((v) => v !== undefined) ? tls : undefined;
 }
 
 function parseEnv(pairs: readonly string[]): Record<string, string> {
@@ -78,6 +95,7 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
     runTimeMs,
     gracefulStopMs: parseDuration(a.gracefulStop, '--graceful-stop'),
     env: parseEnv(a.env),
+    targetTls: targetTls(a),
     expectWorkers,
     expectWorkersTimeoutMs: parseDuration(a.expectWorkersTimeout, '--expect-workers-timeout'),
   };

@@ -27,6 +27,8 @@ export interface StartRequest {
   runTimeMs: number;
   gracefulStopMs: number;
   env: Record<string, string>;
+  files?: Record<string, string>;
+  targetTls?: RunConfig['targetTls'];
   /** wait until this many workers have joined (Locust's --expect-workers) */
   expectWorkers: number;
   expectWorkersTimeoutMs: number;
@@ -363,6 +365,8 @@ export class Cluster {
         }],
       },
       env: req.env,
+      files: req.files ?? {},
+      targetTls: req.targetTls,
     };
     if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
     const run = new Run(id, req, config, parseThresholds(req.thresholds ?? {}));

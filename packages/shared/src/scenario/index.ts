@@ -37,6 +37,8 @@ export interface RequestOptions {
   verdict?: (res: VolleyResponse) => Verdict;
   /** per-request timeout in ms (default 60 s) */
   timeoutMs?: number;
+  /** extra tags on this request's metrics (thresholds can filter on them) */
+  tags?: Record<string, string>;
 }
 
 export interface HttpClient {
@@ -60,8 +62,12 @@ export interface UserContext<S> {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** think time that ends early when the user is stopped (k6's sleep) */
   sleep(seconds: number): Promise<void>;
+  /** k6's group(): requests inside are tagged group=::name (nested ::a::b); its time goes to group_duration */
+  group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
   /** what setup() returned, shared read-only by every VU on every worker */
   readonly data: unknown;
+  /** data files given with --data NAME=FILE (CSV rows as objects, or JSON), shared read-only */
+  readonly files: Readonly<Record<string, any>>;
 }
 
 export interface Task<S> {
@@ -146,6 +152,7 @@ export interface SetupContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** setup()'s result (in teardown) */
   readonly data: unknown;
+  readonly files: Readonly<Record<string, any>>;
 }
 
 /** k6's model: `export default async function (ctx) { … }` runs once per iteration, back to back. */

@@ -18,7 +18,7 @@ const runtime = (): MetricsRuntime | undefined => (globalThis as { [RUNTIME_KEY]
 /** Names Volley measures itself; a custom metric may not take one. */
 export const BUILT_IN_METRICS = new Set([
   'http_req_duration', 'http_reqs', 'http_req_failed', 'http_req_errors', 'data_received', 'data_sent',
-  'iterations', 'iteration_duration', 'vus', 'vus_max', 'checks', 'task_errors', 'dropped_iterations',
+  'iterations', 'iteration_duration', 'vus', 'vus_max', 'checks', 'task_errors', 'dropped_iterations', 'group_duration',
 ]);
 
 abstract class Metric {

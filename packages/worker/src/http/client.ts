@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { HttpClient, RequestOptions, Verdict, VolleyResponse } from '@volley/shared/scenario';
 import type { Recorder } from '../recorder.js';
+import type { CookieJar } from './cookies.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -10,8 +11,19 @@ const DEFAULT_TIMEOUT_MS = 60_000;
  * connections follows the concurrency. Every request is timed from the call
  * to the last body byte and recorded with its verdict.
  */
-export function createDispatcher(): Dispatcher {
-  return new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+export interface TargetTls {
+  /** accept any certificate (k6's insecureSkipTLSVerify) */
+  insecure?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export function createDispatcher(tls: TargetTls = {}): Dispatcher {
+  return new Agent({
+    connections: null, pipelining: 1, keepAliveTimeout: 30_000,
+    connect: { timeout: 10_000, rejectUnauthorized: !tls.insecure, ca: tls.ca, cert: tls.cert, key: tls.key },
+  });
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -53,10 +65,14 @@ export interface ClientDeps {
   signal: AbortSignal;
   /** when the current iteration was due (open model): its first request is timed from then */
   takeDue?: () => number | undefined;
+  /** this VU's cookies */
+  jar?: CookieJar;
+  /** the group the VU is in now (k6's group()), as a tag */
+  group?: () => string | undefined;
 }
 
 export function createHttpClient(deps: ClientDeps): HttpClient {
-  const { baseUrl, dispatcher, recorder, signal, takeDue } = deps;
+  const { baseUrl, dispatcher, recorder, signal, takeDue, jar, group } = deps;
   const origin = baseUrl.origin;
   const basePath = baseUrl.pathname.replace(/\/$/, '');
 
@@ -70,12 +86,17 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     }
     // a path is relative to the run's host; an absolute URL (k6 scripts) goes where it says
     const absolute = /^https?:\/\//i.test(path) ? new URL(path) : undefined;
+    const target = absolute ? absolute.origin : origin;
+    const cookie = jar?.header(target);
+    if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
+    const g = group?.();
+    const tags = g ? { ...options.tags, group: g } : options.tags;
     const due = takeDue?.();
     const started = due === undefined ? performance.now() : Math.min(due, performance.now());
     let res: Response;
     try {
       const r = await dispatcher.request({
-        origin: absolute ? absolute.origin : origin,
+        origin: target,
         path: absolute ? absolute.pathname + absolute.search : basePath + path,
         method: method as Dispatcher.HttpMethod,
         headers,
@@ -88,12 +109,13 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
       for await (const chunk of r.body) chunks.push(chunk as Buffer);
       const elapsed = performance.now() - started;
       res = new Response(r.statusCode, r.headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), elapsed);
+      jar?.store(target, r.headers['set-cookie']);
     } catch (err) {
       // as k6 does: a transport failure is a response with status 0 and the
       // client's error code, recorded as a failure; the task goes on
       const elapsed = performance.now() - started;
       const reason = transportReason(err);
-      recorder.request(method, name, Math.max(1, Math.round(elapsed * 1000)), false, 0, reason);
+      recorder.request(method, name, Math.max(1, Math.round(elapsed * 1000)), false, 0, reason, tags);
       return new Response(0, {}, EMPTY, elapsed, reason);
     }
     let verdict: Verdict;
@@ -104,7 +126,7 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     }
     const ok = verdict === true;
     const reason = ok ? undefined : typeof verdict === 'string' ? verdict : `HTTP ${res.status}`;
-    recorder.request(method, name, Math.max(1, Math.round(res.durationMs * 1000)), ok, res.body.length, reason);
+    recorder.request(method, name, Math.max(1, Math.round(res.durationMs * 1000)), ok, res.body.length, reason, tags);
     return res;
   }
 

@@ -1,0 +1,42 @@
+/**
+ * A VU's cookie jar, as a browser session would keep one: cookies set by a
+ * response go back on later requests to the same origin until they expire.
+ * Kept simple on purpose (per origin; Path and Domain are not narrowed).
+ */
+export class CookieJar {
+  private readonly byOrigin = new Map<string, Map<string, { value: string; expires: number }>>();
+
+  /** The Cookie header for a request to `origin`, if any cookie applies. */
+  header(origin: string, now = Date.now()): string | undefined {
+    const jar = this.byOrigin.get(origin);
+    if (!jar) return undefined;
+    const parts: string[] = [];
+    for (const [name, c] of jar) {
+      if (c.expires <= now) jar.delete(name);
+      else parts.push(`${name}=${c.value}`);
+    }
+    return parts.length ? parts.join('; ') : undefined;
+  }
+
+  /** Takes the Set-Cookie headers of a response from `origin`. */
+  store(origin: string, setCookie: string | string[] | undefined, now = Date.now()): void {
+    if (!setCookie) return;
+    for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      let expires = Infinity;
+      for (const a of attrs) {
+        const [k, v = ''] = a.split('=').map((x) => x.trim());
+        if (/^max-age$/i.test(k!)) expires = now + Number(v) * 1000;
+        else if (/^expires$/i.test(k!) && expires === Infinity) expires = Date.parse(v) || Infinity;
+      }
+      let jar = this.byOrigin.get(origin);
+      if (!jar) this.byOrigin.set(origin, (jar = new Map()));
+      if (expires <= now) jar.delete(name);
+      else jar.set(name, { value, expires });
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttp, type Server } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { volley } from '../helpers.js';
+
+const listen = async (s: Server): Promise<number> => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+};
+
+describe('scenario data and per-VU HTTP state', () => {
+  let did: DidServer;
+  let dir: string;
+  beforeAll(async () => {
+    did = await startDidServer();
+    dir = await mkdtemp(join(tmpdir(), 'volley-state-'));
+  });
+  afterAll(() => did.close());
+
+  const run = (plan: string, args: string[]) =>
+    volley(['run', 'test/fixtures/http-state.ts', '--workers', '2', '--json', join(dir, `${plan}.json`), ...args], { PLAN: plan });
+
+  it('a CSV data file reaches every VU, parsed once and frozen', async () => {
+    await writeFile(join(dir, 'wallets.csv'), 'wallet,hash\naddr_a,"h,1"\naddr_b,h2\n');
+    const res = await run('data', ['--host', did.url, '--data', `wallets=${join(dir, 'wallets.csv')}`]);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    expect(did.counts()['POST /api/v1/did/enroll']).toEqual({ 201: 20 });
+    const s = JSON.parse(await readFile(join(dir, 'data.json'), 'utf8'));
+    expect(s.volley.checks).toEqual([{ name: 'rows are frozen', passes: 20, fails: 0 }]);
+  });
+
+  it('a data file that does not parse, and an unknown executor, are refused before any traffic', async () => {
+    const before = JSON.stringify(did.counts());
+    await writeFile(join(dir, 'broken.json'), '{"a": [1, 2,}');
+    const bad = await run('data', ['--host', did.url, '--data', `wallets=${join(dir, 'broken.json')}`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--data .*broken\.json: does not parse as JSON/);
+    const f = join(dir, 'unknown-executor.ts');
+    await writeFile(f, "export const options = { scenarios: { x: { executor: 'warp-speed' } } };\nexport default async function () {}\n");
+    const unknown = await volley(['run', f, '--workers', '1', '--host', did.url]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown-executor\.ts: options\.scenarios\.x: unknown executor "warp-speed"/);
+    expect(JSON.stringify(did.counts())).toBe(before);
+  });
+
+  it('each VU keeps its own cookies; tags and groups reach the metrics', async () => {
+    let n = 0;
+    const server = createHttp((req, res) => {
+      if (req.url === '/login') {
+        res.writeHead(200, { 'set-cookie': `session=user-${++n}; Path=/; HttpOnly` }).end('ok');
+      } else {
+        const m = /session=([^;]+)/.exec(req.headers.cookie ?? '');
+        res.writeHead(m ? 200 : 401).end(m ? m[1] : 'no session');
+      }
+    });
+    const port = await listen(server);
+    try {
+      const res = await run('cookies', ['--host', `http://127.0.0.1:${port}`]);
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      const s = JSON.parse(await readFile(join(dir, 'cookies.json'), 'utf8'));
+      // each login hands out a new session; every VU got back its own, not a neighbour's
+      const me = s.volley.requests.find((r: any) => r.name === 'me');
+      expect(me).toMatchObject({ count: 20, failures: 0 });
+      expect(s.volley.checks).toEqual([{ name: 'my own session came back', passes: 20, fails: 0 }]);
+      expect(s.metrics.group_duration.values.count).toBe(20);
+      expect(s.metrics['http_req_duration{name:login}'].values.count).toBe(20);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an HTTPS target with a self-signed certificate: refused by default, trusted with its CA, or with skip-verify', async () => {
+    const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=t', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const server = createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, (_req, res) => res.end('ok')) as unknown as Server;
+    const port = await listen(server);
+    try {
+      const host = `https://127.0.0.1:${port}`;
+      await run('tls', ['--host', host]);
+      const r1 = JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley;
+      expect(r1.total).toMatchObject({ count: 20, failures: 20 });
+      expect(r1.failures[0].error).toMatch(/SELF_SIGNED|CERT|UNABLE/i);
+      await run('tls', ['--host', host, '--target-ca', cert]);
+      expect(JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
+      await run('tls', ['--host', host, '--insecure-skip-tls-verify']);
+      expect(JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
+    } finally {
+      server.close();
+    }
+  });
+});
