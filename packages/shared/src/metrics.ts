@@ -12,6 +12,10 @@ export type Tags = Readonly<Record<string, string>>;
 /** Built-in metrics, named as k6 names them. */
 export const METRIC = {
   httpReqDuration: 'http_req_duration',
+  /** time to the response headers (k6's waiting; with undici it includes sending) */
+  httpReqWaiting: 'http_req_waiting',
+  /** time reading the response body */
+  httpReqReceiving: 'http_req_receiving',
   httpReqs: 'http_reqs',
   httpReqFailed: 'http_req_failed',
   dataReceived: 'data_received',

@@ -83,6 +83,9 @@ class GaugeCell {
 /** The cells one request name + method writes to, looked up once per request. */
 interface RequestCells {
   duration: TrendCell;
+  waiting: TrendCell;
+  receiving: TrendCell;
+  sent: CounterCell;
   failed: RateCell;
   received: CounterCell;
   reasons: Map<string, CounterCell>;
@@ -142,14 +145,14 @@ export class Recorder {
   }
 
   /** One finished request: its duration, verdict, body size, and failure reason. */
-  request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string, tags?: Tags): void {
+  request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string, tags?: Tags, phases?: { waitingUs: number; receivingUs: number; sentBytes: number }): void {
     const key = tags ? `${method} ${name} ${JSON.stringify(tags)}` : `${method} ${name}`;
     let c = this.requests.get(key);
     if (!c) {
       const bad = tags && tagProblem(tags);
       if (bad) {
         this.count('task_errors', { user: 'scenario', task: name.slice(0, 200), error: `request tags: ${bad}` });
-        return this.request(method, name, durationUs, ok, bytes, reason);
+        return this.request(method, name, durationUs, ok, bytes, reason, undefined, phases);
       }
       c = this.newRequestCells(key, method, name, tags);
     }
@@ -158,6 +161,11 @@ export class Recorder {
     if (ok) c.failed.fails++;
     else c.failed.passes++;
     c.received.value += bytes;
+    if (phases) {
+      c.waiting.add(phases.waitingUs);
+      c.receiving.add(phases.receivingUs);
+      c.sent.value += phases.sentBytes;
+    }
     if (!ok) this.failure(c, reason ?? 'failed');
   }
 
@@ -187,11 +195,14 @@ export class Recorder {
     const tags = { ...extra, method, name };
     const c: RequestCells = {
       duration: new TrendCell(METRIC.httpReqDuration, tags),
+      waiting: new TrendCell(METRIC.httpReqWaiting, tags),
+      receiving: new TrendCell(METRIC.httpReqReceiving, tags),
+      sent: new CounterCell(METRIC.dataSent, tags),
       failed: new RateCell(METRIC.httpReqFailed, tags),
       received: new CounterCell(METRIC.dataReceived, tags),
       reasons: new Map(),
     };
-    this.cells.push(c.duration, c.failed, c.received);
+    this.cells.push(c.duration, c.waiting, c.receiving, c.sent, c.failed, c.received);
     this.requests.set(key, c);
     return c;
   }

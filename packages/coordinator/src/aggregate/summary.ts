@@ -141,7 +141,7 @@ function trendValues(t: Trend): Record<string, number> {
 function metricValues(agg: SeriesAgg, seconds: number): MetricValues {
   switch (agg.kind) {
     case 'trend':
-      return { type: 'trend', contains: agg.metric.endsWith('_duration') ? 'time' : 'default', values: trendValues(agg) };
+      return { type: 'trend', contains: agg.metric.endsWith('_duration') || agg.metric.startsWith('http_req_') ? 'time' : 'default', values: trendValues(agg) };
     case 'counter':
       return { type: 'counter', contains: 'default', values: { count: agg.value, rate: seconds > 0 ? agg.value / seconds : 0 } };
     case 'rate': {
@@ -222,6 +222,12 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
   }
   // everything else, built-in or the scenario's own: iterations, checks, custom metrics
   const done = new Set<string>([METRIC.httpReqDuration, METRIC.httpReqFailed, METRIC.dataReceived, METRIC.httpReqErrors, 'task_errors']);
+  // k6 shows time trends in ms; the phases are durations too
+  for (const phase of [METRIC.httpReqWaiting, METRIC.httpReqReceiving]) {
+    const agg = resolveMetric(all, windows, { metric: phase, tags: {} });
+    if (agg) metrics[phase] = { ...metricValues(agg, seconds), contains: 'time' } as MetricValues;
+    done.add(phase);
+  }
   for (const name of new Set(all.map((x) => x.metric))) {
     if (done.has(name)) continue;
     const agg = resolveMetric(all, windows, { metric: name, tags: {} });

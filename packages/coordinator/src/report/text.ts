@@ -47,7 +47,7 @@ export function renderChecks(s: RunSummary): string[] {
   return out;
 }
 
-const BUILT_IN_SHOWN = new Set(['http_req_duration', 'http_reqs', 'http_req_failed', 'data_received', 'vus', 'vus_max', 'checks', 'task_errors']);
+const BUILT_IN_SHOWN = new Set(['http_req_duration', 'http_reqs', 'http_req_failed', 'vus', 'vus_max', 'checks', 'task_errors']);
 
 /** Every other metric (iterations, the scenario's own), one line each as k6 prints them. */
 export function renderMetrics(s: RunSummary): string[] {

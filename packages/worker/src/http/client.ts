@@ -94,6 +94,7 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     const due = takeDue?.();
     const started = due === undefined ? performance.now() : Math.min(due, performance.now());
     let res: Response;
+    let phases: { waitingUs: number; receivingUs: number; sentBytes: number } | undefined;
     try {
       const r = await dispatcher.request({
         origin: target,
@@ -105,9 +106,11 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
         headersTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         bodyTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       });
+      const headersAt = performance.now();
       const chunks: Buffer[] = [];
       for await (const chunk of r.body) chunks.push(chunk as Buffer);
       const elapsed = performance.now() - started;
+      phases = { waitingUs: Math.max(0, Math.round((headersAt - started) * 1000)), receivingUs: Math.max(0, Math.round((performance.now() - headersAt) * 1000)), sentBytes: body === undefined ? 0 : Buffer.byteLength(body) };
       res = new Response(r.statusCode, r.headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), elapsed);
       jar?.store(target, r.headers['set-cookie']);
     } catch (err) {
@@ -126,7 +129,7 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     }
     const ok = verdict === true;
     const reason = ok ? undefined : typeof verdict === 'string' ? verdict : `HTTP ${res.status}`;
-    recorder.request(method, name, Math.max(1, Math.round(res.durationMs * 1000)), ok, res.body.length, reason, tags);
+    recorder.request(method, name, Math.max(1, Math.round(res.durationMs * 1000)), ok, res.body.length, reason, tags, phases);
     return res;
   }
 
