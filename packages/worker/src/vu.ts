@@ -1,4 +1,4 @@
-import type { HttpClient, ScenarioDefinition, Task, UserContext, UserDefinition, IterationFunction } from '@volley/shared/scenario';
+import type { HttpClient, ScenarioDefinition, Task, UserContext, UserDefinition, IterationFunction, WaitTime } from '@volley/shared/scenario';
 import { ownerOf } from '@volley/shared';
 import type { Recorder } from './recorder.js';
 
@@ -8,8 +8,8 @@ export interface IterationSource {
   onStart?(ctx: UserContext<undefined>): Promise<unknown> | unknown;
   onStop?(ctx: UserContext<unknown>): Promise<void> | void;
   iterate(ctx: UserContext<unknown>): Promise<void> | void;
-  /** think time after an iteration (ms), in the looping executors */
-  waitMs(): number;
+  /** think time after an iteration that took `tookMs` (ms), in the looping executors */
+  waitMs(tookMs: number): number;
 }
 
 function taskPicker<S>(tasks: readonly Task<S>[]): () => Task<S> {
@@ -25,6 +25,16 @@ function taskPicker<S>(tasks: readonly Task<S>[]): () => Task<S> {
   };
 }
 
+/** How long to wait after a task that took `tookMs`, by the user's wait time. */
+export function waitFor(w: WaitTime | undefined, tookMs: number): number {
+  if (!w) return 0;
+  switch (w.kind) {
+    case 'constant': return w.seconds * 1000;
+    case 'between': return (w.min + Math.random() * (w.max - w.min)) * 1000;
+    case 'pacing': return Math.max(0, w.seconds * 1000 - tookMs);
+  }
+}
+
 function fromUser(user: UserDefinition<unknown>): IterationSource {
   const pick = taskPicker(user.tasks);
   const w = user.waitTime;
@@ -33,7 +43,7 @@ function fromUser(user: UserDefinition<unknown>): IterationSource {
     onStart: user.onStart as IterationSource['onStart'],
     onStop: user.onStop as IterationSource['onStop'],
     iterate: (ctx) => pick().run(ctx),
-    waitMs: () => (!w ? 0 : w.kind === 'constant' ? w.seconds * 1000 : (w.min + Math.random() * (w.max - w.min)) * 1000),
+    waitMs: (tookMs) => waitFor(w, tookMs),
   };
 }
 
@@ -128,8 +138,8 @@ export class Vu {
     }
   }
 
-  /** One iteration; `dueAt` (performance.now() time) when it was scheduled for a moment already passed. */
-  async iteration(dueAt?: number): Promise<void> {
+  /** One iteration; `dueAt` (performance.now() time) when it was scheduled for a moment already passed. Resolves with how long it took, ms. */
+  async iteration(dueAt?: number): Promise<number> {
     this.due = dueAt;
     const began = dueAt ?? performance.now();
     try {
@@ -138,7 +148,9 @@ export class Vu {
       this.taskError(this.source.name, err);
     }
     this.due = undefined;
-    this.deps.recorder.iteration(Math.max(1, Math.round((performance.now() - began) * 1000)));
+    const tookMs = performance.now() - began;
+    this.deps.recorder.iteration(Math.max(1, Math.round(tookMs * 1000)));
+    return tookMs;
   }
 
   async finish(): Promise<void> {

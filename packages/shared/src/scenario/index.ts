@@ -81,7 +81,9 @@ export interface Task<S> {
 /** Seconds to wait after each task, drawn per call. */
 export type WaitTime =
   | { kind: 'between'; min: number; max: number }
-  | { kind: 'constant'; seconds: number };
+  | { kind: 'constant'; seconds: number }
+  /** a task starts every `seconds`: the wait is what the task left of it */
+  | { kind: 'pacing'; seconds: number };
 
 export interface UserDefinition<S> {
   name?: string;
@@ -170,6 +172,18 @@ export function between(min: number, max: number): WaitTime {
 export function constant(seconds: number): WaitTime {
   if (!(seconds >= 0)) throw new RangeError(`constant(${seconds}): need seconds ≥ 0`);
   return { kind: 'constant', seconds };
+}
+
+/** Locust's constant_pacing: each task starts `seconds` after the previous one started (no wait if it took longer). */
+export function constantPacing(seconds: number): WaitTime {
+  if (!(seconds > 0)) throw new RangeError(`constantPacing(${seconds}): need seconds > 0`);
+  return { kind: 'pacing', seconds };
+}
+
+/** Locust's constant_throughput: at most `perSecond` tasks a second per user. */
+export function constantThroughput(perSecond: number): WaitTime {
+  if (!(perSecond > 0)) throw new RangeError(`constantThroughput(${perSecond}): need perSecond > 0`);
+  return { kind: 'pacing', seconds: 1 / perSecond };
 }
 
 /** Declares one user class; the type parameter is the state onStart makes. */

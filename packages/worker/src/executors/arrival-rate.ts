@@ -110,7 +110,7 @@ export class ArrivalRate implements Executor {
       this.deps.recorder.count('dropped_iterations', {});
       return;
     }
-    const p: Promise<void> = vu.iteration(Math.min(dueAt, performance.now())).finally(() => {
+    const p: Promise<void> = vu.iteration(Math.min(dueAt, performance.now())).then(() => undefined).finally(() => {
       this.inFlight.delete(p);
       if (!vu.stopping) this.free.push(vu);
     });

@@ -116,9 +116,9 @@ export class RampingVus implements Executor {
         return;
       }
       while (!vu.stopping) {
-        await vu.iteration();
+        const took = await vu.iteration();
         if (vu.stopping) break;
-        await vu.sleep(vu.source.waitMs());
+        await vu.sleep(vu.source.waitMs(took));
       }
       await vu.finish();
     }).finally(() => {
