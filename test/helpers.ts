@@ -128,3 +128,28 @@ export async function waitForStatus(args: string[], pattern: RegExp, timeoutMs =
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A coordinator process with a token and a journal directory, and one
+ * worker process per name (weight 1 each); `via` may route a worker
+ * through something (a proxy) by giving it another port.
+ */
+export async function startCluster(workerNames: string[], via?: (name: string, port: number) => Promise<number>) {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'volley-cluster-'));
+  const tokenFile = join(dir, 'token');
+  await writeFile(tokenFile, 'cluster-token');
+  const port = await freePort();
+  const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal')]);
+  await waitForOutput(coordinator, /coordinator listening/);
+  const workers = new Map<string, ReturnType<typeof spawnVolley>>();
+  for (const name of workerNames) {
+    const p = via ? await via(name, port) : port;
+    workers.set(name, spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${p}`, '--token-file', tokenFile, '--name', name, '--cores', '1']));
+  }
+  const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
+  await waitForStatus(api, new RegExp(`workers: ${workerNames.length} connected`));
+  return { dir, api, port, tokenFile, coordinator, workers, all: [coordinator, ...workers.values()] };
+}

@@ -1,29 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
-import { countsFromSummary, freePort, sleep, spawnVolley, startProxy, stopProcess, volley, waitForOutput, waitForStatus } from '../helpers.js';
+import { countsFromSummary, sleep, spawnVolley, startCluster, startProxy, stopProcess, volley, waitForStatus } from '../helpers.js';
 
 type Proc = ReturnType<typeof spawnVolley>;
-
-/** A coordinator process with a token and a journal directory, and worker processes. */
-async function cluster(workerNames: string[], via?: (name: string, port: number) => Promise<number>) {
-  const dir = await mkdtemp(join(tmpdir(), 'volley-faults-'));
-  const tokenFile = join(dir, 'token');
-  await writeFile(tokenFile, 'fault-token');
-  const port = await freePort();
-  const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal')]);
-  await waitForOutput(coordinator, /coordinator listening/);
-  const workers = new Map<string, Proc>();
-  for (const name of workerNames) {
-    const p = via ? await via(name, port) : port;
-    workers.set(name, spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${p}`, '--token-file', tokenFile, '--name', name, '--cores', '1']));
-  }
-  const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
-  await waitForStatus(api, new RegExp(`workers: ${workerNames.length} connected`));
-  return { dir, api, coordinator, workers, all: [coordinator, ...workers.values()] };
-}
 
 describe('faults', () => {
   let server: DidServer | undefined;
@@ -37,7 +18,7 @@ describe('faults', () => {
 
   it('a worker killed mid-run: its users move to the others within 5 s and the run goes on', async () => {
     server = await startDidServer();
-    const c = await cluster(['alpha', 'beta', 'gamma']);
+    const c = await startCluster(['alpha', 'beta', 'gamma']);
     procs = c.all;
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '3', '--users', '30', '--spawn-rate', '300',
       '--run-time', '12s', '--host', server.url, '--json', join(c.dir, 's.json')]);
@@ -69,7 +50,7 @@ describe('faults', () => {
 
   it('the coordinator killed mid-run: traffic stops within 5 s, and the journal rebuilds the reports', async () => {
     server = await startDidServer();
-    const c = await cluster(['alpha', 'beta']);
+    const c = await startCluster(['alpha', 'beta']);
     procs = c.all;
     const started = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
       '--run-time', '60s', '--host', server.url, '--detach']);
@@ -104,7 +85,7 @@ describe('faults', () => {
   it('a worker’s link cut for 3 s and restored: windows are resent, totals are whole', async () => {
     server = await startDidServer();
     const proxies: Awaited<ReturnType<typeof startProxy>>[] = [];
-    const c = await cluster(['direct', 'proxied'], async (name, port) => {
+    const c = await startCluster(['direct', 'proxied'], async (name, port) => {
       if (name !== 'proxied') return port;
       const p = await startProxy(port);
       proxies.push(p);
@@ -130,7 +111,7 @@ describe('faults', () => {
 
   it('a worker that joins mid-run gets a share at once, and the totals stay exact', async () => {
     server = await startDidServer();
-    const c = await cluster(['first']);
+    const c = await startCluster(['first']);
     procs = c.all;
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '1', '--users', '20', '--spawn-rate', '200',
       '--run-time', '9s', '--host', server.url, '--json', join(c.dir, 's.json')]);

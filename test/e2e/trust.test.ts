@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
-import { countsFromSummary, freePort, sleep, spawnVolley, stopProcess, volley, waitForOutput, waitForStatus } from '../helpers.js';
+import { countsFromSummary, freePort, sleep, spawnVolley, startCluster, stopProcess, volley, waitForOutput, waitForStatus } from '../helpers.js';
 
 type Proc = ReturnType<typeof spawnVolley>;
 
@@ -39,21 +39,15 @@ describe('trust', () => {
 
   it('hostile connections are closed with a reason and the run in progress is unharmed', async () => {
     server = await startDidServer();
-    const dir = await mkdtemp(join(tmpdir(), 'volley-trust-'));
-    const tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, 'the-token');
-    const port = await freePort();
-    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'j')]);
-    procs.push(coordinator);
-    await waitForOutput(coordinator, /coordinator listening/);
-    const ws = `ws://127.0.0.1:${port}`;
-    for (const name of ['a', 'b']) procs.push(spawnVolley(['worker', '--coordinator', ws, '--token-file', tokenFile, '--name', name]));
-    const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
+    const c = await startCluster(['a', 'b']);
+    procs.push(...c.all);
+    const { dir, api } = c;
+    const ws = `ws://127.0.0.1:${c.port}`;
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
       '--run-time', '8s', '--host', server.url, '--json', join(dir, 's.json')]);
     await waitForStatus(api, /running/);
 
-    const T = 'the-token';
+    const T = 'cluster-token';
     expect(await attack(ws, undefined, () => undefined)).toEqual({ code: 401, reason: 'http' });
     expect(await attack(ws, 'wrong', () => undefined)).toEqual({ code: 401, reason: 'http' });
     expect(await attack(ws, T, (s) => s.send('garbage'))).toEqual({ code: 1008, reason: 'frame is not JSON' });

@@ -64,40 +64,24 @@ export function emptyAgg(kind: MetricKind, metric: string, tags: Tags): SeriesAg
 
 /**
  * Adds a wire series into an accumulator of the same kind. Mutates only
- * `acc`; a histogram arrives decoded as `hist` (decode once per window).
+ * `acc`; a histogram may arrive decoded as `hist` (decode once per window).
+ * Gauges from several workers in one window add up (a worker's VUs add to
+ * the cluster's); every other kind merges as addAgg does.
  */
 export function addWire(acc: SeriesAgg, s: SeriesWire, hist?: Histogram): void {
   if (acc.kind !== s.kind) throw new TypeError(`series ${seriesKey(s.metric, s.tags)} is a ${s.kind} here, a ${acc.kind} before`);
-  switch (s.kind) {
-    case 'trend': {
-      const a = acc as Extract<SeriesAgg, { kind: 'trend' }>;
-      if (s.count === 0) return;
-      a.count += s.count;
-      a.sum += s.sum;
-      a.min = Math.min(a.min, s.min);
-      a.max = Math.max(a.max, s.max);
-      a.hist.add(hist ?? decodeHistogram(s.hist));
-      return;
-    }
-    case 'counter':
-      (acc as Extract<SeriesAgg, { kind: 'counter' }>).value += s.value;
-      return;
-    case 'rate': {
-      const a = acc as Extract<SeriesAgg, { kind: 'rate' }>;
-      a.passes += s.passes;
-      a.fails += s.fails;
-      return;
-    }
-    case 'gauge': {
-      // Gauges are last-value per worker; across workers in one window we sum
-      // (a worker's VUs add up to the cluster's). Min/max follow the sums.
-      const a = acc as Extract<SeriesAgg, { kind: 'gauge' }>;
-      a.value += s.value;
-      a.min = Math.min(a.min, a.value);
-      a.max = Math.max(a.max, a.value);
-      return;
-    }
+  if (s.kind === 'gauge') {
+    const a = acc as Extract<SeriesAgg, { kind: 'gauge' }>;
+    a.value += s.value;
+    a.min = Math.min(a.min, a.value);
+    a.max = Math.max(a.max, a.value);
+    return;
   }
+  if (s.kind === 'trend') {
+    if (s.count > 0) addAgg(acc, { ...s, hist: hist ?? decodeHistogram(s.hist) });
+    return;
+  }
+  addAgg(acc, s);
 }
 
 /** Adds one accumulator into another of the same kind (for roll-ups). */

@@ -92,10 +92,6 @@ export function ownsUnit(k: number, seg: Segment): boolean {
   return t.owner[(k - 1) % t.owner.length] === seg.index;
 }
 
-export function segmentLabel(seg: Segment): string {
-  return `${seg.index + 1}/${seg.weights.length} (weight ${seg.weights[seg.index]} of ${seg.weights.reduce((a, b) => a + b, 0)})`;
-}
-
 /** The owner of unit `k` (1-based) among workers of these weights. */
 export function ownerOf(k: number, weights: readonly number[]): number {
   const t = tableFor(weights);

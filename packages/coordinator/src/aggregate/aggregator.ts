@@ -66,12 +66,6 @@ export class Aggregator {
     return 'added';
   }
 
-  /** Highest VU sum over the windows that every worker has reported so far. */
-  maxVus(): number {
-    let max = 0;
-    for (const w of this.windows.values()) max = Math.max(max, w.vus);
-    return max;
-  }
 }
 
 function addTo(map: Map<string, SeriesAgg>, key: string, s: SeriesWire, hist?: Histogram): void {
