@@ -65,5 +65,10 @@ describe('volley run with 2 worker processes', () => {
     expect(last[1]).toBe('Aggregated');
     expect(Number(last[2])).toBe(summary.volley.total.count);
     expect(csv).toHaveLength(5);
+    const history = (await readFile(join(dir, 'run_stats_history.csv'), 'utf8')).trim().split('\n');
+    expect(history[0]!.startsWith('Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%')).toBe(true);
+    expect(history.length).toBeGreaterThanOrEqual(6);
+    expect(Number(history[history.length - 1]!.split(',')[17])).toBe(summary.volley.total.count);
+    expect((await readFile(join(dir, 'run_failures.csv'), 'utf8')).trim()).toBe('Method,Name,Error,Occurrences');
   });
 });

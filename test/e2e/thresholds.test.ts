@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
 import { volley } from '../helpers.js';
+import { XMLValidator } from 'fast-xml-parser';
 
 describe('thresholds judged on merged data', () => {
   let server: DidServer;
@@ -16,8 +17,11 @@ describe('thresholds judged on merged data', () => {
 
   it('a failed threshold exits 99 and names the threshold and the observed value', async () => {
     const res = await volley(['run', 'test/fixtures/thresholds.ts', '--workers', '2', '--users', '4', '--spawn-rate', '100', '--run-time', '3s',
-      '--host', server.url, '--json', join(dir, 'a.json')]);
+      '--host', server.url, '--json', join(dir, 'a.json'), '--junit', join(dir, 'a.xml')]);
     expect(res.code, res.stderr).toBe(99);
+    const junit = await readFile(join(dir, 'a.xml'), 'utf8');
+    expect(XMLValidator.validate(junit)).toBe(true);
+    expect(junit).toMatch(/<testsuites name="volley" tests="3" failures="1"/);
     expect(res.stdout).toMatch(/THRESHOLDS\n  http_req_duration\{name:health_check\}\n  ✗ 'p\(95\)<0\.001' p\(95\)=\d+\.\d+ms\n  ✓ 'max<60000' max=/);
     expect(res.stdout).toMatch(/✓ 'rate<0\.01' rate=0\.00%/);
     expect(res.stdout).toMatch(/✗ 1 of 3 thresholds failed/);

@@ -73,6 +73,10 @@ export interface TimelinePoint {
   workers: number;
   requests: number;
   failures: number;
+  /** this window's response-time percentiles over all requests, ms (Locust's "current" columns) */
+  percentilesMs: Record<(typeof REQUEST_PERCENTILES)[number], number>;
+  /** everything up to the end of this window (Locust's "Total" columns) */
+  total: { count: number; failures: number; medMs: number; avgMs: number; minMs: number; maxMs: number; avgContentSize: number };
 }
 
 /** Everything every report is rendered from; plain JSON. */
@@ -246,15 +250,30 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
   let lastVus = 0;
   const indices = [...windows.keys()].sort((a, b) => a - b);
   const timeline: TimelinePoint[] = [];
+  const running = emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend;
+  let runningFailures = 0;
+  let runningBytes = 0;
   for (const i of indices) {
     const w = windows.get(i)!;
-    let requests = 0;
+    const here = emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend;
     let failures = 0;
     for (const s of w.series.values()) {
-      if (s.metric === METRIC.httpReqDuration && s.kind === 'trend') requests += s.count;
+      if (s.metric === METRIC.httpReqDuration && s.kind === 'trend') addAgg(here, s);
       if (s.metric === METRIC.httpReqFailed && s.kind === 'rate') failures += s.passes;
+      if (s.metric === METRIC.dataReceived && s.kind === 'counter') runningBytes += s.value;
     }
-    timeline.push({ index: i, vus: w.vus, workers: w.workers, requests, failures });
+    addAgg(running, here);
+    runningFailures += failures;
+    const pct = {} as TimelinePoint['percentilesMs'];
+    for (const p of REQUEST_PERCENTILES) pct[p] = us2ms(percentile(here.hist, Number(p)));
+    timeline.push({
+      index: i, vus: w.vus, workers: w.workers, requests: here.count, failures, percentilesMs: pct,
+      total: {
+        count: running.count, failures: runningFailures, medMs: us2ms(percentile(running.hist, 50)),
+        avgMs: running.count ? us2ms(running.sum / running.count) : 0, minMs: running.count ? us2ms(running.min) : 0,
+        maxMs: running.count ? us2ms(running.max) : 0, avgContentSize: running.count ? runningBytes / running.count : 0,
+      },
+    });
     const v = w.vus;
     maxVus = Math.max(maxVus, v);
     minVus = Math.min(minVus, v);

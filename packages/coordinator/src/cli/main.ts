@@ -186,7 +186,8 @@ export function cli(argv: string[]) {
       'rebuild the summary and reports of a run from its journal (e.g. after a crash)',
       (y) => y.positional('journal', { type: 'string', demandOption: true })
         .option('json', { type: 'string', describe: 'k6-shaped summary JSON' })
-        .option('csv', { type: 'string', describe: 'Locust CSV prefix' }),
+        .option('csv', { type: 'string', describe: 'Locust CSV prefix' })
+        .option('junit', { type: 'string', describe: 'JUnit XML file' }),
       async (a) => {
         let text: string;
         try {
@@ -197,7 +198,7 @@ export function cli(argv: string[]) {
         const { summary, complete, skipped } = replayJournal(text, a.journal);
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
-        for (const f of await writeReports(summary, { json: a.json, csv: a.csv })) process.stdout.write(`report: ${f}\n`);
+        for (const f of await writeReports(summary, { json: a.json, csv: a.csv, junit: a.junit })) process.stdout.write(`report: ${f}\n`);
         if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
       },
     )

@@ -22,7 +22,8 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('expect-workers', { type: 'number', describe: 'wait until this many workers have joined' })
     .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
     .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
-    .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (PREFIX_stats.csv)' });
+    .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
+    .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' });
 }
 
 /** For commands that host the coordinator (run, demo, coordinator). */
@@ -47,6 +48,7 @@ export interface RunArgs {
   expectWorkersTimeout: string;
   json?: string;
   csv?: string;
+  junit?: string;
 }
 
 function targetTls(a: RunArgs): StartRunBody['targetTls'] {
@@ -102,5 +104,5 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
 }
 
 export function reportTargets(a: RunArgs): ReportTargets {
-  return { json: a.json, csv: a.csv };
+  return { json: a.json, csv: a.csv, junit: a.junit };
 }

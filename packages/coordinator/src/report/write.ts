@@ -2,20 +2,28 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from './k6-json.js';
-import { renderLocustStatsCsv } from './locust-csv.js';
+import { renderLocustFailuresCsv, renderLocustHistoryCsv, renderLocustStatsCsv } from './locust-csv.js';
+import { renderJunit } from './junit.js';
 
 export interface ReportTargets {
   /** k6-shaped summary JSON */
   json?: string;
-  /** Locust CSV prefix: writes PREFIX_stats.csv */
+  /** Locust CSV prefix: PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv */
   csv?: string;
+  /** JUnit XML, one test case per threshold */
+  junit?: string;
 }
 
 /** Writes the requested reports; returns the paths written. */
 export async function writeReports(summary: RunSummary, targets: ReportTargets): Promise<string[]> {
   const files: [string, string][] = [];
   if (targets.json) files.push([resolve(targets.json), renderK6Json(summary)]);
-  if (targets.csv) files.push([resolve(`${targets.csv}_stats.csv`), renderLocustStatsCsv(summary)]);
+  if (targets.csv) {
+    files.push([resolve(`${targets.csv}_stats.csv`), renderLocustStatsCsv(summary)]);
+    files.push([resolve(`${targets.csv}_stats_history.csv`), renderLocustHistoryCsv(summary)]);
+    files.push([resolve(`${targets.csv}_failures.csv`), renderLocustFailuresCsv(summary)]);
+  }
+  if (targets.junit) files.push([resolve(targets.junit), renderJunit(summary)]);
   for (const [path, text] of files) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text);
