@@ -84,7 +84,7 @@ export function cli(argv: string[]) {
       (y) => withJournalOption(withRunOptions(y))
         .option('workers', { alias: 'w', type: 'number', default: 2 })
         .default('users', 200).default('spawn-rate', 50).default('run-time', '30s')
-        .default('json', 'reports/summary.json').default('csv', 'reports/volley'),
+        .default('json', 'reports/summary.json').default('csv', 'reports/volley').default('html', 'reports/report.html'),
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         const body = toStartBody({ ...a, host: a.host ?? 'http://127.0.0.1:1' }, { expectWorkers: a.workers });
@@ -187,7 +187,8 @@ export function cli(argv: string[]) {
       (y) => y.positional('journal', { type: 'string', demandOption: true })
         .option('json', { type: 'string', describe: 'k6-shaped summary JSON' })
         .option('csv', { type: 'string', describe: 'Locust CSV prefix' })
-        .option('junit', { type: 'string', describe: 'JUnit XML file' }),
+        .option('junit', { type: 'string', describe: 'JUnit XML file' })
+        .option('html', { type: 'string', describe: 'self-contained HTML report' }),
       async (a) => {
         let text: string;
         try {
@@ -198,7 +199,7 @@ export function cli(argv: string[]) {
         const { summary, complete, skipped } = replayJournal(text, a.journal);
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
-        for (const f of await writeReports(summary, { json: a.json, csv: a.csv, junit: a.junit })) process.stdout.write(`report: ${f}\n`);
+        for (const f of await writeReports(summary, { json: a.json, csv: a.csv, junit: a.junit, html: a.html })) process.stdout.write(`report: ${f}\n`);
         if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
       },
     )

@@ -23,7 +23,8 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
     .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
-    .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' });
+    .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' })
+    .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' });
 }
 
 /** For commands that host the coordinator (run, demo, coordinator). */
@@ -49,6 +50,7 @@ export interface RunArgs {
   json?: string;
   csv?: string;
   junit?: string;
+  html?: string;
 }
 
 function targetTls(a: RunArgs): StartRunBody['targetTls'] {
@@ -104,5 +106,5 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
 }
 
 export function reportTargets(a: RunArgs): ReportTargets {
-  return { json: a.json, csv: a.csv, junit: a.junit };
+  return { json: a.json, csv: a.csv, junit: a.junit, html: a.html };
 }

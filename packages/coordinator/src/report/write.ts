@@ -1,4 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { renderHtml, type HtmlAssets } from './html.js';
 import { dirname, resolve } from 'node:path';
 import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from './k6-json.js';
@@ -12,6 +14,19 @@ export interface ReportTargets {
   csv?: string;
   /** JUnit XML, one test case per threshold */
   junit?: string;
+  /** one self-contained HTML page */
+  html?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** uPlot, read from its package, to inline into the HTML report. */
+export async function loadHtmlAssets(): Promise<HtmlAssets> {
+  const [uplotJs, uplotCss] = await Promise.all([
+    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  ]);
+  return { uplotJs, uplotCss };
 }
 
 /** Writes the requested reports; returns the paths written. */
@@ -24,6 +39,7 @@ export async function writeReports(summary: RunSummary, targets: ReportTargets):
     files.push([resolve(`${targets.csv}_failures.csv`), renderLocustFailuresCsv(summary)]);
   }
   if (targets.junit) files.push([resolve(targets.junit), renderJunit(summary)]);
+  if (targets.html) files.push([resolve(targets.html), renderHtml(summary, await loadHtmlAssets())]);
   for (const [path, text] of files) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text);

@@ -1,0 +1,106 @@
+import { formatDuration } from '@volley/shared';
+import type { RequestStats, RunSummary } from '../aggregate/summary.js';
+
+/** uPlot's script and stylesheet, inlined so the report opens with no network. */
+export interface HtmlAssets {
+  uplotJs: string;
+  uplotCss: string;
+}
+
+const esc = (s: string | number): string => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const ms = (v: number): string => v.toFixed(2);
+/** JSON that is safe inside a <script> element */
+const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+function requestRow(r: RequestStats, total = false): string {
+  const p = r.percentilesMs;
+  const cells: [string, string | number][] = [
+    ['method', r.method], ['name', r.name], ['count', r.count], ['failures', r.failures],
+    ['avg', ms(r.avgMs)], ['min', ms(r.minMs)], ['max', ms(r.maxMs)], ['p50', ms(p['50'])], ['p90', ms(p['90'])],
+    ['p95', ms(p['95'])], ['p99', ms(p['99'])], ['rps', r.rps.toFixed(2)],
+  ];
+  return `<tr${total ? ' class="total"' : ''} data-name="${esc(r.name)}">${cells.map(([f, v]) => `<td data-field="${f}">${esc(v)}</td>`).join('')}</tr>`;
+}
+
+function table(id: string, head: string[], rows: string[]): string {
+  return `<table id="${id}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#1d2330;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
+.meta{color:#556;margin:0}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+th,td{padding:4px 8px;border-bottom:1px solid #eef0f4;text-align:right;white-space:nowrap}
+th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}tr.total td{font-weight:600;border-top:2px solid #ccd}
+.ok{color:#167a3e}.bad{color:#b3261e;font-weight:600}.chart{margin:8px 0 20px}.note{background:#fff8e1;padding:8px 12px;border-radius:4px}
+`;
+
+/**
+ * The run as one self-contained HTML page: parameters, thresholds, the
+ * per-request table, charts over time (RPS, p50/p95/p99, users), each
+ * worker's contribution, failures by reason. Pure: summary in, text out.
+ */
+export function renderHtml(s: RunSummary, assets: HtmlAssets): string {
+  const r = s.run;
+  const started = new Date(r.startedAt);
+  const load = r.spawnRate > 0 ? `${r.users} users at ${r.spawnRate}/s` : `scenarios up to ${r.users} users`;
+  const thresholds = s.thresholds.length
+    ? table('thresholds-table', ['', 'Metric', 'Threshold', 'Observed'], s.thresholds.map((t) =>
+      `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.threshold)}</td><td>${esc(t.observed === undefined ? (t.note ?? 'no data') : `${t.aggregation}=${Number(t.observed.toFixed(4))}`)}</td></tr>`))
+    : '<p>No thresholds.</p>';
+  const totalRequests = s.run.workers.reduce((n, w) => n + (w.requests ?? 0), 0) || 1;
+  const workers = table('workers-table', ['Worker', 'Cores', 'Requests', 'Share'], r.workers.map((w) =>
+    `<tr><td>${esc(w.name)}</td><td>${w.cores}</td><td>${w.requests ?? 0}</td><td>${(((w.requests ?? 0) / totalRequests) * 100).toFixed(1)}%</td></tr>`));
+  const failures = s.failures.length
+    ? table('failures-table', ['Occurrences', 'Method', 'Name', 'Error'], s.failures.map((f) => `<tr><td>${f.count}</td><td>${esc(f.method)}</td><td>${esc(f.name)}</td><td style="text-align:left">${esc(f.error)}</td></tr>`))
+    : '<p>No failures.</p>';
+  const checks = s.checks.length
+    ? `<h2>Checks</h2>${table('checks-table', ['Check', 'Passes', 'Fails'], s.checks.map((c) => `<tr class="${c.fails ? 'bad' : 'ok'}"><td>${esc(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`))}`
+    : '';
+  const events = r.events.length ? `<h2>Cluster events</h2><ul>${r.events.map((e) => `<li>${(e.atMs / 1000).toFixed(1)} s: ${esc(e.kind)}${e.worker ? ` ${esc(e.worker)}` : ''} — ${esc(e.detail)}</li>`).join('')}</ul>` : '';
+  const notes = s.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
+  const output = r.output?.length ? `<h2>Scenario output</h2><pre id="scenario-output">${r.output.map(esc).join('\n')}</pre>` : '';
+  const series = {
+    t: s.timeline.map((p) => started.getTime() / 1000 + p.index + 1),
+    rps: s.timeline.map((p) => p.requests),
+    fps: s.timeline.map((p) => p.failures),
+    p50: s.timeline.map((p) => (p.requests ? p.percentilesMs['50'] : null)),
+    p95: s.timeline.map((p) => (p.requests ? p.percentilesMs['95'] : null)),
+    p99: s.timeline.map((p) => (p.requests ? p.percentilesMs['99'] : null)),
+    vus: s.timeline.map((p) => p.vus),
+  };
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Volley report — ${esc(r.scenario)}</title>
+<style>${assets.uplotCss}${CSS}</style></head>
+<body>
+<header><h1>Volley report: ${esc(r.scenario)}</h1>
+<p class="meta">Run <code>${esc(r.id)}</code> against <code>${esc(r.host)}</code>, started ${esc(started.toISOString())}, ran ${esc(formatDuration(r.durationMs))}; ${esc(load)}; ${r.workers.length} worker(s); peak VUs ${s.maxVus}.</p></header>
+${notes}
+<h2>Thresholds</h2>${thresholds}
+<h2>Requests</h2>${table('requests-table', ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'], [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)])}
+<p class="meta">Times in milliseconds.</p>
+<h2>Over time</h2>
+<div class="chart" id="chart-rps"></div><div class="chart" id="chart-latency"></div><div class="chart" id="chart-users"></div>
+${checks}
+<h2>Workers</h2>${workers}
+<h2>Failures</h2>${failures}
+${events}
+${output}
+<script>${assets.uplotJs}</script>
+<script>
+const DATA = ${scriptJson(series)};
+const width = () => Math.min(1160, document.body.clientWidth - 10);
+function chart(id, title, labels, columns, colors) {
+  const opts = { title, width: width(), height: 220, series: [{}].concat(labels.map((label, i) => ({ label, stroke: colors[i], width: 2, spanGaps: false }))), axes: [{}, { size: 60 }] };
+  return new uPlot(opts, [DATA.t].concat(columns), document.getElementById(id));
+}
+window.VOLLEY_CHARTS = [
+  chart('chart-rps', 'Requests per second', ['requests/s', 'failures/s'], [DATA.rps, DATA.fps], ['#2a6fdb', '#d93025']),
+  chart('chart-latency', 'Response time (ms)', ['p50', 'p95', 'p99'], [DATA.p50, DATA.p95, DATA.p99], ['#1e8e3e', '#f29900', '#d93025']),
+  chart('chart-users', 'Users', ['VUs'], [DATA.vus], ['#7b1fa2']),
+];
+</script>
+</body></html>
+`;
+}
