@@ -67,6 +67,19 @@ describe('volley coordinator / worker / start', () => {
       throw new Error('the run never showed as running');
     })();
     expect(status.stdout).toMatch(/workers: 2 connected/);
+    // Prometheus sees the live run (with the token; without it, 401)
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    expect((await fetch(`${api}/metrics`)).status).toBe(401);
+    let metrics = '';
+    for (let i = 0; i < 50 && !/volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+/.test(metrics); i++) {
+      metrics = await (await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(metrics).toMatch(/^volley_workers\{connected="true"\} 2$/m);
+    expect(metrics).toMatch(/^volley_worker_up\{worker="w\d+",name="alpha"\} 1$/m);
+    expect(metrics).toMatch(/^volley_run_active\{run="run-[\w-]+",state="running"\} 1$/m);
+    expect(metrics).toMatch(/^volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+$/m);
+    expect(Number(/^volley_run_vus (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     const res = await start;
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);

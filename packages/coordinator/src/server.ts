@@ -10,6 +10,7 @@ import {
 import type { Cluster } from './cluster/cluster.js';
 import { StartRunBodySchema } from './api/schema.js';
 import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
+import { prometheusRegistry } from './api/prometheus.js';
 
 export interface ServerOptions {
   host: string;
@@ -84,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   assertMayListen(opts.host, token);
   const workerToken = opts.workerToken ?? token;
   if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
+  const metrics = prometheusRegistry(cluster);
   const authorized = (req: IncomingMessage, expected = token): boolean => !expected || tokenMatches(bearerToken(req.headers.authorization), expected);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -93,6 +95,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!authorized(req)) throw new HttpError(401, 'missing or wrong token');
 
     if (req.method === 'GET' && path === '/api/status') return send(res, 200, cluster.status());
+    if (req.method === 'GET' && path === '/metrics') {
+      const text = await metrics.metrics();
+      res.writeHead(200, { 'content-type': metrics.contentType });
+      res.end(text);
+      return;
+    }
     if (req.method === 'POST' && path === '/api/runs') {
       const parsed = StartRunBodySchema.safeParse(await readBody(req));
       if (!parsed.success) {

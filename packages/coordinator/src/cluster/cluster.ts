@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  addAgg, emptyAgg, percentile, type SeriesAgg,
   planDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
   errorMessage, PROTOCOL_VERSION, segmentsFor, usersToStages, VolleyError,
   type CoordinatorMessage, type RunConfig, type ScenarioPlan, type ScenarioBundle, type WorkerMessage,
@@ -104,6 +105,16 @@ export interface RunStatus {
   error?: string;
   /** where this run's journal is written */
   journal?: string;
+}
+
+export interface MetricsSnapshot {
+  workers: { id: string; name: string; connected: boolean; silentMs: number; inRun: boolean }[];
+  run?: {
+    id: string; state: RunState; vus: number; rps: number; requests: number; failures: number; elapsedMs: number;
+    /** seconds */
+    byName: { name: string; count: number; failures: number; p50: number; p95: number; p99: number }[];
+    errors: { name: string; error: string; count: number }[];
+  };
 }
 
 export interface ClusterStatus {
@@ -405,6 +416,42 @@ export class Cluster {
       workers: [...this.workers.values()].map((w) => ({ id: w.id, name: w.name, cores: w.cores, connected: !!w.conn, runId: w.runId })),
       run: this.current ? this.runStatus(this.current) : undefined,
     };
+  }
+
+  /** What /metrics shows: workers' health, and the current run's live figures by request name. */
+  metricsSnapshot(): MetricsSnapshot {
+    const now = Date.now();
+    const run = this.current;
+    const snap: MetricsSnapshot = {
+      workers: [...this.workers.values()].map((w) => ({ id: w.id, name: w.name, connected: !!w.conn, silentMs: now - w.lastHeard, inRun: !!run && w.runId === run.id && w.phase !== 'done' })),
+    };
+    if (run) {
+      const status = this.runStatus(run);
+      const byName = new Map<string, { count: number; failures: number; hist?: SeriesAgg }>();
+      const errors: { name: string; error: string; count: number }[] = [];
+      for (const s of run.aggregator.totals.values()) {
+        const name = s.tags.name;
+        if (name === undefined) continue;
+        const e = byName.get(name) ?? { count: 0, failures: 0 };
+        byName.set(name, e);
+        if (s.metric === 'http_req_duration' && s.kind === 'trend') {
+          e.count += s.count;
+          if (!e.hist) e.hist = emptyAgg('trend', s.metric, {});
+          addAgg(e.hist, s);
+        } else if (s.metric === 'http_req_failed' && s.kind === 'rate') e.failures += s.passes;
+        else if (s.metric === 'http_req_errors' && s.kind === 'counter') errors.push({ name, error: s.tags.error ?? '', count: s.value });
+      }
+      snap.run = {
+        id: run.id, state: run.state, vus: status.vus, rps: status.rps, requests: status.requests, failures: status.failures, elapsedMs: status.elapsedMs,
+        byName: [...byName].map(([name, e]) => {
+          const h = e.hist?.kind === 'trend' ? e.hist.hist : undefined;
+          const q = (p: number): number => (h && h.totalCount ? percentile(h, p) / 1e6 : 0);
+          return { name, count: e.count, failures: e.failures, p50: q(50), p95: q(95), p99: q(99) };
+        }),
+        errors,
+      };
+    }
+    return snap;
   }
 
   runById(id: string): { status: RunStatus; summary?: RunSummary } | undefined {
