@@ -134,7 +134,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * worker process per name (weight 1 each); `via` may route a worker
  * through something (a proxy) by giving it another port.
  */
-export async function startCluster(workerNames: string[], via?: (name: string, port: number) => Promise<number>) {
+export async function startCluster(workerNames: string[], via?: (name: string, port: number) => Promise<number>, coordinatorArgs: string[] = []) {
   const { mkdtemp, writeFile } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -142,7 +142,7 @@ export async function startCluster(workerNames: string[], via?: (name: string, p
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, 'cluster-token');
   const port = await freePort();
-  const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal')]);
+  const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal'), ...coordinatorArgs]);
   await waitForOutput(coordinator, /coordinator listening/);
   const workers = new Map<string, ReturnType<typeof spawnVolley>>();
   for (const name of workerNames) {

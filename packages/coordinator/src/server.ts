@@ -11,6 +11,21 @@ import type { Cluster } from './cluster/cluster.js';
 import { StartRunBodySchema } from './api/schema.js';
 import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
 import { prometheusRegistry } from './api/prometheus.js';
+import { renderDashboard } from './dashboard/page.js';
+import { listScenarios, startBodyFromForm } from './dashboard/scenarios.js';
+import { loadHtmlAssets } from './report/write.js';
+import { renderHtml, type HtmlAssets } from './report/html.js';
+import { renderK6Json } from './report/k6-json.js';
+import { renderLocustStatsCsv } from './report/locust-csv.js';
+import { z } from 'zod';
+
+const DashboardFormSchema = z.object({
+  file: z.string().min(1).max(256),
+  users: z.number().int().min(0).max(10_000_000),
+  spawnRate: z.number().positive().max(1_000_000),
+  runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000),
+  host: z.string().url(),
+});
 
 export interface ServerOptions {
   host: string;
@@ -21,6 +36,8 @@ export interface ServerOptions {
   workerToken?: string;
   /** PEM certificate and key: serve https and wss */
   tls?: { cert: string; key: string };
+  /** scenario files the dashboard may start */
+  scenariosDir?: string;
   cluster: Cluster;
   log: Logger;
 }
@@ -86,13 +103,71 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const workerToken = opts.workerToken ?? token;
   if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
   const metrics = prometheusRegistry(cluster);
-  const authorized = (req: IncomingMessage, expected = token): boolean => !expected || tokenMatches(bearerToken(req.headers.authorization), expected);
+  // the dashboard's browser carries the token in a cookie (set from /?token=…); API clients send a bearer token
+  const cookieToken = (req: IncomingMessage): string | undefined => /(?:^|;\s*)volley_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  const authorized = (req: IncomingMessage, expected = token): boolean =>
+    !expected || tokenMatches(bearerToken(req.headers.authorization), expected) || (expected === token && tokenMatches(cookieToken(req), expected));
+  let assets: HtmlAssets | undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://coordinator');
     const path = url.pathname;
     if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true });
-    if (!authorized(req)) throw new HttpError(401, 'missing or wrong token');
+    if (req.method === 'GET' && path === '/' && token && url.searchParams.has('token')) {
+      if (!tokenMatches(url.searchParams.get('token') ?? '', token)) throw new HttpError(401, 'wrong token');
+      res.writeHead(303, { location: '/', 'set-cookie': `volley_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/` });
+      res.end();
+      return;
+    }
+    if (!authorized(req)) {
+      if (path === '/') {
+        res.writeHead(401, { 'content-type': 'text/html' });
+        res.end('<!doctype html><title>Volley</title><p>This coordinator needs its token: open <code>/?token=…</code>.</p>');
+        return;
+      }
+      throw new HttpError(401, 'missing or wrong token');
+    }
+    if (req.method === 'GET' && path === '/') {
+      assets ??= await loadHtmlAssets();
+      const html = renderDashboard({ scenarios: await listScenarios(opts.scenariosDir), defaultHost: 'http://127.0.0.1:8000' }, assets);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      const push = (): void => void res.write(`data: ${JSON.stringify({ status: cluster.status(), summary: cluster.liveSummary() })}\n\n`);
+      push();
+      const timer = setInterval(push, 1000);
+      req.on('close', () => clearInterval(timer));
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/scenarios') return send(res, 200, { scenarios: await listScenarios(opts.scenariosDir) });
+    if (req.method === 'POST' && path === '/api/runs/from-dashboard') {
+      const parsed = DashboardFormSchema.safeParse(await readBody(req));
+      if (!parsed.success) throw new HttpError(400, `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
+      let body;
+      try {
+        body = await startBodyFromForm(opts.scenariosDir, parsed.data);
+      } catch (err) {
+        throw new HttpError(400, errorMessage(err));
+      }
+      try {
+        return send(res, 202, { id: cluster.start(body as Parameters<Cluster['start']>[0]).id });
+      } catch (err) {
+        throw new HttpError(err instanceof VolleyError && err.code === 'VOLLEY_RUN_STATE' ? 409 : 400, errorMessage(err));
+      }
+    }
+    const download = /^\/api\/runs\/([\w.:-]+)\/(report\.html|summary\.json|stats\.csv)$/.exec(path);
+    if (req.method === 'GET' && download) {
+      const summary = cluster.runById(download[1]!)?.summary;
+      if (!summary) throw new HttpError(404, `no finished run ${download[1]}`);
+      const [type, text] = download[2] === 'report.html' ? ['text/html; charset=utf-8', renderHtml(summary, (assets ??= await loadHtmlAssets()))]
+        : download[2] === 'summary.json' ? ['application/json', renderK6Json(summary)] : ['text/csv', renderLocustStatsCsv(summary)];
+      res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${summary.run.id}-${download[2]}"` });
+      res.end(text);
+      return;
+    }
 
     if (req.method === 'GET' && path === '/api/status') return send(res, 200, cluster.status());
     if (req.method === 'GET' && path === '/metrics') {

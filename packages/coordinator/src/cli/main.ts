@@ -101,6 +101,7 @@ export function cli(argv: string[]) {
       'run a coordinator that workers join and clients start runs on',
       (y) => tokenOptions(y)
         .option('listen', { type: 'string', describe: 'HOST:PORT for workers and the control API', default: '127.0.0.1:7000' })
+        .option('scenarios', { type: 'string', describe: 'a directory of scenario files the web dashboard (GET /) may start' })
         .option('worker-token-file', { type: 'string', describe: 'a separate token for workers (the control API keeps --token-file)' })
         .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve https and wss' })
         .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
@@ -115,8 +116,8 @@ export function cli(argv: string[]) {
         if (!!cert !== !!key) throw new VolleyError('VOLLEY_BAD_OPTION', '--tls-cert and --tls-key go together');
         assertMayListen(host, token);
         const cluster = new Cluster(log, { journalDir: a.journalDir });
-        const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log });
-        process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl})\n`);
+        const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log, scenariosDir: a.scenarios });
+        process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl}; dashboard: ${server.url}/${token ? '?token=…' : ''})\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

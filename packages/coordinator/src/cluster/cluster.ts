@@ -459,6 +459,21 @@ export class Cluster {
     return run ? { status: this.runStatus(run), summary: run.summary } : undefined;
   }
 
+  /** The current run's summary so far (the final one once finished), for live views. */
+  liveSummary(): RunSummary | undefined {
+    const run = this.current;
+    if (!run) return undefined;
+    if (run.summary) return run.summary;
+    if (!run.startAt) return undefined;
+    const req = run.request;
+    return summarize(run.aggregator.totals, run.aggregator.windows, {
+      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
+      runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), durationMs: Math.max(1, Date.now() - run.startAt),
+      workers: [...run.participants].map((id) => this.workers.get(id)!).map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 })),
+      events: run.events, shortMs: run.shortMs, executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
+    }, run.thresholds);
+  }
+
   private runStatus(run: Run): RunStatus {
     let requests = 0;
     let failures = 0;

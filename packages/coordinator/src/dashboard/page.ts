@@ -1,0 +1,93 @@
+import type { HtmlAssets } from '../report/html.js';
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * The coordinator's dashboard, server-rendered: a form to start one of the
+ * scenarios it offers, a stop button, live charts and the per-request table
+ * (fed by server-sent events from /api/events), and the reports to download
+ * once the run is over. Pure: what to show in, HTML out.
+ */
+export function renderDashboard(view: { scenarios: string[]; defaultHost: string }, assets: HtmlAssets): string {
+  const options = view.scenarios.map((f) => `<option value="${esc(f)}">${esc(f)}</option>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Volley</title>
+<style>${assets.uplotCss}
+body{font:14px/1.45 system-ui,sans-serif;margin:20px auto;max-width:1200px;color:#1d2330;padding:0 16px}
+h1{font-size:20px;margin:0 0 12px}form{display:flex;flex-wrap:wrap;gap:10px;align-items:end;background:#f5f7fa;padding:12px;border-radius:6px}
+label{display:flex;flex-direction:column;font-size:12px;color:#445}input,select{font:inherit;padding:4px 6px}
+button{font:inherit;padding:6px 14px;cursor:pointer}#state{margin:12px 0;font-weight:600}
+table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:4px 8px;border-bottom:1px solid #eef0f4;text-align:right}
+th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}#error{color:#b3261e}#downloads a{margin-right:12px}
+</style></head>
+<body>
+<h1>Volley</h1>
+<form id="start-form">
+  <label>Scenario<select id="scenario">${options}</select></label>
+  <label>Users<input id="users" type="number" min="0" value="50"></label>
+  <label>Spawn rate /s<input id="spawn-rate" type="number" min="0.1" step="any" value="10"></label>
+  <label>Duration s<input id="run-time" type="number" min="1" value="60"></label>
+  <label>Host<input id="host" size="32" value="${esc(view.defaultHost)}"></label>
+  <button id="start" type="submit">Start</button>
+  <button id="stop" type="button">Stop</button>
+</form>
+<div id="error"></div>
+<div id="state">no run yet</div>
+<div id="chart-live"></div><div id="chart-users"></div>
+<table id="live-requests"><thead><tr><th>Type</th><th>Name</th><th># reqs</th><th># fails</th><th>Avg</th><th>p50</th><th>p95</th><th>p99</th><th>req/s</th></tr></thead><tbody></tbody></table>
+<p id="downloads"></p>
+<script>${assets.uplotJs}</script>
+<script>
+const $ = (id) => document.getElementById(id);
+const post = async (path, body) => {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(json.error || res.statusText);
+  return json;
+};
+$('start-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('error').textContent = '';
+  try {
+    await post('/api/runs/from-dashboard', { file: $('scenario').value, users: Number($('users').value), spawnRate: Number($('spawn-rate').value),
+      runTimeMs: Math.round(Number($('run-time').value) * 1000), host: $('host').value });
+  } catch (err) { $('error').textContent = String(err.message || err); }
+});
+$('stop').addEventListener('click', () => post('/api/runs/current/stop').catch((err) => ($('error').textContent = String(err.message || err))));
+let charts;
+let shownRun;
+function draw(summary) {
+  const t = summary.timeline.map((p) => Date.parse(summary.run.startedAt) / 1000 + p.index + 1);
+  const live = [t, summary.timeline.map((p) => p.requests), summary.timeline.map((p) => (p.requests ? p.percentilesMs['95'] : null))];
+  const users = [t, summary.timeline.map((p) => p.vus)];
+  if (!charts || shownRun !== summary.run.id) {
+    $('chart-live').textContent = ''; $('chart-users').textContent = '';
+    const w = Math.min(1160, document.body.clientWidth - 10);
+    charts = [
+      new uPlot({ title: 'Requests/s and p95 (ms)', width: w, height: 220, series: [{}, { label: 'req/s', stroke: '#2a6fdb', width: 2 }, { label: 'p95 ms', stroke: '#d93025', width: 2, scale: 'ms' }], axes: [{}, {}, { side: 1, scale: 'ms' }] }, live, $('chart-live')),
+      new uPlot({ title: 'Users', width: w, height: 160, series: [{}, { label: 'VUs', stroke: '#7b1fa2', width: 2 }] }, users, $('chart-users')),
+    ];
+    shownRun = summary.run.id;
+  } else {
+    charts[0].setData(live); charts[1].setData(users);
+  }
+  const row = (r, total) => '<tr' + (total ? ' class="total"' : '') + ' data-name="' + r.name + '"><td>' + r.method + '</td><td>' + r.name + '</td><td data-field="count">' + r.count + '</td><td>' + r.failures +
+    '</td><td>' + r.avgMs.toFixed(2) + '</td><td>' + r.percentilesMs['50'].toFixed(2) + '</td><td>' + r.percentilesMs['95'].toFixed(2) + '</td><td>' + r.percentilesMs['99'].toFixed(2) + '</td><td>' + r.rps.toFixed(2) + '</td></tr>';
+  $('live-requests').tBodies[0].innerHTML = summary.requests.map((r) => row(r)).join('') + row(summary.total, true);
+}
+const events = new EventSource('/api/events');
+events.onmessage = (m) => {
+  const { status, summary } = JSON.parse(m.data);
+  const run = status.run;
+  $('state').textContent = run ? run.id + ': ' + run.state + ' · ' + (run.elapsedMs / 1000).toFixed(0) + ' s · ' + run.vus + ' users · ' + run.rps + ' req/s · ' + run.requests + ' requests · ' + run.failures + ' failed · ' + status.workers.filter((w) => w.connected).length + ' workers' + (run.error ? ' · ' + run.error : '') : 'no run yet · ' + status.workers.filter((w) => w.connected).length + ' workers';
+  $('state').dataset.state = run ? run.state : 'idle';
+  if (summary) draw(summary);
+  $('downloads').innerHTML = run && run.state === 'finished'
+    ? ['report.html', 'summary.json', 'stats.csv'].map((f) => '<a download href="/api/runs/' + run.id + '/' + f + '">' + f + '</a>').join('')
+    : '';
+};
+</script>
+</body></html>
+`;
+}

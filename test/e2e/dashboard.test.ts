@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { ROOT, startCluster, stopProcess } from '../helpers.js';
+import { haveChromium, launchChromium } from '../browser.js';
+
+if (!haveChromium()) console.warn('dashboard test skipped: /usr/bin/chromium is missing (npm test installs it when run as root)');
+
+describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chromium', () => {
+  let server: DidServer | undefined;
+  let procs: Awaited<ReturnType<typeof startCluster>>['all'] = [];
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => stopProcess(p, 'SIGKILL')));
+    await server?.close();
+  });
+
+  it('starts a run from the page, shows the chart and table updating, stops it, offers the reports', async () => {
+    server = await startDidServer();
+    const c = await startCluster(['d1', 'd2'], undefined, ['--scenarios', join(ROOT, 'examples/did-api')]);
+    procs = c.all;
+    const base = `http://127.0.0.1:${c.port}`;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      expect((await page.goto(`${base}/`))?.status()).toBe(401); // no token, no dashboard
+      await page.goto(`${base}/?token=cluster-token`);
+      await page.selectOption('#scenario', 'locustfile.ts');
+      await page.fill('#users', '20');
+      await page.fill('#spawn-rate', '20');
+      await page.fill('#run-time', '60');
+      await page.fill('#host', server.url);
+      await page.click('#start');
+      await page.waitForSelector('#state[data-state="running"]', { timeout: 20_000 });
+
+      const count = async (): Promise<number> => Number(await page.locator('#live-requests tr.total td[data-field="count"]').textContent().catch(() => '0'));
+      // evaluated in the page
+      const totalAbove = (n: number): string => `Number(document.querySelector('#live-requests tr.total td[data-field="count"]')?.textContent ?? 0) > ${n}`;
+      await page.waitForFunction(totalAbove(0), null, { timeout: 20_000 });
+      const first = await count();
+      await page.waitForFunction(totalAbove(first), null, { timeout: 20_000 });
+      expect(await count()).toBeGreaterThan(first);
+      expect(await page.locator('#chart-live canvas').count()).toBeGreaterThan(0);
+
+      await page.click('#stop');
+      await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
+      const links = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
+      expect(links).toHaveLength(3);
+      const json = (await page.evaluate(async (href) => (await fetch(href!)).json(), links.find((l) => l!.endsWith('summary.json')))) as { metrics: { http_reqs: { values: { count: number } } } };
+      expect(json.metrics.http_reqs.values.count).toBeGreaterThan(0);
+      const total = Object.values(server.totals()).reduce((a, b) => a + b, 0);
+      expect(json.metrics.http_reqs.values.count).toBe(total);
+      await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, 'test-artifacts', 'dashboard.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
