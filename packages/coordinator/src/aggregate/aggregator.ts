@@ -1,3 +1,4 @@
+import { copyRunning, newRunning, pointFor, type Running, type TimelinePoint } from './timeline.js';
 import {
   addWire, decodeHistogram, emptyAgg, seriesKey, VolleyError,
   type Histogram, type SeriesAgg, type SeriesWire, type WindowMessage,
@@ -9,8 +10,14 @@ export interface WindowAgg {
   /** sum of the workers' VU counts at the end of the window */
   vus: number;
   workers: number;
+  /** its series; once settled, without the trends (their histograms are the bulk) */
   readonly series: Map<string, SeriesAgg>;
+  /** set once settled: its timeline point, kept instead of its histograms */
+  point?: TimelinePoint;
 }
+
+/** Windows this far behind the newest keep their histograms (late workers may still add to them). */
+export const LIVE_WINDOWS = 10;
 
 export type AddResult = 'added' | 'duplicate';
 
@@ -22,6 +29,13 @@ export type AddResult = 'added' | 'duplicate';
  */
 export class Aggregator {
   readonly windows = new Map<number, WindowAgg>();
+  /** running totals over the settled windows, in index order */
+  readonly settled: Running = newRunning();
+  private settledUpTo = -1;
+  private newest = -1;
+
+  /** `liveWindows`: how far behind the newest a window keeps its histograms */
+  constructor(private readonly liveWindows = LIVE_WINDOWS) {}
   readonly totals = new Map<string, SeriesAgg>();
   /** requests each worker made, for its contribution */
   readonly requestsByWorker = new Map<string, number>();
@@ -56,14 +70,50 @@ export class Aggregator {
     if (!win) this.windows.set(w.index, (win = { index: w.index, vus: 0, workers: 0, series: new Map() }));
     win.vus += w.vus;
     win.workers++;
+    const settled = win.point !== undefined;
     for (const { s, key, hist } of decoded) {
+      if (settled) {
+        // a late window for a settled second: totals stay exact; that second's point gains its counts
+        if (s.kind === 'trend' && s.metric === 'http_req_duration') win.point!.requests += s.count;
+        if (s.kind === 'rate' && s.metric === 'http_req_failed') win.point!.failures += s.passes;
+      }
       if (s.kind === 'trend' && s.metric === 'http_req_duration') this.requestsByWorker.set(workerId, (this.requestsByWorker.get(workerId) ?? 0) + s.count);
-      addTo(win.series, key, s, hist);
+      if (!(settled && s.kind === 'trend')) addTo(win.series, key, s, hist);
       // a gauge's run-long view comes from the windows (last, min, max of the cluster's sums)
       if (s.kind !== 'gauge') addTo(this.totals, key, s, hist);
       else if (!this.totals.has(key)) this.totals.set(key, emptyAgg('gauge', s.metric, s.tags));
     }
+    if (settled) Object.assign(win.point!, { vus: win.vus, workers: win.workers });
+    this.newest = Math.max(this.newest, w.index);
+    this.settle(this.newest - this.liveWindows);
     return 'added';
+  }
+
+  /**
+   * Turns every window up to `index` into its timeline point and drops its
+   * trend histograms, so a long run's memory stays bounded: what remains
+   * per second is a point and a few counters.
+   */
+  settle(index: number): void {
+    for (let i = this.settledUpTo + 1; i <= index; i++) {
+      const w = this.windows.get(i);
+      if (w) {
+        w.point = pointFor(w, this.settled);
+        for (const [k, s] of w.series) if (s.kind === 'trend') w.series.delete(k);
+      }
+      this.settledUpTo = i;
+    }
+  }
+
+  /** The whole timeline: settled points, then points for the windows still live. */
+  timeline(): TimelinePoint[] {
+    const running = copyRunning(this.settled);
+    const out: TimelinePoint[] = [];
+    for (const i of [...this.windows.keys()].sort((a, b) => a - b)) {
+      const w = this.windows.get(i)!;
+      out.push(w.point ?? pointFor(w, running));
+    }
+    return out;
   }
 
 }

@@ -1,9 +1,9 @@
 import { addAgg, emptyAgg, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
-import type { WindowAgg } from './aggregator.js';
+import type { Aggregator } from './aggregator.js';
 import { evaluateThresholds, resolveMetric, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
-/** Percentiles of Locust's CSV and tables, as strings keyed by percent. */
-export const REQUEST_PERCENTILES = ['50', '66', '75', '80', '90', '95', '98', '99', '99.9', '99.99', '100'] as const;
+import { REQUEST_PERCENTILES, type TimelinePoint } from './timeline.js';
+export { REQUEST_PERCENTILES, type TimelinePoint } from './timeline.js';
 
 /** One row of the per-request table (times in milliseconds). */
 export interface RequestStats {
@@ -62,21 +62,6 @@ export interface RunInfo {
   startedAt: string;
   durationMs: number;
   workers: WorkerInfo[];
-}
-
-/** One window of the merged time series. */
-export interface TimelinePoint {
-  /** seconds since the start instant */
-  index: number;
-  vus: number;
-  /** how many workers reported this window */
-  workers: number;
-  requests: number;
-  failures: number;
-  /** this window's response-time percentiles over all requests, ms (Locust's "current" columns) */
-  percentilesMs: Record<(typeof REQUEST_PERCENTILES)[number], number>;
-  /** everything up to the end of this window (Locust's "Total" columns) */
-  total: { count: number; failures: number; medMs: number; avgMs: number; minMs: number; maxMs: number; avgContentSize: number };
 }
 
 /** Everything every report is rendered from; plain JSON. */
@@ -175,7 +160,8 @@ function rollup(totals: Iterable<SeriesAgg>, metric: string, keyOf: (tags: Recor
  * The run's summary from the merged totals: the per-request table (Locust),
  * the metrics with their sub-metrics by name (k6), and the failures.
  */
-export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: ReadonlyMap<number, WindowAgg>, run: RunInfo, thresholdSets: readonly ThresholdSet[] = []): RunSummary {
+export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly ThresholdSet[] = []): RunSummary {
+  const { totals, windows } = agg;
   const seconds = run.durationMs / 1000;
   const all = [...totals.values()];
   const byRequest = (t: Record<string, string>): string | undefined => (t.method !== undefined && t.name !== undefined ? `${t.method}\u0000${t.name}` : undefined);
@@ -249,31 +235,9 @@ export function summarize(totals: ReadonlyMap<string, SeriesAgg>, windows: Reado
   let minVus = Infinity;
   let lastVus = 0;
   const indices = [...windows.keys()].sort((a, b) => a - b);
-  const timeline: TimelinePoint[] = [];
-  const running = emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend;
-  let runningFailures = 0;
-  let runningBytes = 0;
+  const timeline = agg.timeline();
   for (const i of indices) {
     const w = windows.get(i)!;
-    const here = emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend;
-    let failures = 0;
-    for (const s of w.series.values()) {
-      if (s.metric === METRIC.httpReqDuration && s.kind === 'trend') addAgg(here, s);
-      if (s.metric === METRIC.httpReqFailed && s.kind === 'rate') failures += s.passes;
-      if (s.metric === METRIC.dataReceived && s.kind === 'counter') runningBytes += s.value;
-    }
-    addAgg(running, here);
-    runningFailures += failures;
-    const pct = {} as TimelinePoint['percentilesMs'];
-    for (const p of REQUEST_PERCENTILES) pct[p] = us2ms(percentile(here.hist, Number(p)));
-    timeline.push({
-      index: i, vus: w.vus, workers: w.workers, requests: here.count, failures, percentilesMs: pct,
-      total: {
-        count: running.count, failures: runningFailures, medMs: us2ms(percentile(running.hist, 50)),
-        avgMs: running.count ? us2ms(running.sum / running.count) : 0, minMs: running.count ? us2ms(running.min) : 0,
-        maxMs: running.count ? us2ms(running.max) : 0, avgContentSize: running.count ? runningBytes / running.count : 0,
-      },
-    });
     const v = w.vus;
     maxVus = Math.max(maxVus, v);
     minVus = Math.min(minVus, v);

@@ -466,7 +466,7 @@ export class Cluster {
     if (run.summary) return run.summary;
     if (!run.startAt) return undefined;
     const req = run.request;
-    return summarize(run.aggregator.totals, run.aggregator.windows, {
+    return summarize(run.aggregator, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), durationMs: Math.max(1, Date.now() - run.startAt),
       workers: [...run.participants].map((id) => this.workers.get(id)!).map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 })),
@@ -577,7 +577,7 @@ export class Cluster {
     }
 
     const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 }));
-    run.summary = summarize(run.aggregator.totals, run.aggregator.windows, {
+    run.summary = summarize(run.aggregator, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,

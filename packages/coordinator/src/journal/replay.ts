@@ -59,7 +59,7 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
   if (!run) throw new VolleyError('VOLLEY_BAD_OPTION', `${file}: no run record; is this a volley journal?`);
   const lastIndex = Math.max(-1, ...agg.windows.keys());
   const durationMs = end?.durationMs ?? Math.max(1, (lastIndex + 1) * 1000);
-  const summary = summarize(agg.totals, agg.windows, {
+  const summary = summarize(agg, {
     ...run, durationMs, workers: [...workers.values()], events, shortMs: end?.shortMs ?? 0,
   }, parseThresholds(thresholds));
   return { summary, complete: !!end, skipped };

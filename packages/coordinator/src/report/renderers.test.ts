@@ -27,7 +27,7 @@ function twoWorkers() {
   agg.add('w2', win(b, 5));
   for (let i = 1; i <= 10; i++) a.request('GET', 'health_check', 2000, true, 20);
   agg.add('w1', { type: 'window', runId: 'run-1', index: 1, vus: 5, series: a.cut() });
-  return summarize(agg.totals, agg.windows, RUN, parseThresholds({ http_req_duration: ['p(95)<1000', 'max<50'], 'http_req_failed{name:verify_biometric}': ['rate<0.01'] }));
+  return summarize(agg, RUN, parseThresholds({ http_req_duration: ['p(95)<1000', 'max<50'], 'http_req_failed{name:verify_biometric}': ['rate<0.01'] }));
 }
 
 describe('summary and renderers', () => {
