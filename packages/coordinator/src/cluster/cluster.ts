@@ -101,6 +101,8 @@ export interface RunStatus {
   failures: number;
   /** requests in the last complete window */
   rps: number;
+  /** p95 response time in the last complete window, ms */
+  p95Ms: number;
   workers: number;
   error?: string;
   /** where this run's journal is written */
@@ -486,10 +488,18 @@ export class Cluster {
     const lastIndex = run.startAt ? Math.floor(elapsedMs / 1000) - 1 : -1;
     const last = run.aggregator.windows.get(lastIndex);
     let rps = 0;
-    for (const s of last?.series.values() ?? []) if (s.metric === 'http_req_duration' && s.kind === 'trend') rps += s.count;
+    const lastDuration = emptyAgg('trend', 'http_req_duration', {});
+    for (const s of last?.series.values() ?? []) {
+      if (s.metric === 'http_req_duration' && s.kind === 'trend') {
+        rps += s.count;
+        addAgg(lastDuration, s);
+      }
+    }
+    const p95Ms = last?.point ? last.point.percentilesMs['95'] : lastDuration.kind === 'trend' ? percentile(lastDuration.hist, 95) / 1000 : 0;
+    if (last?.point) rps = last.point.requests;
     return {
       id: run.id, state: run.state, scenario: run.request.scenario.name, elapsedMs,
-      vus: last?.vus ?? 0, requests, failures, rps, workers: run.members.length, error: run.error, journal: run.journal?.path,
+      vus: last?.vus ?? 0, requests, failures, rps, p95Ms, workers: run.members.length, error: run.error, journal: run.journal?.path,
     };
   }
 
