@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
 import { countsFromSummary, volley } from '../helpers.js';
+import { validateSummary } from '../schema.js';
 
 /**
  * The real thing: `volley run` as a process, its in-process coordinator,
@@ -48,7 +49,8 @@ describe('volley run with 2 worker processes', () => {
     expect(summary.metrics.vus_max.values.max).toBe(30);
   });
 
-  it('writes k6-shaped JSON with sub-metrics by name', () => {
+  it('writes k6-shaped JSON with sub-metrics by name, valid against docs/summary.schema.json', () => {
+    expect(validateSummary(summary)).toEqual([]);
     const m = summary.metrics;
     expect(m.http_req_duration.type).toBe('trend');
     for (const k of ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']) expect(typeof m.http_req_duration.values[k]).toBe('number');

@@ -10,7 +10,7 @@ export function renderK6Json(s: RunSummary): string {
   // k6 puts each threshold's verdict under its metric: metrics.<key>.thresholds["p(95)<150"].ok
   const metrics: Record<string, unknown> = { ...s.metrics };
   for (const t of s.thresholds) {
-    const m = (metrics[t.metric] ?? { type: 'unknown', contains: 'default', values: {} }) as { thresholds?: Record<string, { ok: boolean }> };
+    const m = (metrics[t.metric] ?? { type: 'unknown', values: {} }) as { thresholds?: Record<string, { ok: boolean }> };
     metrics[t.metric] = { ...m, thresholds: { ...m.thresholds, [t.threshold]: { ok: t.ok } } };
   }
   const doc = {
