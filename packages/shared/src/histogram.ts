@@ -3,6 +3,9 @@ import * as hdr from 'hdr-histogram-js';
 import { VolleyError } from './errors.js';
 
 export type Histogram = hdr.Histogram;
+/** HdrHistogram's interval log format, for logs its own tools read. */
+export const HistogramLogWriter = hdr.HistogramLogWriter;
+export type HistogramLogWriter = hdr.HistogramLogWriter;
 
 /**
  * One histogram shape everywhere, so that histograms from any worker add

@@ -16,7 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { replayJournal } from '../journal/replay.js';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
-import { explicitLoad, reportTargets, toStartBody, withJournalOption, withRunOptions, type RunArgs } from './run-options.js';
+import { explicitLoad, reportTargets, toStartBody, windowTargets, withJournalOption, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
+import { writeWindowReports, type WindowTargets } from '../report/write.js';
 import { join } from 'node:path';
 import { runLocally } from './local-run.js';
 import { startRemote } from './remote.js';
@@ -30,9 +31,10 @@ const EXIT_BAD_INPUT = 2;
 const EXIT_RUN_FAILED = 1;
 const EXIT_THRESHOLDS_FAILED = 99;
 
-async function finish(summary: RunSummary, args: RunArgs, journal?: string): Promise<void> {
+async function finish(summary: RunSummary, args: RunArgs, journal?: string, windows: WindowTargets = {}): Promise<void> {
   process.stdout.write('\n' + renderText(summary));
   const written = await writeReports(summary, reportTargets(args));
+  if (journal) written.push(...(await writeWindowReports(journal, windows)));
   if (journal) process.stdout.write(`journal: ${journal}\n`);
   if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
   for (const f of written) process.stdout.write(`report: ${f}\n`);
@@ -68,29 +70,31 @@ export function cli(argv: string[]) {
     .command(
       'run <scenario>',
       'run a scenario with a local coordinator and K local worker processes',
-      (y) => withJournalOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true })))
+      (y) => withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true }))))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
         const body = { ...toStartBody(a, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
+        const windows = windowTargets(a); // checked before the run, not after
         const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: explicitLoad(a), timeScale: a.timeScale });
-        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
+        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
       },
     )
     .command(
       'demo',
       "the guide's scenario against the bundled DID sample server: 2 local workers, 200 users at 50/s for 30 s",
-      (y) => withJournalOption(withRunOptions(y))
+      (y) => withWindowOutputs(withJournalOption(withRunOptions(y)))
         .option('workers', { alias: 'w', type: 'number', default: 2 })
         .default('users', 200).default('spawn-rate', 50).default('run-time', '30s')
         .default('json', 'reports/summary.json').default('csv', 'reports/volley').default('html', 'reports/report.html'),
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         const body = toStartBody({ ...a, host: a.host ?? 'http://127.0.0.1:1' }, { expectWorkers: a.workers });
+        const windows = windowTargets(a);
         process.stderr.write(`demo: DID sample server + coordinator + ${a.workers} workers; ${a.users} users at ${a.spawnRate}/s for ${a.runTime}\n`);
         const { summary, compared } = await runDemo({ workers: a.workers, log, body, journalDir: a.journalDir });
-        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`));
+        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
         process.stdout.write('\nWhat the sample server answered, per route, against the report:\n');
         for (const c of compared) process.stdout.write(`  ${c.route.padEnd(26)} server ${String(c.server).padStart(6)}   report ${String(c.report).padStart(6)}   ${c.server === c.report ? 'equal' : 'DIFFERENT'}\n`);
         if (compared.some((c) => c.server !== c.report)) process.exitCode = EXIT_RUN_FAILED;
@@ -185,7 +189,7 @@ export function cli(argv: string[]) {
     .command(
       'report <journal>',
       'rebuild the summary and reports of a run from its journal (e.g. after a crash)',
-      (y) => y.positional('journal', { type: 'string', demandOption: true })
+      (y) => withWindowOutputs(y.positional('journal', { type: 'string', demandOption: true }))
         .option('json', { type: 'string', describe: 'k6-shaped summary JSON' })
         .option('csv', { type: 'string', describe: 'Locust CSV prefix' })
         .option('junit', { type: 'string', describe: 'JUnit XML file' })
@@ -201,6 +205,7 @@ export function cli(argv: string[]) {
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
         for (const f of await writeReports(summary, { json: a.json, csv: a.csv, junit: a.junit, html: a.html })) process.stdout.write(`report: ${f}\n`);
+        for (const f of await writeWindowReports(a.journal, windowTargets(a))) process.stdout.write(`report: ${f}\n`);
         if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
       },
     )

@@ -32,6 +32,23 @@ export function withJournalOption<T>(y: Argv<T>) {
   return y.option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' });
 }
 
+/** Outputs built from a run's journal (run, demo, report). */
+export function withWindowOutputs<T>(y: Argv<T>) {
+  return y
+    .option('out', { type: 'string', array: true, describe: 'json=FILE: every second of every series, one JSON object a line (as k6 --out json)', default: [] as string[] })
+    .option('hdr-log', { type: 'string', describe: 'write an HdrHistogram interval log per request name: PREFIX_<name>.hlog' });
+}
+
+export function windowTargets(a: { out: string[]; hdrLog?: string }): { outJson?: string; hdrLog?: string } {
+  let outJson: string | undefined;
+  for (const o of a.out) {
+    const m = /^json=(.+)$/.exec(o);
+    if (!m) throw new VolleyError('VOLLEY_BAD_OPTION', `--out ${o}: write json=FILE (the only output so far)`);
+    outJson = m[1];
+  }
+  return { outJson, hdrLog: a.hdrLog };
+}
+
 export interface RunArgs {
   users?: number;
   spawnRate?: number;

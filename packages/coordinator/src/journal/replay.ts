@@ -18,49 +18,61 @@ const RecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('end'), durationMs: z.number(), shortMs: z.number() }),
 ]);
 
+type JournalLine = z.infer<typeof RecordSchema>;
+
+/**
+ * The journal's records, validated. A last line cut short by a crash is
+ * skipped (counted in `skipped`); any other bad line is an error naming it.
+ */
+export function* journalRecords(text: string, file: string, skipped = { n: 0 }): Generator<JournalLine> {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    let rec: JournalLine;
+    try {
+      const parsed = RecordSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      rec = parsed.data;
+    } catch (err) {
+      if (lines.slice(i + 1).every((l) => !l.trim())) {
+        skipped.n++;
+        continue;
+      }
+      throw new VolleyError('VOLLEY_BAD_OPTION', `${file}:${i + 1}: not a journal record (${errorMessage(err)})`);
+    }
+    yield rec;
+  }
+}
+
 /**
  * Rebuilds a run's summary from its journal. A last line cut short by a
  * crash is skipped; any other bad line is an error naming its number.
  * Without an `end` record the run lasted until the end of its last window.
  */
 export function replayJournal(text: string, file = 'journal'): { summary: RunSummary; complete: boolean; skipped: number } {
-  const lines = text.split('\n');
   const agg = new Aggregator();
   const workers = new Map<string, WorkerInfo>();
   const events: RunSummary['run']['events'] = [];
   let run: Extract<JournalRecord, { t: 'run' }>['run'] | undefined;
   let thresholds: ThresholdSpecs = {};
   let end: Extract<JournalRecord, { t: 'end' }> | undefined;
-  let skipped = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (!line.trim()) continue;
-    let rec: z.infer<typeof RecordSchema>;
-    try {
-      const parsed = RecordSchema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-      rec = parsed.data;
-    } catch (err) {
-      const lastLine = lines.slice(i + 1).every((l) => !l.trim());
-      if (lastLine) {
-        skipped++;
-        continue;
-      }
-      throw new VolleyError('VOLLEY_BAD_OPTION', `${file}:${i + 1}: not a journal record (${errorMessage(err)})`);
-    }
+  const skipped = { n: 0 };
+  for (const rec of journalRecords(text, file, skipped)) {
     switch (rec.t) {
       case 'run': run = rec.run; thresholds = rec.thresholds ?? {}; break;
-      case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores }); break;
+      case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores, requests: 0 }); break;
       case 'window': agg.add(rec.w, rec.m as WindowMessage); break;
       case 'event': events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail }); break;
       case 'end': end = rec; break;
     }
   }
+  for (const [id, n] of agg.requestsByWorker) { const w = workers.get(id); if (w) w.requests = n; }
   if (!run) throw new VolleyError('VOLLEY_BAD_OPTION', `${file}: no run record; is this a volley journal?`);
   const lastIndex = Math.max(-1, ...agg.windows.keys());
   const durationMs = end?.durationMs ?? Math.max(1, (lastIndex + 1) * 1000);
   const summary = summarize(agg, {
     ...run, durationMs, workers: [...workers.values()], events, shortMs: end?.shortMs ?? 0,
   }, parseThresholds(thresholds));
-  return { summary, complete: !!end, skipped };
+  return { summary, complete: !!end, skipped: skipped.n };
 }

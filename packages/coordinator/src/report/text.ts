@@ -47,9 +47,10 @@ export function renderChecks(s: RunSummary): string[] {
   return out;
 }
 
-const BUILT_IN_SHOWN = new Set(['http_req_duration', 'http_reqs', 'http_req_failed', 'vus', 'vus_max', 'checks', 'task_errors']);
+/** Shown in their own sections already */
+const BUILT_IN_SHOWN = new Set(['checks']);
 
-/** Every other metric (iterations, the scenario's own), one line each as k6 prints them. */
+/** Every metric (built-in and the scenario's own), one line each as k6 prints them; sub-metrics are in the JSON. */
 export function renderMetrics(s: RunSummary): string[] {
   const out: string[] = [];
   for (const [name, m] of Object.entries(s.metrics)) {
@@ -59,7 +60,7 @@ export function renderMetrics(s: RunSummary): string[] {
     const line = m.type === 'trend'
       ? ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'].map((k) => `${k}=${num(v[k])}${m.contains === 'time' ? 'ms' : ''}`).join(' ')
       : m.type === 'counter' ? `${num(v.count)}  ${num(v.rate)}/s`
-      : m.type === 'rate' ? `${(100 * (v.rate ?? 0)).toFixed(2)}%  ✓ ${v.passes}  ✗ ${v.fails}`
+      : m.type === 'rate' ? `${(100 * (v.rate ?? 0)).toFixed(2)}%  ${v.passes} of ${(v.passes ?? 0) + (v.fails ?? 0)}`
       : `${num(v.value)}  min=${num(v.min)} max=${num(v.max)}`;
     out.push(`  ${name.padEnd(28, '.')}: ${line}`);
   }

@@ -1,6 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { renderHtml, type HtmlAssets } from './html.js';
+import { hdrLogs, windowLines } from './windows-out.js';
+import { mergedWindows } from '../journal/windows.js';
 import { dirname, resolve } from 'node:path';
 import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from './k6-json.js';
@@ -45,4 +47,38 @@ export async function writeReports(summary: RunSummary, targets: ReportTargets):
     await writeFile(path, text);
   }
   return files.map(([p]) => p);
+}
+
+export interface WindowTargets {
+  /** `--out json=FILE`: every window of every series, one JSON object a line */
+  outJson?: string;
+  /** `--hdr-log PREFIX`: PREFIX_<name>.hlog per request name */
+  hdrLog?: string;
+}
+
+/** Writes the per-second outputs, merged again from the run's journal. */
+export async function writeWindowReports(journalFile: string, targets: WindowTargets): Promise<string[]> {
+  if (!targets.outJson && !targets.hdrLog) return [];
+  const text = await readFile(journalFile, 'utf8');
+  const written: string[] = [];
+  if (targets.outJson) {
+    const path = resolve(targets.outJson);
+    await mkdir(dirname(path), { recursive: true });
+    const lines: string[] = [];
+    for (const line of windowLines(mergedWindows(text, journalFile))) lines.push(line);
+    await writeFile(path, lines.join('\n') + '\n');
+    written.push(path);
+  }
+  if (targets.hdrLog) {
+    let startMs = 0;
+    const first = /"startedAt":"([^"]+)"/.exec(text);
+    if (first) startMs = Date.parse(first[1]!);
+    for (const [name, log] of hdrLogs(mergedWindows(text, journalFile), startMs)) {
+      const path = resolve(`${targets.hdrLog}_${name.replace(/[^\w.-]+/g, '_')}.hlog`);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, log);
+      written.push(path);
+    }
+  }
+  return written;
 }
