@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { loadScenario } from '@volley/worker/scenario-loader';
 import { Cluster } from '../cluster/cluster.js';
 import { startServer } from '../server.js';
-import { bundleScenario } from '../bundle.js';
-import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
+import type { StartRunBody } from '../api/schema.js';
+import { prepareStart } from './prepare.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
-import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
 
 export interface LocalRunOptions {
@@ -27,10 +25,8 @@ export interface LocalRunOptions {
  * over real WebSockets on loopback — the same path as a distributed run.
  */
 export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
-  const scenario = await bundleScenario(o.scenarioFile);
-  // fail on a bad scenario here, before any worker starts or any traffic is sent
-  const def = await loadScenario(scenario, `check-${process.pid}`);
-  const thresholds = scenarioThresholds(def, o.scenarioFile);
+  // a bad scenario fails here, before any worker starts or any traffic is sent
+  const req = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, { explicitLoad: o.explicitLoad ?? true, timeScale: o.timeScale ?? 1 });
 
   const token = randomBytes(24).toString('base64url');
   const cluster = new Cluster(o.log, { journalDir: o.journalDir });
@@ -44,8 +40,6 @@ export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const body = applyScenarioPlan(o.body, def, o.scenarioFile, o.explicitLoad ?? true, o.timeScale ?? 1);
-    const req = StartRunBodySchema.parse({ ...body, scenario, thresholds, expectWorkers: o.workers, setup: !!def.setup, teardown: !!def.teardown });
     const { id, finished } = cluster.start(req);
     stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
     return await finished;

@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { errorMessage, VolleyError } from '@volley/shared';
+import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
 import { runWorker } from '@volley/worker';
 import { startDidServer } from '@volley/examples/did-api/server';
 import { Cluster } from '../cluster/cluster.js';
@@ -12,7 +12,10 @@ import { renderText } from '../report/text.js';
 import { writeReports } from '../report/write.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { makeLogger } from './log.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { stringify as stringifyYaml } from 'yaml';
+import { renderManifests } from '../k8s/manifests.js';
 import { replayJournal } from '../journal/replay.js';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
@@ -20,6 +23,8 @@ import { explicitLoad, reportTargets, toStartBody, windowTargets, withJournalOpt
 import { writeWindowReports, type WindowTargets } from '../report/write.js';
 import { join } from 'node:path';
 import { runLocally } from './local-run.js';
+import { prepareStart } from './prepare.js';
+import { renderK6Json } from '../report/k6-json.js';
 import { startRemote } from './remote.js';
 import { runDemo } from './demo.js';
 import { progressLine } from './progress.js';
@@ -109,10 +114,20 @@ export function cli(argv: string[]) {
         .option('worker-token-file', { type: 'string', describe: 'a separate token for workers (the control API keeps --token-file)' })
         .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve https and wss' })
         .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
-        .option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' }),
+        .option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' })
+        .option('run', { type: 'string', describe: 'run this scenario once --expect-workers have joined, write the reports, and exit with the run\'s exit code (a Kubernetes Job)' })
+        .option('host', { alias: 'H', type: 'string', describe: 'with --run: base URL of the system under test' })
+        .option('users', { alias: 'u', type: 'number' }).option('spawn-rate', { alias: 'r', type: 'number' }).option('run-time', { alias: 't', type: 'string' })
+        .option('time-scale', { type: 'number', default: 1 }).option('graceful-stop', { type: 'string', default: '30s' })
+        .option('env', { alias: 'e', type: 'string', array: true, default: [] as string[] })
+        .option('expect-workers', { type: 'number' }).option('expect-workers-timeout', { type: 'string', default: '10m' })
+        .option('json', { type: 'string' }).option('csv', { type: 'string' }).option('html', { type: 'string' }).option('junit', { type: 'string' }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'info');
         const { host, port } = parseListen(a.listen);
+        // with --run, check everything before listening: a bad scenario or option exits 2 at once
+        const runArgs = { ...a, data: [] as string[], insecureSkipTlsVerify: false } as RunArgs & typeof a;
+        const prepared = a.run ? await prepareStart(a.run, toStartBody(runArgs, { expectWorkers: 1 }), { explicitLoad: explicitLoad(runArgs), timeScale: a.timeScale }) : undefined;
         const token = loadToken(a.tokenFile, a.token);
         const workerToken = a.workerTokenFile ? loadToken(a.workerTokenFile) : undefined;
         const cert = loadPem('--tls-cert', a.tlsCert);
@@ -122,6 +137,23 @@ export function cli(argv: string[]) {
         const cluster = new Cluster(log, { journalDir: a.journalDir });
         const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log, scenariosDir: a.scenarios });
         process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl}; dashboard: ${server.url}/${token ? '?token=…' : ''})\n`);
+        if (prepared) {
+          // one run, then exit with its code (a Job's status is the verdict)
+          const onSignal = (): void => void cluster.stop('coordinator shutting down');
+          process.once('SIGTERM', onSignal);
+          process.once('SIGINT', onSignal);
+          try {
+            const summary = await cluster.start(prepared).finished;
+            await finish(summary, runArgs, join(a.journalDir, `${summary.run.id}.jsonl`));
+            process.stdout.write(`VOLLEY_SUMMARY_JSON ${JSON.stringify(JSON.parse(renderK6Json(summary)))}\n`);
+          } finally {
+            cluster.shutdownWorkers('run finished');
+            await new Promise((r) => setTimeout(r, 500)); // let the workers hear it
+            cluster.close();
+            await server.close();
+          }
+          return;
+        }
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
@@ -209,6 +241,44 @@ export function cli(argv: string[]) {
         if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
       },
     )
+    .command('k8s', 'Kubernetes manifests for a run', (y) => y.command(
+      'render',
+      'write the manifests (coordinator Job + Service, workers Indexed Job, scenario ConfigMap, token Secret) for a run',
+      (r) => r
+        .option('workers', { type: 'number', demandOption: true, describe: 'worker pods (the Indexed Job\'s parallelism and completions)' })
+        .option('scenario', { type: 'string', demandOption: true, describe: 'the scenario file (goes into the ConfigMap)' })
+        .option('image', { type: 'string', default: `volley:${VERSION}`, describe: 'the image (deploy/Dockerfile)' })
+        .option('host', { alias: 'H', type: 'string', demandOption: true, describe: 'base URL of the system under test, as the pods reach it' })
+        .option('users', { alias: 'u', type: 'number' }).option('spawn-rate', { alias: 'r', type: 'number' }).option('run-time', { alias: 't', type: 'string' })
+        .option('namespace', { type: 'string' })
+        .option('kustomize-base', { type: 'boolean', default: false, hidden: true, describe: 'leave out the ConfigMap and the Secret (deploy/kubernetes makes them)' })
+        .option('out', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
+      async (a) => {
+        if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
+        let text: string;
+        try {
+          text = await readFile(a.scenario, 'utf8');
+        } catch {
+          throw new VolleyError('VOLLEY_BAD_OPTION', `--scenario ${a.scenario}: cannot read it`);
+        }
+        const runArgs: string[] = [];
+        if (a.users !== undefined) runArgs.push('--users', String(a.users));
+        if (a.spawnRate !== undefined) runArgs.push('--spawn-rate', String(a.spawnRate));
+        if (a.runTime !== undefined) {
+          parseDuration(a.runTime, '--run-time'); // refuse a bad one here, not in the pod
+          runArgs.push('--run-time', a.runTime);
+        }
+        const objects = renderManifests({
+          workers: a.workers, image: a.image, scenarioFile: a.scenario, host: a.host, runArgs, namespace: a.namespace,
+          scenarioText: a.kustomizeBase ? undefined : text,
+          token: a.kustomizeBase ? undefined : randomBytes(24).toString('hex'),
+        });
+        const yamlText = objects.map((o) => stringifyYaml(o, { lineWidth: 0 })).join('---\n');
+        if (a.out) await writeFile(a.out, yamlText);
+        else process.stdout.write(yamlText);
+        if (!a.kustomizeBase) process.stderr.write('volley: the Secret volley-token holds a new random token; keep it, or replace it with your own\n');
+      },
+    ).demandCommand(1, 'name a k8s command: render'))
     .command(
       'demo-target',
       'run the DID sample server alone',

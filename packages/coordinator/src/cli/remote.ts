@@ -1,18 +1,14 @@
 import { ControlClient } from '../api/client.js';
 import type { StartRunBody } from '../api/schema.js';
 import type { RunSummary } from '../aggregate/summary.js';
-import { bundleScenario } from '../bundle.js';
-import { loadScenario } from '@volley/worker/scenario-loader';
+import { prepareStart } from './prepare.js';
 import { VolleyError } from '@volley/shared';
 import { followProgress } from './progress.js';
-import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
 
 /** `volley start`: bundle here, start on the coordinator, follow until it ends (unless detached). */
 export async function startRemote(client: ControlClient, scenarioFile: string, given: Omit<StartRunBody, 'scenario'>, detach: boolean, progressEveryMs: number, plan: { explicitLoad: boolean; timeScale: number }): Promise<{ id: string; summary?: RunSummary }> {
-  const scenario = await bundleScenario(scenarioFile);
-  const def = await loadScenario(scenario, `check-${process.pid}`);
-  const body = applyScenarioPlan(given, def, scenarioFile, plan.explicitLoad, plan.timeScale);
-  const { id } = await client.start({ ...body, scenario, thresholds: scenarioThresholds(def, scenarioFile), setup: !!def.setup, teardown: !!def.teardown });
+  const body = await prepareStart(scenarioFile, given, plan);
+  const { id } = await client.start(body);
   if (detach) return { id };
   const stop = followProgress(async () => (await client.run(id)).status, body.runTimeMs, progressEveryMs);
   try {

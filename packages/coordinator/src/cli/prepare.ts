@@ -1,0 +1,20 @@
+import { loadScenario } from '@volley/worker/scenario-loader';
+import { bundleScenario } from '../bundle.js';
+import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
+import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
+
+/**
+ * A start request for a scenario file: bundled, loaded once here (a bad
+ * scenario fails before any worker or traffic), its thresholds, hooks and
+ * (unless the command line set the load) its own plan applied.
+ */
+export async function prepareStart(
+  scenarioFile: string,
+  body: Omit<StartRunBody, 'scenario'>,
+  plan: { explicitLoad: boolean; timeScale: number },
+): Promise<ReturnType<typeof StartRunBodySchema.parse>> {
+  const scenario = await bundleScenario(scenarioFile);
+  const def = await loadScenario(scenario, `check-${process.pid}`);
+  const withPlan = applyScenarioPlan(body, def, scenarioFile, plan.explicitLoad, plan.timeScale);
+  return StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, scenarioFile), setup: !!def.setup, teardown: !!def.teardown });
+}
