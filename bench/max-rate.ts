@@ -27,8 +27,8 @@ const results: { volley: number[]; autocannon: number[] } = { volley: [], autoca
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-${process.pid}-${r}.json`);
-    run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', join(root, 'bench/scenarios/max-rate.ts'), '--workers', '1',
-      '--users', String(connections), '--spawn-rate', String(connections * 100), '--run-time', `${seconds}s`, '--host', nginx.url, '--json', out]);
+    run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', `${nginx.url}/`, '--workers', '1',
+      '--users', String(connections), '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(tmpdir(), 'volley-bench-journal')]);
     const s = JSON.parse(readFileSync(out, 'utf8'));
     results.volley.push(s.metrics.http_reqs.values.rate);
 

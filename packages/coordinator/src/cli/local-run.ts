@@ -9,7 +9,8 @@ import { followProgress } from './progress.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
 
 export interface LocalRunOptions {
-  scenarioFile: string;
+  /** a file, or a bundle made here (the ad-hoc --url mode) */
+  scenarioFile: string | import('@volley/shared').ScenarioBundle;
   workers: number;
   body: Omit<StartRunBody, 'scenario'>;
   log: Logger;

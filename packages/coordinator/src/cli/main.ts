@@ -24,6 +24,7 @@ import { writeWindowReports, type WindowTargets } from '../report/write.js';
 import { join } from 'node:path';
 import { runLocally } from './local-run.js';
 import { prepareStart } from './prepare.js';
+import { adhocScenario } from './adhoc.js';
 import { renderK6Json } from '../report/k6-json.js';
 import { startRemote } from './remote.js';
 import { runDemo } from './demo.js';
@@ -73,16 +74,21 @@ export function cli(argv: string[]) {
     .parserConfiguration({ 'duplicate-arguments-array': false })
     .option('log-level', { type: 'string', describe: 'pino level for logs on stderr (default: warn for runs, info for daemons)' })
     .command(
-      'run <scenario>',
-      'run a scenario with a local coordinator and K local worker processes',
-      (y) => withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true }))))
-        .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length }),
+      'run [scenario]',
+      'run a scenario (or one --url) with a local coordinator and K local worker processes',
+      (y) => withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))
+        .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
+        .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
+        .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
-        const body = { ...toStartBody(a, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
+        if (!a.scenario === !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', a.url ? 'give a scenario file or --url, not both' : 'name a scenario file, or give --url URL');
+        if (a.rate !== undefined && !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', '--rate goes with --url');
+        const adhoc = a.url ? adhocScenario(a.url, { users: a.users ?? 1, rate: a.rate, runTimeMs: parseDuration(a.runTime ?? '10s', '--run-time') }) : undefined;
+        const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
-        const summary = await runLocally({ scenarioFile: a.scenario, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: explicitLoad(a), timeScale: a.timeScale });
+        const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : a.scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
       },
     )

@@ -1,4 +1,5 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
+import type { ScenarioBundle } from '@volley/shared';
 import { bundleScenario } from '../bundle.js';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
@@ -9,12 +10,13 @@ import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
  * (unless the command line set the load) its own plan applied.
  */
 export async function prepareStart(
-  scenarioFile: string,
+  scenarioFile: string | ScenarioBundle,
   body: Omit<StartRunBody, 'scenario'>,
   plan: { explicitLoad: boolean; timeScale: number },
 ): Promise<ReturnType<typeof StartRunBodySchema.parse>> {
-  const scenario = await bundleScenario(scenarioFile);
+  const scenario = typeof scenarioFile === 'string' ? await bundleScenario(scenarioFile) : scenarioFile;
+  const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
   const def = await loadScenario(scenario, `check-${process.pid}`);
-  const withPlan = applyScenarioPlan(body, def, scenarioFile, plan.explicitLoad, plan.timeScale);
-  return StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, scenarioFile), setup: !!def.setup, teardown: !!def.teardown });
+  const withPlan = applyScenarioPlan(body, def, name, plan.explicitLoad, plan.timeScale);
+  return StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown });
 }

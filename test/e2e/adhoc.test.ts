@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { volley } from '../helpers.js';
+
+describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
+  let server: DidServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startDidServer();
+    dir = await mkdtemp(join(tmpdir(), 'volley-adhoc-'));
+  });
+  afterAll(() => server.close());
+
+  it('closed model: N users back to back', async () => {
+    const res = await volley(['run', '--url', `${server.url}/health`, '--users', '4', '--run-time', '2s', '--workers', '2', '--json', join(dir, 'a.json')]);
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'));
+    expect(s.volley.requests.map((r: any) => r.name)).toEqual(['/health']);
+    expect(s.volley.total.count).toBe(server.totals()['GET /health']);
+    expect(s.volley.total.count).toBeGreaterThan(100);
+  });
+
+  it('--rate: a constant arrival rate, within 2 %', async () => {
+    const before = server.totals()['GET /health'] ?? 0;
+    const res = await volley(['run', '--url', `${server.url}/health`, '--rate', '200', '--users', '20', '--run-time', '3s', '--workers', '2', '--json', join(dir, 'b.json')]);
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(dir, 'b.json'), 'utf8'));
+    expect(Math.abs(s.volley.total.count - 600) / 600).toBeLessThanOrEqual(0.02);
+    expect(server.totals()['GET /health']! - before).toBe(s.volley.total.count);
+    expect(res.stdout).not.toMatch(/closed model/);
+  });
+
+  it('says what is wrong with the arguments', async () => {
+    expect((await volley(['run', '--run-time', '1s'])).stderr).toMatch(/name a scenario file, or give --url URL/);
+    expect((await volley(['run', '--url', 'ftp://x/y'])).stderr).toMatch(/--url ftp:\/\/x\/y: only http and https/);
+  });
+});
