@@ -189,7 +189,9 @@ export function cli(argv: string[]) {
         const { hostname } = await import('node:os');
         const code = await runWorker({
           signals: ['SIGINT', 'SIGTERM'],
-          coordinator: a.coordinator, token: loadToken(a.tokenFile, a.token), ca: loadPem('--tls-ca', a.tlsCa), name: a.name ?? `${hostname()}-${process.pid}`,
+          coordinator: a.coordinator, token: loadToken(a.tokenFile, a.token), ca: loadPem('--tls-ca', a.tlsCa),
+          // a pod of an Indexed Job knows its index
+          name: a.name ?? (process.env.JOB_COMPLETION_INDEX !== undefined ? `worker-${process.env.JOB_COMPLETION_INDEX}` : `${hostname()}-${process.pid}`),
           cores: a.cores, log, exitOnDisconnect: a.exitOnDisconnect, version: VERSION,
         });
         process.exitCode = code;
