@@ -23,6 +23,13 @@ describe.skipIf(!process.env.DOCKER_HOST)('Volley in containers', () => {
     await network?.stop().catch(() => undefined);
   });
 
+  it('holds the volley CLI: --version', async () => {
+    const c = await new GenericContainer(IMAGE).withCommand(['--version']).withWaitStrategy(Wait.forOneShotStartup()).start();
+    started.push(c);
+    expect(docker('logs', c.getId())).toBe('0.1.0');
+    expect(docker('inspect', '-f', '{{.Config.User}}', IMAGE)).toBe('10001:10001');
+  });
+
   it('runs across containers; the coordinator exits with the run’s code and its report equals the server’s counts', async () => {
     network = await new Network().start();
     const token = 'container-token';
@@ -61,7 +68,7 @@ describe.skipIf(!process.env.DOCKER_HOST)('Volley in containers', () => {
     expect(Object.fromEntries(summary.volley.requests.map((r: any) => [route[r.name], r.count]))).toEqual(server);
     expect(summary.volley.total.count).toBeGreaterThan(20);
     // the workers heard the end and exited 0, as the Job's pods should
-    for (const w of started.slice(2)) {
+    for (const w of started.slice(-2)) {
       let ws = '';
       for (let i = 0; i < 20 && !ws.startsWith('false'); i++) {
         ws = docker('inspect', '-f', '{{.State.Running}} {{.State.ExitCode}}', w.getId());
