@@ -37,4 +37,17 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     expect((await volley(['run', '--run-time', '1s'])).stderr).toMatch(/name a scenario file, or give --url URL/);
     expect((await volley(['run', '--url', 'ftp://x/y'])).stderr).toMatch(/--url ftp:\/\/x\/y: only http and https/);
   });
+
+  it('a worker at its limit is reported as the likely bottleneck; a light run is not', async () => {
+    const busy = await volley(['run', '--url', `${server.url}/health`, '--users', '64', '--run-time', '4s', '--workers', '1', '--json', join(dir, 'c.json')]);
+    expect(busy.code, busy.stderr).toBe(0);
+    const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8')).volley;
+    expect(c.run.workers[0].health.cpuMax).toBeGreaterThan(0.9);
+    expect(busy.stdout).toMatch(/note: worker local-1 used \d+% of a core at its busiest .* may have limited this run/);
+    const light = await volley(['run', 'examples/did-api/locustfile.ts', '--users', '5', '--spawn-rate', '5', '--run-time', '3s', '--workers', '1', '--host', server.url, '--json', join(dir, 'd.json')]);
+    expect(light.code, light.stderr).toBe(0);
+    const d = JSON.parse(await readFile(join(dir, 'd.json'), 'utf8')).volley;
+    expect(d.run.workers[0].health.cpuAvg).toBeLessThan(0.5);
+    expect(light.stdout).not.toMatch(/may have limited this run/);
+  });
 });

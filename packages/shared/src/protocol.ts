@@ -107,6 +107,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
     vus: Count, series: z.array(SeriesSchema).max(20_000),
+    /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
+    health: z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative() }).optional(),
   }),
   z.object({ type: z.literal('setup-done'), runId: Id, data: z.string().max(MAX_SETUP_DATA).optional(), error: z.string().max(8192).optional(), output: HookOutput }),
   z.object({ type: z.literal('teardown-done'), runId: Id, error: z.string().max(8192).optional(), output: HookOutput }),

@@ -9,6 +9,7 @@ import { createDispatcher, createHttpClient } from './http/client.js';
 import { CookieJar } from './http/cookies.js';
 import { createExecutor, type Executor } from './executors/index.js';
 import { sourcesFor } from './vu.js';
+import { SelfHealth } from './self-health.js';
 
 export const WINDOW_MS = 1000;
 
@@ -55,6 +56,8 @@ function installMetricsRuntime(recorder: Recorder): void {
 export class WorkerRun {
   readonly runId: string;
   private readonly recorder = new Recorder();
+  /** this process's own CPU and event-loop lag, per window */
+  private readonly health = new SelfHealth();
   private readonly dispatcher: Dispatcher;
   private readonly executors: { executor: Executor; startTimeMs: number; timer?: NodeJS.Timeout }[];
   private readonly unacked = new Map<number, WindowMessage>();
@@ -168,7 +171,9 @@ export class WorkerRun {
     this.stopping ??= (async () => {
       await Promise.all(this.executors.map((e) => e.executor.stop(gracefulStopMs)));
       clearTimeout(this.windowTimer);
-      return this.started ? this.cut() : -1;
+      const last = this.started ? this.cut() : -1;
+      this.health.close();
+      return last;
     })();
     return this.stopping;
   }
@@ -183,7 +188,7 @@ export class WorkerRun {
 
   private cut(): number {
     const index = this.nextIndex++;
-    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.vus, series: this.recorder.cut() };
+    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.vus, series: this.recorder.cut(), health: this.health.cut() };
     this.unacked.set(index, msg);
     this.send(msg);
     return index;

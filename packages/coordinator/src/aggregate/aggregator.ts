@@ -16,6 +16,19 @@ export interface WindowAgg {
   point?: TimelinePoint;
 }
 
+export interface WorkerHealth {
+  windows: number;
+  cpuSum: number;
+  cpuMax: number;
+  /** windows in which it used BUSY_CPU of a core or more */
+  busyWindows: number;
+  lagP99MaxMs: number;
+  last: { cpu: number; lagP99Ms: number; lagMaxMs: number };
+}
+
+/** Above this share of a core, a worker is the bottleneck (Locust warns at 90 %). */
+export const BUSY_CPU = 0.9;
+
 /** Windows this far behind the newest keep their histograms (late workers may still add to them). */
 export const LIVE_WINDOWS = 10;
 
@@ -39,6 +52,8 @@ export class Aggregator {
   readonly totals = new Map<string, SeriesAgg>();
   /** requests each worker made, for its contribution */
   readonly requestsByWorker = new Map<string, number>();
+  /** each worker's own load over the run: CPU (fraction of a core) and event-loop lag */
+  readonly healthByWorker = new Map<string, WorkerHealth>();
   private readonly seen = new Map<string, Set<number>>();
 
   /** Throws VolleyError (bad message) for a malformed window; then nothing of it is applied. */
@@ -66,6 +81,16 @@ export class Aggregator {
     }
 
     seen.add(w.index);
+    if (w.health) {
+      const h = this.healthByWorker.get(workerId) ?? { windows: 0, cpuSum: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, last: w.health };
+      h.windows++;
+      h.cpuSum += w.health.cpu;
+      h.cpuMax = Math.max(h.cpuMax, w.health.cpu);
+      if (w.health.cpu >= BUSY_CPU) h.busyWindows++;
+      h.lagP99MaxMs = Math.max(h.lagP99MaxMs, w.health.lagP99Ms);
+      if (w.index >= (this.newest ?? -1)) h.last = w.health;
+      this.healthByWorker.set(workerId, h);
+    }
     let win = this.windows.get(w.index);
     if (!win) this.windows.set(w.index, (win = { index: w.index, vus: 0, workers: 0, series: new Map() }));
     win.vus += w.vus;

@@ -1,5 +1,10 @@
 import { addAgg, emptyAgg, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
-import type { Aggregator } from './aggregator.js';
+import type { Aggregator, WorkerHealth } from './aggregator.js';
+
+/** A worker's load over the run, as the summary reports it. */
+export function healthOf(h: WorkerHealth | undefined): WorkerInfo['health'] {
+  return h && h.windows ? { cpuAvg: h.cpuSum / h.windows, cpuMax: h.cpuMax, busySeconds: h.busyWindows, lagP99MaxMs: h.lagP99MaxMs } : undefined;
+}
 import { evaluateThresholds, resolveMetric, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
 import { REQUEST_PERCENTILES, type TimelinePoint } from './timeline.js';
@@ -42,6 +47,8 @@ export interface WorkerInfo {
   cores: number;
   /** requests it made in this run */
   requests?: number;
+  /** its own load: CPU as a fraction of one core (average and busiest second), the worst event-loop lag p99 */
+  health?: { cpuAvg: number; cpuMax: number; busySeconds: number; lagP99MaxMs: number };
 }
 
 export interface RunInfo {
@@ -252,6 +259,16 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));
   if (closed.length) {
     notes.push(`closed model (${[...new Set(closed)].join(', ')}): each user waits for its answer before sending again, so a stalled target slows the senders and these latencies can hide the stall (coordinated omission); an arrival-rate executor measures from the moment each request was due`);
+  }
+  for (const w of run.workers) {
+    const h = w.health;
+    if (!h) continue;
+    if (h.busySeconds >= 2) {
+      notes.push(`worker ${w.name} used ${Math.round(h.cpuMax * 100)}% of a core at its busiest (${h.busySeconds} s at 90% or more, ${Math.round(h.cpuAvg * 100)}% on average): the generator, not the target, may have limited this run — add workers`);
+    }
+    if (h.lagP99MaxMs >= 50) {
+      notes.push(`worker ${w.name}'s event loop lagged up to ${h.lagP99MaxMs.toFixed(0)} ms (p99 of a second): its timings include its own delay`);
+    }
   }
   const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');
   if (dropped && dropped.kind === 'counter' && dropped.value > 0) notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);

@@ -7,7 +7,7 @@ import {
   type CoordinatorMessage, type RunConfig, type ScenarioPlan, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import { Waiter } from './waiter.js';
 import { abortingThreshold, evaluateThresholds, parseThresholds, type ThresholdSet, type ThresholdSpecs } from '../thresholds/evaluate.js';
 import { JournalWriter } from '../journal/writer.js';
@@ -110,7 +110,7 @@ export interface RunStatus {
 }
 
 export interface MetricsSnapshot {
-  workers: { id: string; name: string; connected: boolean; silentMs: number; inRun: boolean }[];
+  workers: { id: string; name: string; connected: boolean; silentMs: number; inRun: boolean; cpu?: number; lagP99Ms?: number }[];
   run?: {
     id: string; state: RunState; vus: number; rps: number; requests: number; failures: number; elapsedMs: number;
     /** seconds */
@@ -425,7 +425,10 @@ export class Cluster {
     const now = Date.now();
     const run = this.current;
     const snap: MetricsSnapshot = {
-      workers: [...this.workers.values()].map((w) => ({ id: w.id, name: w.name, connected: !!w.conn, silentMs: now - w.lastHeard, inRun: !!run && w.runId === run.id && w.phase !== 'done' })),
+      workers: [...this.workers.values()].map((w) => {
+        const h = run?.aggregator.healthByWorker.get(w.id)?.last;
+        return { id: w.id, name: w.name, connected: !!w.conn, silentMs: now - w.lastHeard, inRun: !!run && w.runId === run.id && w.phase !== 'done', cpu: h?.cpu, lagP99Ms: h?.lagP99Ms };
+      }),
     };
     if (run) {
       const status = this.runStatus(run);
@@ -471,7 +474,7 @@ export class Cluster {
     return summarize(run.aggregator, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), durationMs: Math.max(1, Date.now() - run.startAt),
-      workers: [...run.participants].map((id) => this.workers.get(id)!).map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 })),
+      workers: [...run.participants].map((id) => this.workers.get(id)!).map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0, health: healthOf(run.aggregator.healthByWorker.get(w.id)) })),
       events: run.events, shortMs: run.shortMs, executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
     }, run.thresholds);
   }
@@ -586,7 +589,7 @@ export class Cluster {
       }
     }
 
-    const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0 }));
+    const workers: WorkerInfo[] = participants().map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0, health: healthOf(run.aggregator.healthByWorker.get(w.id)) }));
     run.summary = summarize(run.aggregator, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorMessage, VolleyError, WorkerMessageSchema, type WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import type { JournalRecord } from './writer.js';
 import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js';
 
@@ -67,7 +67,10 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
       case 'end': end = rec; break;
     }
   }
-  for (const [id, n] of agg.requestsByWorker) { const w = workers.get(id); if (w) w.requests = n; }
+  for (const [id, w] of workers) {
+    w.requests = agg.requestsByWorker.get(id) ?? 0;
+    w.health = healthOf(agg.healthByWorker.get(id));
+  }
   if (!run) throw new VolleyError('VOLLEY_BAD_OPTION', `${file}: no run record; is this a volley journal?`);
   const lastIndex = Math.max(-1, ...agg.windows.keys());
   const durationMs = end?.durationMs ?? Math.max(1, (lastIndex + 1) * 1000);

@@ -1,0 +1,37 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/**
+ * How busy this worker process is, window by window: CPU time as a
+ * fraction of one core (a Node process runs JavaScript on one), and the
+ * event loop's lag. A generator at its limit sends late and measures its
+ * own queueing; the coordinator warns when that happened.
+ */
+export class SelfHealth {
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private cpu = process.cpuUsage();
+  private at = performance.now();
+
+  constructor() {
+    this.lag.enable();
+  }
+
+  /** The figures since the last cut. */
+  cut(): { cpu: number; lagP99Ms: number; lagMaxMs: number } {
+    const now = performance.now();
+    const used = process.cpuUsage(this.cpu);
+    const wall = Math.max(1, now - this.at);
+    const out = {
+      cpu: Math.round(((used.user + used.system) / 1000 / wall) * 1000) / 1000,
+      lagP99Ms: this.lag.count ? Math.round(this.lag.percentile(99) / 1e4) / 100 : 0,
+      lagMaxMs: this.lag.count ? Math.round(this.lag.max / 1e4) / 100 : 0,
+    };
+    this.cpu = process.cpuUsage();
+    this.at = now;
+    this.lag.reset();
+    return out;
+  }
+
+  close(): void {
+    this.lag.disable();
+  }
+}
