@@ -95,4 +95,30 @@ describe('scenario data and per-VU HTTP state', () => {
       server.close();
     }
   });
+
+  it('a target that demands a client certificate: refused without one, served with --target-cert/--target-key', async () => {
+    const f = (n: string): string => join(dir, n);
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=test-ca');
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.pem'), '-days', '1', '-subj', '/CN=srv', '-addext', 'subjectAltName=IP:127.0.0.1');
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=volley-client');
+    ssl('x509', '-req', '-in', f('client.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('client.pem'), '-days', '1');
+    const seen: string[] = [];
+    const server = createHttps({ cert: readFileSync(f('srv.pem')), key: readFileSync(f('srv.key')), ca: readFileSync(f('ca.pem')), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      seen.push((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN as string);
+      res.end('ok');
+    }) as unknown as Server;
+    const port = await listen(server);
+    try {
+      const host = `https://127.0.0.1:${port}`;
+      await run('tls', ['--host', host, '--target-ca', f('srv.pem')]);
+      expect(JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 20 });
+      expect(seen).toEqual([]);
+      await run('tls', ['--host', host, '--target-ca', f('srv.pem'), '--target-cert', f('client.pem'), '--target-key', f('client.key')]);
+      expect(JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
+      expect(new Set(seen)).toEqual(new Set(['volley-client']));
+    } finally {
+      server.close();
+    }
+  });
 });
