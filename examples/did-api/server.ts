@@ -88,16 +88,19 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
     else send();
   };
 
+  /** `METHOD /path` → status → count, as plain JSON */
+  const countsByRoute = (): Record<string, Record<string, number>> => {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [r, m] of counts) out[r] = Object.fromEntries(m);
+    return out;
+  };
+
   const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
 
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = `${req.method} ${path}`;
-    if (route === 'GET /_counts') {
-      const out: Record<string, Record<string, number>> = {};
-      for (const [r, m] of counts) out[r] = Object.fromEntries(m);
-      return answer(res, undefined, 200, out);
-    }
+    if (route === 'GET /_counts') return answer(res, undefined, 200, countsByRoute());
     if (!ROUTES.has(route)) return answer(res, undefined, 404, { error: `no route ${route}` });
     if (!allow(req.socket.remoteAddress ?? '?')) return answer(res, route, 429, { error: 'rate limited' }, { 'retry-after': '1' });
     if (route === 'GET /health') return answer(res, route, 200, { status: 'healthy' });
@@ -137,11 +140,7 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
   return {
     url: `http://${host}:${addr.port}`,
     port: addr.port,
-    counts: () => {
-      const out: Record<string, Record<string, number>> = {};
-      for (const [r, m] of counts) out[r] = Object.fromEntries(m);
-      return out;
-    },
+    counts: countsByRoute,
     totals: () => {
       const out: Record<string, number> = {};
       for (const [r, m] of counts) out[r] = [...m.values()].reduce((a, b) => a + b, 0);

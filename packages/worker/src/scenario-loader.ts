@@ -9,10 +9,14 @@ import { EXECUTORS, type IterationFunction, type K6Options, type ScenarioDefinit
  * Loads a bundled scenario (one ESM module from the coordinator) and checks
  * its shape, so a bad scenario fails at prepare — before any traffic.
  */
+let loads = 0;
+
 export async function loadScenario(bundle: ScenarioBundle, runId: string): Promise<ScenarioDefinition> {
   const dir = join(tmpdir(), `volley-worker-${process.pid}`);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${runId}.mjs`);
+  // a new file name for every load: Node caches ES modules by URL, so a
+  // second load of the same name would return the first scenario
+  const file = join(dir, `${runId}-${++loads}.mjs`);
   await writeFile(file, bundle.code);
   let mod: { default?: unknown; options?: unknown };
   try {

@@ -1,6 +1,4 @@
-import type { HtmlAssets } from '../report/html.js';
-
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { esc, type HtmlAssets } from '../report/html.js';
 
 /**
  * The coordinator's dashboard, server-rendered: a form to start one of the
