@@ -76,6 +76,47 @@ describe('scenario data and per-VU HTTP state', () => {
     }
   });
 
+  it("k6's request phases, the bytes on the wire, and one keep-alive connection per VU", async () => {
+    // the server counts every byte of every connection: data_sent and data_received must equal them
+    let connections = 0;
+    let open = 0;
+    const wire = { in: 0, out: 0 };
+    const server = createHttp((_req, res) => res.end('x'.repeat(100)));
+    server.on('connection', (socket) => {
+      connections++;
+      open++;
+      socket.on('close', () => {
+        open--;
+        wire.in += socket.bytesRead;
+        wire.out += socket.bytesWritten;
+      });
+    });
+    const port = await listen(server);
+    try {
+      const res = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '2', '--json', join(dir, 'phases.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'phases' });
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      for (let i = 0; i < 50 && open > 0; i++) await new Promise((r) => setTimeout(r, 100)); // workers have exited: their sockets close
+      const s = JSON.parse(await readFile(join(dir, 'phases.json'), 'utf8'));
+      expect(s.volley.total).toMatchObject({ count: 20, failures: 0 });
+      // 4 VUs doing one request at a time: 4 connections, each reused (as k6 and Locust give each user its own)
+      expect(connections).toBe(4);
+      expect(s.metrics.data_sent.values.count).toBe(wire.in);
+      expect(s.metrics.data_received.values.count).toBe(wire.out);
+      expect(wire.out).toBeGreaterThan(20 * 100); // heads as well as bodies
+      const m = (k: string) => s.metrics[k].values;
+      for (const k of ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving']) expect(m(k).count, k).toBe(20);
+      expect(m('http_req_connecting').max).toBeGreaterThan(0);
+      expect(m('http_req_connecting').med).toBe(0); // 4 of 20 requests opened a connection
+      expect(m('http_req_tls_handshaking').max).toBe(0);
+      expect(m('http_req_waiting').avg).toBeLessThanOrEqual(m('http_req_duration').avg);
+      // the tagged threshold was judged on its own series
+      expect(s.volley.thresholds).toEqual([expect.objectContaining({ metric: 'http_req_waiting{name:tls}', ok: true })]);
+      expect(s.metrics['http_req_waiting{name:tls}'].values.count).toBe(20);
+    } finally {
+      server.close();
+    }
+  });
+
   it('an HTTPS target with a self-signed certificate: refused by default, trusted with its CA, or with skip-verify', async () => {
     const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=t', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
@@ -90,7 +131,11 @@ describe('scenario data and per-VU HTTP state', () => {
       await run('tls', ['--host', host, '--target-ca', cert]);
       expect(JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
       await run('tls', ['--host', host, '--insecure-skip-tls-verify']);
-      expect(JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
+      const ok = JSON.parse(await readFile(join(dir, 'tls.json'), 'utf8'));
+      expect(ok.volley.total).toMatchObject({ count: 20, failures: 0 });
+      // a handshake per VU connection, none on reuse
+      expect(ok.metrics.http_req_tls_handshaking.values.max).toBeGreaterThan(0);
+      expect(ok.metrics.http_req_tls_handshaking.values.med).toBe(0);
     } finally {
       server.close();
     }

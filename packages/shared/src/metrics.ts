@@ -12,7 +12,15 @@ export type Tags = Readonly<Record<string, string>>;
 /** Built-in metrics, named as k6 names them. */
 export const METRIC = {
   httpReqDuration: 'http_req_duration',
-  /** time to the response headers (k6's waiting; with undici it includes sending) */
+  /** from the call (or the due time) until a connection took the request; includes connecting and TLS */
+  httpReqBlocked: 'http_req_blocked',
+  /** the TCP connect of a new connection (0 on a reused one) */
+  httpReqConnecting: 'http_req_connecting',
+  /** the TLS handshake of a new connection (0 on a reused one or plain HTTP) */
+  httpReqTlsHandshaking: 'http_req_tls_handshaking',
+  /** writing the request to the connection */
+  httpReqSending: 'http_req_sending',
+  /** from the request written to the response headers (time to first byte) */
   httpReqWaiting: 'http_req_waiting',
   /** time reading the response body */
   httpReqReceiving: 'http_req_receiving',

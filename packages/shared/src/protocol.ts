@@ -86,6 +86,8 @@ export const RunConfigSchema = z.object({
   files: z.record(z.string().max(64), z.string()).default({}),
   /** TLS towards the system under test */
   targetTls: TargetTlsSchema.optional(),
+  /** request phase metrics to record per request name, because a threshold filters them by tag */
+  taggedPhases: z.array(z.string().max(64)).max(16).default([]),
 });
 
 export const ScenarioBundleSchema = z.object({

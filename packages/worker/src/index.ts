@@ -1,2 +1,3 @@
 export { runWorker, type WorkerOptions } from './agent.js';
-export { Recorder } from './recorder.js';
+export { Recorder, totalOnly } from './recorder.js';
+export type { RequestTiming } from './http/exchange.js';

@@ -1,4 +1,5 @@
 import { encodeHistogram, newHistogram, type Histogram, type SeriesWire, type Tags, METRIC } from '@volley/shared';
+import type { RequestTiming } from './http/exchange.js';
 
 /** Distinct failure reasons kept per request name before they fold into "other". */
 const MAX_REASONS_PER_REQUEST = 50;
@@ -83,12 +84,30 @@ class GaugeCell {
 /** The cells one request name + method writes to, looked up once per request. */
 interface RequestCells {
   duration: TrendCell;
-  waiting: TrendCell;
-  receiving: TrendCell;
   sent: CounterCell;
   failed: RateCell;
   received: CounterCell;
   reasons: Map<string, CounterCell>;
+  /** the phases, shared by every request unless a threshold asked for them by tag */
+  phases: PhaseCells;
+}
+
+type PhaseCells = Record<(typeof PHASES)[number], TrendCell>;
+
+/** k6's request phases and the timing field each is read from. */
+const PHASES = ['blocked', 'connecting', 'tls', 'sending', 'waiting', 'receiving'] as const;
+const PHASE_METRIC: Record<(typeof PHASES)[number], string> = {
+  blocked: METRIC.httpReqBlocked,
+  connecting: METRIC.httpReqConnecting,
+  tls: METRIC.httpReqTlsHandshaking,
+  sending: METRIC.httpReqSending,
+  waiting: METRIC.httpReqWaiting,
+  receiving: METRIC.httpReqReceiving,
+};
+
+/** A timing where only the total is known (a request measured elsewhere, or a test's). */
+export function totalOnly(durationUs: number, receivedBytes = 0): RequestTiming {
+  return { durationUs, blockedUs: 0, connectingUs: 0, tlsUs: 0, sendingUs: 0, waitingUs: 0, receivingUs: 0, sentBytes: 0, receivedBytes, complete: false };
 }
 
 /**
@@ -97,6 +116,15 @@ interface RequestCells {
  * commutative). Durations are integer microseconds.
  */
 export class Recorder {
+  /**
+   * @param taggedPhases phase metrics (e.g. http_req_waiting) to record per
+   * request name and tags, because a threshold filters them by tag; the
+   * others are one series per worker, which keeps windows small (one
+   * histogram per request name, not seven).
+   */
+  constructor(private readonly taggedPhases: ReadonlySet<string> = new Set()) {}
+
+  private sharedPhases?: PhaseCells;
   private readonly requests = new Map<string, RequestCells>();
   private readonly cells: { cut(): SeriesWire | undefined }[] = [];
   private readonly counters = new Map<string, CounterCell>();
@@ -144,27 +172,32 @@ export class Recorder {
     return undefined;
   }
 
-  /** One finished request: its duration, verdict, body size, and failure reason. */
-  request(method: string, name: string, durationUs: number, ok: boolean, bytes: number, reason?: string, tags?: Tags, phases?: { waitingUs: number; receivingUs: number; sentBytes: number }): void {
+  /** One finished request: its timing, verdict and failure reason. */
+  request(method: string, name: string, t: RequestTiming, ok: boolean, reason?: string, tags?: Tags): void {
     const key = tags ? `${method} ${name} ${JSON.stringify(tags)}` : `${method} ${name}`;
     let c = this.requests.get(key);
     if (!c) {
       const bad = tags && tagProblem(tags);
       if (bad) {
         this.count('task_errors', { user: 'scenario', task: name.slice(0, 200), error: `request tags: ${bad}` });
-        return this.request(method, name, durationUs, ok, bytes, reason, undefined, phases);
+        return this.request(method, name, t, ok, reason, undefined);
       }
       c = this.newRequestCells(key, method, name, tags);
     }
-    c.duration.add(durationUs);
+    c.duration.add(t.durationUs);
     // k6's http_req_failed is a Rate whose "passes" are the failed requests
     if (ok) c.failed.fails++;
     else c.failed.passes++;
-    c.received.value += bytes;
-    if (phases) {
-      c.waiting.add(phases.waitingUs);
-      c.receiving.add(phases.receivingUs);
-      c.sent.value += phases.sentBytes;
+    c.sent.value += t.sentBytes;
+    c.received.value += t.receivedBytes;
+    if (t.complete) {
+      const p = c.phases;
+      p.blocked.add(t.blockedUs);
+      p.connecting.add(t.connectingUs);
+      p.tls.add(t.tlsUs);
+      p.sending.add(t.sendingUs);
+      p.waiting.add(t.waitingUs);
+      p.receiving.add(t.receivingUs);
     }
     if (!ok) this.failure(c, reason ?? 'failed');
   }
@@ -195,16 +228,33 @@ export class Recorder {
     const tags = { ...extra, method, name };
     const c: RequestCells = {
       duration: new TrendCell(METRIC.httpReqDuration, tags),
-      waiting: new TrendCell(METRIC.httpReqWaiting, tags),
-      receiving: new TrendCell(METRIC.httpReqReceiving, tags),
       sent: new CounterCell(METRIC.dataSent, tags),
       failed: new RateCell(METRIC.httpReqFailed, tags),
       received: new CounterCell(METRIC.dataReceived, tags),
       reasons: new Map(),
+      phases: this.phaseCells(tags),
     };
-    this.cells.push(c.duration, c.waiting, c.receiving, c.sent, c.failed, c.received);
+    this.cells.push(c.duration, c.sent, c.failed, c.received);
     this.requests.set(key, c);
     return c;
+  }
+
+  private phaseCells(tags: Tags): PhaseCells {
+    if (!this.sharedPhases) {
+      this.sharedPhases = {} as PhaseCells;
+      for (const p of PHASES) {
+        this.sharedPhases[p] = new TrendCell(PHASE_METRIC[p], {});
+        this.cells.push(this.sharedPhases[p]);
+      }
+    }
+    if (this.taggedPhases.size === 0) return this.sharedPhases;
+    const cells = { ...this.sharedPhases };
+    for (const p of PHASES) {
+      if (!this.taggedPhases.has(PHASE_METRIC[p])) continue;
+      cells[p] = new TrendCell(PHASE_METRIC[p], tags);
+      this.cells.push(cells[p]);
+    }
+    return cells;
   }
 
   private failure(c: RequestCells, reason: string): void {

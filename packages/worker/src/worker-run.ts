@@ -1,11 +1,11 @@
-import type { Dispatcher } from 'undici';
 import { format } from 'node:util';
 import type { Logger } from 'pino';
 import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type WindowMessage } from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
-import { createDispatcher, createHttpClient } from './http/client.js';
+import { createHttpClient } from './http/client.js';
+import { ConnectionPool } from './http/connections.js';
 import { CookieJar } from './http/cookies.js';
 import { createExecutor, type Executor } from './executors/index.js';
 import { sourcesFor } from './vu.js';
@@ -55,10 +55,10 @@ function installMetricsRuntime(recorder: Recorder): void {
  */
 export class WorkerRun {
   readonly runId: string;
-  private readonly recorder = new Recorder();
+  private readonly recorder: Recorder;
   /** this process's own CPU and event-loop lag, per window */
   private readonly health = new SelfHealth();
-  private readonly dispatcher: Dispatcher;
+  private readonly connections: ConnectionPool;
   private readonly executors: { executor: Executor; startTimeMs: number; timer?: NodeJS.Timeout }[];
   private readonly unacked = new Map<number, WindowMessage>();
   private nextIndex = 0;
@@ -79,7 +79,8 @@ export class WorkerRun {
     private readonly scenario: ScenarioDefinition,
   ) {
     this.runId = prepare.config.runId;
-    this.dispatcher = createDispatcher(prepare.config.targetTls);
+    this.recorder = new Recorder(new Set(prepare.config.taggedPhases));
+    this.connections = new ConnectionPool(prepare.config.targetTls);
     installMetricsRuntime(this.recorder);
     const baseUrl = (this.baseUrl = new URL(prepare.config.host));
     const env = (this.env = { ...process.env, ...prepare.config.env });
@@ -89,7 +90,7 @@ export class WorkerRun {
       executor: createExecutor(plan, prepare.segment, {
         segment: prepare.segment,
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
-        makeClient: (signal, takeDue, group) => createHttpClient({ baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal, takeDue, group, jar: new CookieJar() }),
+        makeClient: (signal, takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, signal, takeDue, group, jar: new CookieJar() }),
         recorder: this.recorder,
         env,
         setupData: () => this.setupData,
@@ -110,7 +111,7 @@ export class WorkerRun {
 
   /** A client for setup() and teardown(): recorded like every request, never cut by a stop. */
   private hookClient() {
-    return createHttpClient({ baseUrl: this.baseUrl, dispatcher: this.dispatcher, recorder: this.recorder, signal: new AbortController().signal });
+    return createHttpClient({ baseUrl: this.baseUrl, connections: this.connections.forVu(), recorder: this.recorder, signal: new AbortController().signal });
   }
 
   /** Runs the scenario's setup() (on one worker of the cluster); its result as JSON text, and what it printed. */
@@ -137,7 +138,7 @@ export class WorkerRun {
 
   /** Closes the connections; the run is over. */
   dispose(): void {
-    void this.dispatcher.close().catch(() => undefined);
+    void this.connections.close();
   }
 
   /** Starts at `startLocal` (a performance.now() instant, maybe in the future or, for a late joiner, the past). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeHistogram, METRIC, newHistogram, percentile, type WindowMessage } from '@volley/shared';
-import { Recorder } from '@volley/worker';
+import { Recorder, totalOnly } from '@volley/worker';
 import { Aggregator } from './aggregator.js';
 
 const PERCENTILES = [50, 90, 95, 99, 99.9];
@@ -32,7 +32,7 @@ function windowsFor(values: number[], workers: number, windowsPerWorker: number)
     const rec = new Recorder();
     const perWin = Math.ceil(mine.length / windowsPerWorker) || 1;
     for (let i = 0; i < windowsPerWorker; i++) {
-      for (const v of mine.slice(i * perWin, (i + 1) * perWin)) rec.request('GET', 'r', v, v % 10 !== 0, 100);
+      for (const v of mine.slice(i * perWin, (i + 1) * perWin)) rec.request('GET', 'r', totalOnly(v, 100), v % 10 !== 0);
       const msg: WindowMessage = { type: 'window', runId: 'r', index: i, vus: 1, series: rec.cut() };
       out.push({ worker: `w${w}`, msg: JSON.parse(JSON.stringify(msg)) as WindowMessage });
     }

@@ -220,7 +220,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   // everything else, built-in or the scenario's own: iterations, checks, custom metrics
   const done = new Set<string>([METRIC.httpReqDuration, METRIC.httpReqFailed, METRIC.dataReceived, METRIC.httpReqErrors, 'task_errors']);
   // k6 shows time trends in ms; the phases are durations too
-  for (const phase of [METRIC.httpReqWaiting, METRIC.httpReqReceiving]) {
+  for (const phase of [METRIC.httpReqBlocked, METRIC.httpReqConnecting, METRIC.httpReqTlsHandshaking, METRIC.httpReqSending, METRIC.httpReqWaiting, METRIC.httpReqReceiving]) {
     const agg = resolveMetric(all, windows, { metric: phase, tags: {} });
     if (agg) metrics[phase] = { ...metricValues(agg, seconds), contains: 'time' } as MetricValues;
     done.add(phase);
@@ -255,6 +255,13 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     metrics.vus_max = { type: 'gauge', contains: 'default', values: { value: maxVus, min: maxVus, max: maxVus } };
   }
   const thresholds = evaluateThresholds(thresholdSets, all, windows, seconds);
+  // as k6 does, a sub-metric a threshold names is in the summary with its values
+  for (const set of thresholdSets) {
+    const key = seriesKey(set.key.metric, set.key.tags);
+    if (metrics[key] || Object.keys(set.key.tags).length === 0) continue;
+    const agg = resolveMetric(all, windows, set.key);
+    if (agg) metrics[key] = { ...metricValues(agg, seconds), ...(metrics[set.key.metric]?.contains ? { contains: metrics[set.key.metric]!.contains } : {}) } as MetricValues;
+  }
   const notes: string[] = [];
   const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));
   if (closed.length) {

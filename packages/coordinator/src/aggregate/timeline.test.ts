@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Recorder } from '@volley/worker';
+import { Recorder, totalOnly } from '@volley/worker';
 import type { WindowMessage } from '@volley/shared';
 import { Aggregator } from './aggregator.js';
 
@@ -10,7 +10,7 @@ function feed(aggs: Aggregator[], windows: number): void {
     recs.forEach((r, w) => {
       for (let k = 0; k < 50; k++) {
         x = (x * 48271) % 2147483647;
-        r.request('GET', k % 2 ? 'a' : 'b', 100 + (x % 200_000), x % 17 !== 0, 20, x % 17 === 0 ? 'boom' : undefined);
+        r.request('GET', k % 2 ? 'a' : 'b', totalOnly(100 + (x % 200_000), 20), x % 17 !== 0, x % 17 === 0 ? 'boom' : undefined);
       }
       const msg = JSON.parse(JSON.stringify({ type: 'window', runId: 'r', index: i, vus: 10 + w, series: r.cut() })) as WindowMessage;
       for (const a of aggs) a.add(`w${w}`, msg);
@@ -34,7 +34,7 @@ describe('the timeline of a long run', () => {
     const agg = new Aggregator(2);
     const r = new Recorder();
     const win = (index: number, n: number): WindowMessage => {
-      for (let k = 0; k < n; k++) r.request('GET', 'a', 1000, true, 1);
+      for (let k = 0; k < n; k++) r.request('GET', 'a', totalOnly(1000, 1), true);
       return JSON.parse(JSON.stringify({ type: 'window', runId: 'r', index, vus: 1, series: r.cut() })) as WindowMessage;
     };
     for (let i = 0; i < 6; i++) agg.add('w1', win(i, 10));

@@ -9,7 +9,7 @@ import {
 import { Aggregator } from '../aggregate/aggregator.js';
 import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import { Waiter } from './waiter.js';
-import { abortingThreshold, evaluateThresholds, parseThresholds, type ThresholdSet, type ThresholdSpecs } from '../thresholds/evaluate.js';
+import { abortingThreshold, evaluateThresholds, parseThresholds, taggedPhases, type ThresholdSet, type ThresholdSpecs } from '../thresholds/evaluate.js';
 import { JournalWriter } from '../journal/writer.js';
 import { join } from 'node:path';
 
@@ -380,9 +380,12 @@ export class Cluster {
       env: req.env,
       files: req.files ?? {},
       targetTls: req.targetTls,
+      taggedPhases: [],
     };
     if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
-    const run = new Run(id, req, config, parseThresholds(req.thresholds ?? {}));
+    const thresholds = parseThresholds(req.thresholds ?? {});
+    config.taggedPhases = taggedPhases(thresholds);
+    const run = new Run(id, req, config, thresholds);
     this.runs.set(id, run);
     this.current = run;
     const finished = this.execute(run).catch((err: unknown) => {

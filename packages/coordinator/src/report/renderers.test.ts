@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Recorder } from '@volley/worker';
+import { Recorder, totalOnly } from '@volley/worker';
 import type { WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { summarize, type RunInfo } from '../aggregate/summary.js';
@@ -19,13 +19,13 @@ function twoWorkers() {
   const agg = new Aggregator();
   const a = new Recorder();
   const b = new Recorder();
-  for (let i = 1; i <= 100; i++) a.request('GET', 'health_check', i * 1000, true, 20);
-  for (let i = 1; i <= 50; i++) b.request('POST', 'verify_biometric', i * 2000, i % 5 !== 0, 30, i % 5 === 0 ? 'Rate limited' : undefined);
-  b.request('POST', 'verify_biometric', 500, false, 0, 'ECONNRESET');
+  for (let i = 1; i <= 100; i++) a.request('GET', 'health_check', totalOnly(i * 1000, 20), true);
+  for (let i = 1; i <= 50; i++) b.request('POST', 'verify_biometric', totalOnly(i * 2000, 30), i % 5 !== 0, i % 5 === 0 ? 'Rate limited' : undefined);
+  b.request('POST', 'verify_biometric', totalOnly(500, 0), false, 'ECONNRESET');
   const win = (r: Recorder, vus: number): WindowMessage => ({ type: 'window', runId: 'run-1', index: 0, vus, series: r.cut() });
   agg.add('w1', win(a, 5));
   agg.add('w2', win(b, 5));
-  for (let i = 1; i <= 10; i++) a.request('GET', 'health_check', 2000, true, 20);
+  for (let i = 1; i <= 10; i++) a.request('GET', 'health_check', totalOnly(2000, 20), true);
   agg.add('w1', { type: 'window', runId: 'run-1', index: 1, vus: 5, series: a.cut() });
   return summarize(agg, RUN, parseThresholds({ http_req_duration: ['p(95)<1000', 'max<50'], 'http_req_failed{name:verify_biometric}': ['rate<0.01'] }));
 }

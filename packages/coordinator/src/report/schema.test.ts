@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateSummary } from '../../../../test/schema.js';
-import { Recorder } from '@volley/worker';
+import { Recorder, totalOnly } from '@volley/worker';
 import type { WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { summarize } from '../aggregate/summary.js';
@@ -11,7 +11,7 @@ describe('the JSON summary against docs/summary.schema.json', () => {
   it('a summary with requests, failures, custom metrics, checks and thresholds (one without data) is valid', () => {
     const agg = new Aggregator();
     const r = new Recorder();
-    for (let i = 1; i <= 50; i++) r.request('GET', 'a', i * 100, i % 10 !== 0, 10, i % 10 === 0 ? 'HTTP 500' : undefined, undefined, { waitingUs: i * 90, receivingUs: 10, sentBytes: 3 });
+    for (let i = 1; i <= 50; i++) r.request('GET', 'a', { durationUs: i * 100, blockedUs: 1, connectingUs: 0, tlsUs: 0, sendingUs: 2, waitingUs: i * 90, receivingUs: 10, sentBytes: 3, receivedBytes: 10, complete: true }, i % 10 !== 0, i % 10 === 0 ? 'HTTP 500' : undefined);
     r.metric('trend', 'custom_time', 12.5);
     r.metric('counter', 'things', 3);
     r.metric('gauge', 'level', 7);

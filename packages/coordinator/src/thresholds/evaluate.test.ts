@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseThreshold, type WindowMessage } from '@volley/shared';
-import { Recorder } from '@volley/worker';
+import { Recorder, totalOnly } from '@volley/worker';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { abortingThreshold, evaluateThresholds, parseThresholds } from './evaluate.js';
 
 function data() {
   const agg = new Aggregator();
   const r = new Recorder();
-  for (let i = 1; i <= 100; i++) r.request('POST', 'verify', i * 1000, i <= 98, 10, i > 98 ? 'Rate limited' : undefined); // 1..100 ms
-  for (let i = 1; i <= 100; i++) r.request('GET', 'health', 500, true, 10);
+  for (let i = 1; i <= 100; i++) r.request('POST', 'verify', totalOnly(i * 1000, 10), i <= 98, i > 98 ? 'Rate limited' : undefined); // 1..100 ms
+  for (let i = 1; i <= 100; i++) r.request('GET', 'health', totalOnly(500, 10), true);
   const msg: WindowMessage = { type: 'window', runId: 'r', index: 0, vus: 7, series: r.cut() };
   agg.add('w', msg);
   return agg;

@@ -27,6 +27,16 @@ export interface ThresholdResult {
 }
 
 /** Parses every threshold up front, so a bad one fails before any traffic. */
+const PHASES: ReadonlySet<string> = new Set([METRIC.httpReqBlocked, METRIC.httpReqConnecting, METRIC.httpReqTlsHandshaking, METRIC.httpReqSending, METRIC.httpReqWaiting, METRIC.httpReqReceiving]);
+
+/**
+ * The request phases a threshold filters by tag: workers record those per
+ * request name; the others as one series each, to keep windows small.
+ */
+export function taggedPhases(sets: ThresholdSet[]): string[] {
+  return [...new Set(sets.filter((s) => PHASES.has(s.key.metric) && Object.keys(s.key.tags).length > 0).map((s) => s.key.metric))];
+}
+
 export function parseThresholds(specs: ThresholdSpecs): ThresholdSet[] {
   return Object.entries(specs).map(([key, list]) => {
     if (!Array.isArray(list)) throw new VolleyError('VOLLEY_BAD_SCENARIO', `thresholds["${key}"] must be a list, e.g. ['p(95)<150']`);

@@ -1,31 +1,17 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { HttpClient, RequestOptions, Verdict, VolleyResponse } from '@volley/shared/scenario';
 import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
+import type { VuConnections } from './connections.js';
+import { Exchange } from './exchange.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
- * One keep-alive connection pool per worker (undici Agent), shared by its
- * VUs: a connection opens when every open one is busy, so the number of
- * connections follows the concurrency. Every request is timed from the call
- * to the last body byte and recorded with its verdict.
+ * A VU's HTTP client: its own keep-alive connections and cookies. Every
+ * request is timed from the call (or from when its iteration was due) to
+ * the last body byte, with k6's phases, and recorded with its verdict.
  */
-export interface TargetTls {
-  /** accept any certificate (k6's insecureSkipTLSVerify) */
-  insecure?: boolean;
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-export function createDispatcher(tls: TargetTls = {}): Dispatcher {
-  return new Agent({
-    connections: null, pipelining: 1, keepAliveTimeout: 30_000,
-    connect: { timeout: 10_000, rejectUnauthorized: !tls.insecure, ca: tls.ca, cert: tls.cert, key: tls.key },
-  });
-}
-
 const EMPTY = Buffer.alloc(0);
 
 class Response implements VolleyResponse {
@@ -59,7 +45,7 @@ export function transportReason(err: unknown): string {
 
 export interface ClientDeps {
   baseUrl: URL;
-  dispatcher: Dispatcher;
+  connections: VuConnections;
   recorder: Recorder;
   /** aborts this VU's in-flight requests at the hard stop */
   signal: AbortSignal;
@@ -72,9 +58,14 @@ export interface ClientDeps {
 }
 
 export function createHttpClient(deps: ClientDeps): HttpClient {
-  const { baseUrl, dispatcher, recorder, signal, takeDue, jar, group } = deps;
+  const { baseUrl, connections, recorder, signal, takeDue, jar, group } = deps;
   const origin = baseUrl.origin;
   const basePath = baseUrl.pathname.replace(/\/$/, '');
+  // one listener per VU, not one per request: the hard stop cuts off whatever is in flight
+  const inFlight = new Set<Exchange>();
+  signal.addEventListener('abort', () => {
+    for (const x of inFlight) x.abort();
+  }, { once: true });
 
   async function request(method: string, path: string, options: RequestOptions = {}): Promise<VolleyResponse> {
     const name = options.name ?? path;
@@ -92,35 +83,40 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     const g = group?.();
     const tags = g ? { ...options.tags, group: g } : options.tags;
     const due = takeDue?.();
-    const started = due === undefined ? performance.now() : Math.min(due, performance.now());
-    let res: Response;
-    let phases: { waitingUs: number; receivingUs: number; sentBytes: number } | undefined;
-    try {
-      const r = await dispatcher.request({
-        origin: target,
-        path: absolute ? absolute.pathname + absolute.search : basePath + path,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body,
-        signal,
-        headersTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        bodyTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      });
-      const headersAt = performance.now();
-      const chunks: Buffer[] = [];
-      for await (const chunk of r.body) chunks.push(chunk as Buffer);
-      const elapsed = performance.now() - started;
-      phases = { waitingUs: Math.max(0, Math.round((headersAt - started) * 1000)), receivingUs: Math.max(0, Math.round((performance.now() - headersAt) * 1000)), sentBytes: body === undefined ? 0 : Buffer.byteLength(body) };
-      res = new Response(r.statusCode, r.headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), elapsed);
-      jar?.store(target, r.headers['set-cookie']);
-    } catch (err) {
+    const now = performance.now();
+    const x = new Exchange(due === undefined ? now : Math.min(due, now));
+    if (signal.aborted) x.abort();
+    else {
+      inFlight.add(x);
+      const lane = connections.acquire(target);
+      try {
+        lane.client.dispatch({
+          origin: target,
+          path: absolute ? absolute.pathname + absolute.search : basePath + path,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          headersTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          bodyTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        }, x);
+      } catch (err) {
+        // invalid arguments throw synchronously
+        x.onResponseError(undefined as never, err as Error);
+      }
+      await x.done;
+      connections.release(lane);
+      inFlight.delete(x);
+    }
+    const timing = x.timing();
+    if (x.error) {
       // as k6 does: a transport failure is a response with status 0 and the
       // client's error code, recorded as a failure; the task goes on
-      const elapsed = performance.now() - started;
-      const reason = transportReason(err);
-      recorder.request(method, name, Math.max(1, Math.round(elapsed * 1000)), false, 0, reason, tags);
-      return new Response(0, {}, EMPTY, elapsed, reason);
+      const reason = transportReason(x.error);
+      recorder.request(method, name, timing, false, reason, tags);
+      return new Response(0, {}, EMPTY, timing.durationUs / 1000, reason);
     }
+    const res = new Response(x.status, x.headers, x.bodyBuffer(), timing.durationUs / 1000);
+    jar?.store(target, x.headers['set-cookie']);
     let verdict: Verdict;
     try {
       verdict = (options.verdict ?? defaultVerdict)(res);
@@ -129,7 +125,7 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     }
     const ok = verdict === true;
     const reason = ok ? undefined : typeof verdict === 'string' ? verdict : `HTTP ${res.status}`;
-    recorder.request(method, name, Math.max(1, Math.round(res.durationMs * 1000)), ok, res.body.length, reason, tags, phases);
+    recorder.request(method, name, timing, ok, reason, tags);
     return res;
   }
 

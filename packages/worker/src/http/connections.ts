@@ -1,0 +1,73 @@
+import { Client } from 'undici';
+import { tracingConnector, type ConnectOptions } from './connector.js';
+
+/** k6's batchPerHost: how many connections one VU may have open to one origin at a time. */
+const MAX_PER_ORIGIN = 6;
+const KEEP_ALIVE_MS = 30_000;
+
+interface Lane {
+  client: Client;
+  /** requests this VU has on the lane now */
+  busy: number;
+}
+
+/**
+ * A VU's own keep-alive connections, as k6 and Locust give each user: one
+ * per origin, more only while the VU has requests in parallel. Busy-ness is
+ * our own count, not undici's pool flags: a pool keeps a connection marked
+ * busy until a tick after its response and would open a second connection
+ * for a user's very next request (64 users held 128 connections).
+ */
+export class VuConnections {
+  private readonly lanes = new Map<string, Lane[]>();
+  constructor(private readonly pool: ConnectionPool) {}
+
+  /** A connection for one request to `origin`; give it back with `release`. */
+  acquire(origin: string): Lane {
+    let lanes = this.lanes.get(origin);
+    if (!lanes) this.lanes.set(origin, (lanes = []));
+    let best: Lane | undefined;
+    for (const lane of lanes) {
+      if (lane.busy === 0) {
+        best = lane;
+        break;
+      }
+      if (!best || lane.busy < best.busy) best = lane;
+    }
+    if (!best || (best.busy > 0 && lanes.length < MAX_PER_ORIGIN)) {
+      best = { client: this.pool.client(origin), busy: 0 };
+      lanes.push(best);
+    }
+    best.busy++;
+    return best;
+  }
+
+  release(lane: Lane): void {
+    lane.busy--;
+  }
+}
+
+/** Every connection of one worker's run: one connector (TLS options), closed together at the end. */
+export class ConnectionPool {
+  private readonly connect;
+  private readonly clients = new Set<Client>();
+
+  constructor(tls: Omit<ConnectOptions, 'timeoutMs'> = {}) {
+    this.connect = tracingConnector({ timeoutMs: 10_000, ...tls });
+  }
+
+  forVu(): VuConnections {
+    return new VuConnections(this);
+  }
+
+  client(origin: string): Client {
+    const c = new Client(origin, { pipelining: 1, keepAliveTimeout: KEEP_ALIVE_MS, connect: this.connect });
+    this.clients.add(c);
+    return c;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.destroy().catch(() => undefined)));
+    this.clients.clear();
+  }
+}
