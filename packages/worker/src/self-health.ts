@@ -6,8 +6,11 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
  * event loop's lag. A generator at its limit sends late and measures its
  * own queueing; the coordinator warns when that happened.
  */
+/** ms between the monitor's samples; each sample is the whole interval, so this is taken off */
+const RESOLUTION_MS = 10;
+
 export class SelfHealth {
-  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private cpu = process.cpuUsage();
   private at = performance.now();
 
@@ -22,8 +25,8 @@ export class SelfHealth {
     const wall = Math.max(1, now - this.at);
     const out = {
       cpu: Math.round(((used.user + used.system) / 1000 / wall) * 1000) / 1000,
-      lagP99Ms: this.lag.count ? Math.round(this.lag.percentile(99) / 1e4) / 100 : 0,
-      lagMaxMs: this.lag.count ? Math.round(this.lag.max / 1e4) / 100 : 0,
+      lagP99Ms: this.lag.count ? lateMs(this.lag.percentile(99)) : 0,
+      lagMaxMs: this.lag.count ? lateMs(this.lag.max) : 0,
     };
     this.cpu = process.cpuUsage();
     this.at = now;
@@ -34,4 +37,9 @@ export class SelfHealth {
   close(): void {
     this.lag.disable();
   }
+}
+
+/** How late a sample of the monitor came, in ms (2 decimals): its interval less the resolution. */
+function lateMs(intervalNs: number): number {
+  return Math.max(0, Math.round(intervalNs / 1e4 - RESOLUTION_MS * 100) / 100);
 }
