@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -22,29 +22,32 @@ export async function freePort(): Promise<number> {
 }
 
 /** nginx, one worker process pinned to `core`, answering a small JSON body with keep-alive. */
-export async function startNginx(core: number): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startNginx(core: number, opts: { addresses?: string[]; connections?: number } = {}): Promise<{ url: string; urls: string[]; stop(): Promise<void> }> {
+  const addresses = opts.addresses ?? ['127.0.0.1'];
   ensureDebian('/usr/sbin/nginx', 'nginx-light');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'volley-bench-nginx-'));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, `
 worker_processes 1;
+worker_rlimit_nofile ${(opts.connections ?? 4096) * 2 + 1024};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections ${opts.connections ?? 4096}; }
 http {
   access_log off;
   keepalive_requests 1000000;
   keepalive_timeout 60s;
   client_body_temp_path ${dir};
   server {
-    listen 127.0.0.1:${port};
+    ${addresses.map((a) => `listen ${a}:${port} backlog=65535;`).join('\n    ')}
     location / { default_type application/json; return 200 '{"status":"healthy"}'; }
   }
 }
 `);
-  const child: ChildProcess = spawn('taskset', ['-c', String(core), '/usr/sbin/nginx', '-c', conf, '-p', dir], { stdio: 'inherit' });
+  const child: ChildProcess = spawn('prlimit', [`--nofile=${(opts.connections ?? 4096) * 2 + 1024}`, 'taskset', '-c', String(core), '/usr/sbin/nginx', '-c', conf, '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  process.once('exit', () => child.kill('SIGTERM')); // a bench that throws leaves no target behind
   for (let i = 0; i < 50; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`);
@@ -55,6 +58,7 @@ http {
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    urls: addresses.map((a) => `http://${a}:${port}`),
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -71,4 +75,78 @@ export function median(xs: number[]): number {
 /** Runs a command to its end; returns stdout. */
 export function run(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+}
+
+export const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+/**
+ * Exact CPU time of a command and all its descendants (a coordinator and
+ * the workers it starts), from a cgroup made for it: cpuacct on cgroup v1,
+ * cpu.stat on v2. Root only.
+ */
+export class CpuMeter {
+  private readonly dir: string;
+  private readonly v2: boolean;
+  constructor(name: string) {
+    this.v2 = !existsSync('/sys/fs/cgroup/cpuacct');
+    this.dir = this.v2 ? `/sys/fs/cgroup/${name}-${process.pid}` : `/sys/fs/cgroup/cpuacct/${name}-${process.pid}`;
+    mkdirSync(this.dir, { recursive: true });
+  }
+  /** `cmd args` wrapped so the process joins the cgroup before it starts. */
+  wrap(cmd: string, args: string[]): [string, string[]] {
+    return ['sh', ['-c', `echo $$ > ${this.dir}/cgroup.procs && exec "$@"`, 'sh', cmd, ...args]];
+  }
+  seconds(): number {
+    if (this.v2) {
+      const usec = /usage_usec (\d+)/.exec(readFileSync(`${this.dir}/cpu.stat`, 'utf8'))![1]!;
+      return Number(usec) / 1e6;
+    }
+    return Number(readFileSync(`${this.dir}/cpuacct.usage`, 'utf8')) / 1e9;
+  }
+  /** Runs a command in the cgroup to its end: its stdout and the CPU seconds it used. */
+  run(cmd: string, args: string[]): { stdout: string; cpuSeconds: number } {
+    const before = this.seconds();
+    const [c, a] = this.wrap(cmd, args);
+    const stdout = run(c, a);
+    return { stdout, cpuSeconds: this.seconds() - before };
+  }
+  remove(): void {
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // still has processes (a run that failed); the kernel keeps it until they exit
+    }
+  }
+}
+
+/** The DID sample server in its own process pinned to `core`, with latency or stalls. */
+export async function startDidTarget(core: number, opts: { latencyMs?: number; stall?: { everyMs: number; forMs: number } }): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const script = `import('${new URL('../examples/did-api/server.ts', import.meta.url).href}').then(async (m) => { await m.startDidServer({ port: ${port}, ...${JSON.stringify(opts)} }); console.log('ready'); })`;
+  const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  process.once('exit', () => child.kill('SIGTERM'));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`DID target exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Quantiles from wrk's --latency table, in ms ("50.000%   20.95ms"). */
+export function wrkLatency(out: string): Record<string, number> {
+  const q: Record<string, number> = {};
+  for (const m of out.matchAll(/^\s+(\d+(?:\.\d+)?)%\s+([\d.]+)(us|ms|s)\s*$/gm)) {
+    const v = Number(m[2]) * (m[3] === 'us' ? 0.001 : m[3] === 's' ? 1000 : 1);
+    q[String(Number(m[1]))] = v;
+  }
+  return q;
 }

@@ -1,7 +1,7 @@
 /**
- * One worker's maximum request rate against nginx, beside autocannon's, in
- * one invocation: same target, same connections, generator pinned to core 0
- * and nginx to core 1, alternating runs, medians.
+ * One worker's maximum request rate against nginx, beside autocannon's and
+ * wrk's, in one invocation: same target, same connections, generator pinned
+ * to core 0 and nginx to core 1, alternating runs, medians.
  *
  *   npm run build && node --import tsx bench/max-rate.ts [--connections 64] [--seconds 10] [--rounds 3]
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, run, startNginx } from './lib.js';
+import { ensureDebian, median, run, startNginx } from './lib.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,8 +22,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
 const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
 
+ensureDebian('/usr/bin/wrk', 'wrk');
 const nginx = await startNginx(1);
-const results: { volley: number[]; autocannon: number[] } = { volley: [], autocannon: [] };
+const results: { volley: number[]; autocannon: number[]; wrk: number[] } = { volley: [], autocannon: [], wrk: [] };
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-${process.pid}-${r}.json`);
@@ -34,11 +35,14 @@ try {
 
     const ac = JSON.parse(run('taskset', ['-c', '0', process.execPath, autocannonBin, '-c', String(connections), '-d', String(seconds), '-j', `${nginx.url}/`]));
     results.autocannon.push(ac.requests.total / (ac.duration || seconds));
-    console.error(`round ${r}: volley ${results.volley[r - 1]!.toFixed(0)} req/s, autocannon ${results.autocannon[r - 1]!.toFixed(0)} req/s`);
+    const wrk = run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, `${nginx.url}/`]);
+    results.wrk.push(Number(/Requests\/sec:\s+([\d.]+)/.exec(wrk)![1]));
+    console.error(`round ${r}: volley ${results.volley[r - 1]!.toFixed(0)} req/s, autocannon ${results.autocannon[r - 1]!.toFixed(0)} req/s, wrk ${results.wrk[r - 1]!.toFixed(0)} req/s`);
   }
 } finally {
   await nginx.stop();
 }
 const v = median(results.volley);
 const a = median(results.autocannon);
-console.log(JSON.stringify({ connections, seconds, rounds, volleyRps: Math.round(v), autocannonRps: Math.round(a), ratio: Number((v / a).toFixed(3)), runs: results }, null, 2));
+const w = median(results.wrk);
+console.log(JSON.stringify({ connections, seconds, rounds, rps: { volley: Math.round(v), autocannon: Math.round(a), wrk: Math.round(w) }, ratio: { autocannon: Number((v / a).toFixed(3)), wrk: Number((v / w).toFixed(3)) }, runs: results }, null, 2));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
 import { decodeCoordinatorMessage, decodeWorkerMessage } from './protocol.js';
-import { decodeHistogram, encodeHistogram, newHistogram } from './histogram.js';
+import { addSparse, decodeHistogram, decodeSparse, encodeHistogram, newHistogram } from './histogram.js';
 import { VolleyError } from './errors.js';
 
 /** Either a value or a VolleyError: anything else thrown is a crash. */
@@ -63,7 +63,8 @@ describe('histogram decoder under fuzzing', () => {
   const good = encodeHistogram((() => { const h = newHistogram(); for (let i = 1; i < 2000; i++) h.recordValue(i * i); return h; })());
 
   it('arbitrary strings and base64 never crash it', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.base64String({ maxLength: 400 })), (s) => survives(() => decodeHistogram(s), 'VOLLEY_BAD_HISTOGRAM')), { numRuns: 3000 });
+    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.base64String({ maxLength: 400 })), (s) =>
+      survives(() => decodeHistogram(s), 'VOLLEY_BAD_HISTOGRAM') && survives(() => decodeSparse(s), 'VOLLEY_BAD_HISTOGRAM')), { numRuns: 3000 });
   });
 
   it('a valid encoding with flipped bytes decodes or is refused', () => {
@@ -71,8 +72,28 @@ describe('histogram decoder under fuzzing', () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
       const b = Buffer.from(bytes);
       for (const [at, x] of flips) b[at]! ^= x;
-      return survives(() => decodeHistogram(b.toString('base64')), 'VOLLEY_BAD_HISTOGRAM');
+      return survives(() => decodeHistogram(b.toString('base64')), 'VOLLEY_BAD_HISTOGRAM') && survives(() => decodeSparse(b.toString('base64')), 'VOLLEY_BAD_HISTOGRAM');
     }), { numRuns: 3000 });
+  });
+
+  it('the sparse decoder adds exactly what the library decoder does', () => {
+    // values across the whole range: single-unit buckets, the first doublings, and hours
+    const value = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 1, max: 3_600_000_000 }));
+    fc.assert(fc.property(fc.array(fc.tuple(value, fc.integer({ min: 1, max: 1000 })), { minLength: 1, maxLength: 300 }), (recs) => {
+      const h = newHistogram();
+      for (const [v, n] of recs) h.recordValueWithCount(v, n);
+      const enc = encodeHistogram(h);
+      const viaLibrary = newHistogram();
+      viaLibrary.add(decodeHistogram(enc));
+      const viaSparse = newHistogram();
+      const sparse = decodeSparse(enc);
+      addSparse(viaSparse, sparse);
+      expect(sparse.total).toBe(h.totalCount);
+      expect(viaSparse.totalCount).toBe(viaLibrary.totalCount);
+      // same counts in the same buckets (a trend's exact min and max travel beside the histogram)
+      for (const p of [0, 1, 25, 50, 90, 99, 99.9, 100]) expect(viaSparse.getValueAtPercentile(p)).toBe(viaLibrary.getValueAtPercentile(p));
+      expect(viaSparse.mean).toBe(viaLibrary.mean);
+    }), { numRuns: 300 });
   });
 
   it('refuses a zip bomb and an over-precise header before allocating', () => {
@@ -95,5 +116,7 @@ describe('histogram decoder under fuzzing', () => {
     w.writeInt32BE(z.length, 4);
     z.copy(w, 8);
     expect(() => decodeHistogram(w.toString('base64'))).toThrow(/5 significant digits/);
+    expect(() => decodeSparse(w.toString('base64'))).toThrow(/5 significant digits/);
+    expect(() => decodeSparse(wrapped.toString('base64'))).toThrow(/larger than 2097152 bytes/);
   });
 });

@@ -46,7 +46,7 @@ const MAX_HIGHEST = 2n ** 43n;
  * library would otherwise inflate without bound (a small zip bomb) and
  * allocate counts for whatever precision and range the header claims.
  */
-function checkEncoding(encoded: string): void {
+function checkEncoding(encoded: string): Buffer {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) throw new Error('not base64');
   const buf = Buffer.from(encoded, 'base64');
   if (buf.length < 8 || buf.readUInt32BE(0) !== COMPRESSED_COOKIE) throw new Error('not a compressed V2 histogram');
@@ -59,6 +59,7 @@ function checkEncoding(encoded: string): void {
   if (raw.readBigInt64BE(16) !== 1n) throw new Error('lowest discernible value must be 1');
   const highest = raw.readBigInt64BE(24);
   if (highest < 2n || highest > MAX_HIGHEST) throw new Error(`highest trackable value ${highest} out of range`);
+  return raw;
 }
 
 /** Decodes a peer's histogram; any malformation becomes a VolleyError. */
@@ -75,6 +76,94 @@ export function decodeHistogram(encoded: string): Histogram {
     if (err instanceof VolleyError) throw err;
     throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `malformed histogram: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
+}
+
+/**
+ * A peer's histogram as its non-zero buckets: each bucket's lowest value and
+ * its count. Adding it into an accumulator costs its few buckets, where the
+ * library's add() walks all ~23,000 counts of the full range (44 µs each; a
+ * coordinator merging 1,000 workers adds ~50,000 histograms a second).
+ */
+export interface SparseHistogram {
+  values: number[];
+  counts: number[];
+  total: number;
+}
+
+/** Our shape's bucket layout: 3 digits, lowest 1 → sub-buckets of 2048, half 1024. */
+const SUB_BUCKET_HALF_MAGNITUDE = 10;
+const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_MAGNITUDE;
+
+/** The lowest value of counts index `index` (HdrHistogram's valueFromIndex). */
+function valueFromIndex(index: number): number {
+  let bucket = Math.floor(index / SUB_BUCKET_HALF_COUNT) - 1;
+  let sub = (index % SUB_BUCKET_HALF_COUNT) + SUB_BUCKET_HALF_COUNT;
+  if (bucket < 0) {
+    sub -= SUB_BUCKET_HALF_COUNT;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket;
+}
+
+/**
+ * Decodes a peer's histogram into its non-zero buckets, with the same checks
+ * as decodeHistogram; any malformation becomes a VolleyError. The counts are
+ * HdrHistogram's V2 payload: ZigZag LEB128 numbers, a negative one a run of
+ * empty buckets.
+ */
+export function decodeSparse(encoded: string): SparseHistogram {
+  if (encoded.length > MAX_ENCODED_HISTOGRAM) {
+    throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `encoded histogram of ${encoded.length} characters exceeds ${MAX_ENCODED_HISTOGRAM}`);
+  }
+  let raw: Buffer;
+  try {
+    raw = checkEncoding(encoded);
+  } catch (err) {
+    throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `malformed histogram: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+  const values: number[] = [];
+  const counts: number[] = [];
+  let total = 0;
+  let index = 0;
+  let pos = HEADER_BYTES;
+  const end = raw.length;
+  // past the last index of a histogram reaching MAX_HIGHEST (2^43): a bucket there would make the accumulator resize without bound
+  const maxIndex = (43 - SUB_BUCKET_HALF_MAGNITUDE + 2) * SUB_BUCKET_HALF_COUNT;
+  while (pos < end) {
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; ; i++) {
+      if (pos >= end) throw new VolleyError('VOLLEY_BAD_HISTOGRAM', 'malformed histogram: a count runs past the payload');
+      const b = raw[pos++]!;
+      // the ninth byte carries 8 bits (LEB128-64b9B)
+      if (i === 8) {
+        n += b * scale;
+        break;
+      }
+      n += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) break;
+      scale *= 128;
+    }
+    const count = n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    if (count < 0) {
+      index -= count;
+    } else {
+      if (count > 0) {
+        if (index >= maxIndex) throw new VolleyError('VOLLEY_BAD_HISTOGRAM', 'malformed histogram: counts beyond its range');
+        values.push(valueFromIndex(index));
+        counts.push(count);
+        total += count;
+      }
+      index++;
+    }
+  }
+  if (!Number.isSafeInteger(total)) throw new VolleyError('VOLLEY_BAD_HISTOGRAM', 'malformed histogram: impossible total count');
+  return { values, counts, total };
+}
+
+/** Adds a sparse histogram into a full one: exactly what add() of the decoded histogram would. */
+export function addSparse(h: Histogram, s: SparseHistogram): void {
+  for (let i = 0; i < s.values.length; i++) h.recordValueWithCount(s.values[i]!, s.counts[i]!);
 }
 
 /** Value at percentile p (0–100) in microseconds; 0 for an empty histogram. */

@@ -1,4 +1,4 @@
-import { decodeHistogram, newHistogram, type Histogram } from './histogram.js';
+import { addSparse, decodeSparse, newHistogram, type Histogram, type SparseHistogram } from './histogram.js';
 
 /**
  * The metric model (k6's four kinds). A series is a metric plus its tags;
@@ -72,11 +72,12 @@ export function emptyAgg(kind: MetricKind, metric: string, tags: Tags): SeriesAg
 
 /**
  * Adds a wire series into an accumulator of the same kind. Mutates only
- * `acc`; a histogram may arrive decoded as `hist` (decode once per window).
+ * `acc`; a histogram may arrive decoded as `hist` (decode once per window,
+ * add into several accumulators).
  * Gauges from several workers in one window add up (a worker's VUs add to
  * the cluster's); every other kind merges as addAgg does.
  */
-export function addWire(acc: SeriesAgg, s: SeriesWire, hist?: Histogram): void {
+export function addWire(acc: SeriesAgg, s: SeriesWire, hist?: SparseHistogram): void {
   if (acc.kind !== s.kind) throw new TypeError(`series ${seriesKey(s.metric, s.tags)} is a ${s.kind} here, a ${acc.kind} before`);
   if (s.kind === 'gauge') {
     const a = acc as Extract<SeriesAgg, { kind: 'gauge' }>;
@@ -86,7 +87,13 @@ export function addWire(acc: SeriesAgg, s: SeriesWire, hist?: Histogram): void {
     return;
   }
   if (s.kind === 'trend') {
-    if (s.count > 0) addAgg(acc, { ...s, hist: hist ?? decodeHistogram(s.hist) });
+    if (s.count === 0) return;
+    const a = acc as Extract<SeriesAgg, { kind: 'trend' }>;
+    a.count += s.count;
+    a.sum += s.sum;
+    a.min = Math.min(a.min, s.min);
+    a.max = Math.max(a.max, s.max);
+    addSparse(a.hist, hist ?? decodeSparse(s.hist));
     return;
   }
   addAgg(acc, s);

@@ -1,7 +1,7 @@
 import { copyRunning, newRunning, pointFor, type Running, type TimelinePoint } from './timeline.js';
 import {
-  addWire, decodeHistogram, emptyAgg, seriesKey, VolleyError,
-  type Histogram, type SeriesAgg, type SeriesWire, type WindowMessage,
+  addWire, decodeSparse, emptyAgg, seriesKey, VolleyError,
+  type SeriesAgg, type SeriesWire, type SparseHistogram, type WindowMessage,
 } from '@volley/shared';
 
 /** One window index merged over every worker that sent it. */
@@ -63,18 +63,18 @@ export class Aggregator {
     if (seen.has(w.index)) return 'duplicate';
 
     // decode and check everything first, so a bad window changes nothing
-    const decoded: { s: SeriesWire; key: string; hist?: Histogram }[] = [];
+    const decoded: { s: SeriesWire; key: string; hist?: SparseHistogram }[] = [];
     for (const s of w.series) {
       const key = seriesKey(s.metric, s.tags);
       const known = this.totals.get(key);
       if (known && known.kind !== s.kind) {
         throw new VolleyError('VOLLEY_BAD_MESSAGE', `series ${key.slice(0, 60)} changed kind from ${known.kind} to ${s.kind}`);
       }
-      let hist: Histogram | undefined;
+      let hist: SparseHistogram | undefined;
       if (s.kind === 'trend' && s.count > 0) {
-        hist = decodeHistogram(s.hist);
-        if (hist.totalCount !== s.count) {
-          throw new VolleyError('VOLLEY_BAD_MESSAGE', `series ${key.slice(0, 60)}: histogram holds ${hist.totalCount}, count says ${s.count}`);
+        hist = decodeSparse(s.hist);
+        if (hist.total !== s.count) {
+          throw new VolleyError('VOLLEY_BAD_MESSAGE', `series ${key.slice(0, 60)}: histogram holds ${hist.total}, count says ${s.count}`);
         }
       }
       decoded.push({ s, key, hist });
@@ -143,7 +143,7 @@ export class Aggregator {
 
 }
 
-function addTo(map: Map<string, SeriesAgg>, key: string, s: SeriesWire, hist?: Histogram): void {
+function addTo(map: Map<string, SeriesAgg>, key: string, s: SeriesWire, hist?: SparseHistogram): void {
   let acc = map.get(key);
   if (!acc) map.set(key, (acc = emptyAgg(s.kind, s.metric, s.tags)));
   addWire(acc, s, hist);

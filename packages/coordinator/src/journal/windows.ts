@@ -1,4 +1,4 @@
-import { addWire, decodeHistogram, emptyAgg, seriesKey, type SeriesAgg, type WindowMessage } from '@volley/shared';
+import { addWire, emptyAgg, seriesKey, type SeriesAgg, type WindowMessage } from '@volley/shared';
 import { journalRecords } from './replay.js';
 
 export interface MergedWindow {
@@ -41,7 +41,7 @@ export function* mergedWindows(text: string, file: string, settleAfter = 30): Ge
       const key = seriesKey(s.metric, s.tags);
       let acc = series.get(key);
       if (!acc) series.set(key, (acc = emptyAgg(s.kind, s.metric, s.tags)));
-      addWire(acc, s, s.kind === 'trend' && s.count > 0 ? decodeHistogram(s.hist) : undefined);
+      addWire(acc, s);
     }
     newest = Math.max(newest, m.index);
     yield* emit(newest - settleAfter);

@@ -1,0 +1,44 @@
+/**
+ * Does Volley report what the target did? The DID sample server (core 1)
+ * answers GET /health after 20 ms; Volley (`--url`, closed model) and wrk
+ * (`--latency`) measure it in turn with the same connections from core 0;
+ * p50 and p99 side by side, medians of the rounds. wrk from Debian
+ * (installed when missing, as root).
+ *
+ *   npm run build && node --import tsx bench/accuracy.ts [--latency 20] [--connections 50] [--seconds 10] [--rounds 3]
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arg, ensureDebian, median, run, startDidTarget, wrkLatency } from './lib.js';
+
+const latency = arg('latency', 20);
+const connections = arg('connections', 50);
+const seconds = arg('seconds', 10);
+const rounds = arg('rounds', 3);
+const volleyBin = join(fileURLToPath(new URL('..', import.meta.url)), 'packages/coordinator/dist/volley.js');
+ensureDebian('/usr/bin/wrk', 'wrk');
+
+const target = await startDidTarget(1, { latencyMs: latency });
+const url = `${target.url}/health`;
+const got = { volley: { p50: [] as number[], p99: [] as number[] }, wrk: { p50: [] as number[], p99: [] as number[] } };
+try {
+  for (let r = 1; r <= rounds; r++) {
+    const out = join(tmpdir(), `volley-bench-accuracy-${process.pid}-${r}.json`);
+    run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(connections), '--workers', '1',
+      '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(tmpdir(), 'volley-bench-journal')]);
+    const d = JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
+    got.volley.p50.push(d.med);
+    got.volley.p99.push(d['p(99)']);
+    const w = wrkLatency(run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]));
+    got.wrk.p50.push(w['50']!);
+    got.wrk.p99.push(w['99']!);
+    console.error(`round ${r}: volley p50 ${d.med.toFixed(2)} p99 ${d['p(99)'].toFixed(2)} ms; wrk p50 ${w['50']} p99 ${w['99']} ms`);
+  }
+} finally {
+  await target.stop();
+}
+const m = (xs: number[]) => Number(median(xs).toFixed(2));
+const res = { volley: { p50: m(got.volley.p50), p99: m(got.volley.p99) }, wrk: { p50: m(got.wrk.p50), p99: m(got.wrk.p99) } };
+console.log(JSON.stringify({ latency, connections, seconds, rounds, ms: res, differenceMs: { p50: Number((res.volley.p50 - res.wrk.p50).toFixed(2)), p99: Number((res.volley.p99 - res.wrk.p99).toFixed(2)) }, runs: got }, null, 2));

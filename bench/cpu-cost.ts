@@ -1,0 +1,49 @@
+/**
+ * What a request costs the generator at a fixed rate: CPU-seconds per
+ * 100,000 requests at 5,000/s against nginx, Volley (coordinator and
+ * worker together, measured by a cgroup) beside autocannon at the same
+ * rate and connections, alternating, medians. Generators on core 0, nginx
+ * on core 1. Root (cgroups, nginx).
+ *
+ *   npm run build && node --import tsx bench/cpu-cost.ts [--rate 5000] [--seconds 20] [--connections 64] [--rounds 3]
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arg, CpuMeter, median, startNginx } from './lib.js';
+
+const rate = arg('rate', 5000);
+const seconds = arg('seconds', 20);
+const connections = arg('connections', 64);
+const rounds = arg('rounds', 3);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
+const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
+
+const nginx = await startNginx(1);
+const meter = new CpuMeter('volley-bench-cpu');
+const per100k = { volley: [] as number[], autocannon: [] as number[] };
+const sent = { volley: [] as number[], autocannon: [] as number[] };
+try {
+  for (let r = 1; r <= rounds; r++) {
+    const out = join(tmpdir(), `volley-bench-cpu-${process.pid}-${r}.json`);
+    const v = meter.run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', `${nginx.url}/`, '--rate', String(rate), '--users', String(connections),
+      '--workers', '1', '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(tmpdir(), 'volley-bench-journal')]);
+    const n = JSON.parse(readFileSync(out, 'utf8')).metrics.http_reqs.values.count as number;
+    per100k.volley.push((v.cpuSeconds / n) * 100_000);
+    sent.volley.push(n);
+
+    const a = meter.run('taskset', ['-c', '0', process.execPath, autocannonBin, '-c', String(connections), '--overallRate', String(rate), '-d', String(seconds), '-j', `${nginx.url}/`]);
+    const an = JSON.parse(a.stdout).requests.total as number;
+    per100k.autocannon.push((a.cpuSeconds / an) * 100_000);
+    sent.autocannon.push(an);
+    console.error(`round ${r}: volley ${v.cpuSeconds.toFixed(2)} CPU-s for ${n} requests, autocannon ${a.cpuSeconds.toFixed(2)} CPU-s for ${an}`);
+  }
+} finally {
+  await nginx.stop();
+  meter.remove();
+}
+const v = median(per100k.volley);
+const a = median(per100k.autocannon);
+console.log(JSON.stringify({ rate, seconds, connections, rounds, cpuSecondsPer100k: { volley: Number(v.toFixed(2)), autocannon: Number(a.toFixed(2)) }, ratio: Number((v / a).toFixed(2)), per100k, sent }, null, 2));

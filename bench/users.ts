@@ -1,0 +1,68 @@
+/**
+ * Many users in one worker process, in the guide's shape (one request, then
+ * 1–3 s of think time), against nginx on core 1 (worker and coordinator on
+ * core 0). For each user count: the worker's peak RSS, its event-loop lag
+ * (p99 per window: median and worst over the steady part) and its CPU
+ * (fraction of a core, median over the steady part), from its own health
+ * reports and /proc. Each VU holds its own keep-alive connection, as in k6
+ * and Locust, so the run widens the ephemeral port range and spreads users
+ * over four loopback addresses. Root.
+ *
+ *   npm run build && node --import tsx bench/users.ts [--users-list 1000,100000] [--spawn-rate 5000] [--hold 30]
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { arg, median, startNginx } from './lib.js';
+
+const i = process.argv.indexOf('--users-list');
+const counts = (i > 0 ? process.argv[i + 1]! : '1000,100000').split(',').map(Number);
+const spawnRate = arg('spawn-rate', 5000);
+const hold = arg('hold', 30);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
+const journalDir = join(tmpdir(), `volley-bench-users-${process.pid}`);
+const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+execFileSync('sysctl', ['-q', '-w', 'net.ipv4.ip_local_port_range=1024 65000', 'net.core.somaxconn=65535', 'net.ipv4.tcp_max_syn_backlog=65535']);
+const addresses = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
+const nginx = await startNginx(1, { addresses, connections: 130_000 });
+const rows: Record<string, unknown>[] = [];
+try {
+  for (const users of counts) {
+    const rampS = Math.ceil(users / spawnRate);
+    const runS = rampS + hold;
+    const child = spawn('prlimit', ['--nofile=300000', 'taskset', '-c', '0', process.execPath, volleyBin, 'run', join(root, 'bench/fixtures/think.ts'),
+      '--workers', '1', '--users', String(users), '--spawn-rate', String(spawnRate), '--run-time', `${runS}s`, '--host', nginx.url,
+      '--env', `TARGETS=${nginx.urls.join(',')}`, '--journal-dir', journalDir, '--json', join(tmpdir(), `volley-bench-users-${users}.json`)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    let peak = 0;
+    const poll = setInterval(() => {
+      try {
+        const pid = Number(execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js worker'], { encoding: 'utf8' }).trim().split('\n')[0]);
+        if (pid) peak = Math.max(peak, rssKb(pid));
+      } catch {
+        // not started yet, or gone
+      }
+    }, 500);
+    await once(child, 'exit');
+    clearInterval(poll);
+    const newest = readdirSync(journalDir).map((f) => join(journalDir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+    const windows = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.t === 'window').map((l) => l.m);
+    const steady = windows.filter((w) => w.index >= rampS + 2 && w.index < runS - 1 && w.health);
+    const s = JSON.parse(readFileSync(join(tmpdir(), `volley-bench-users-${users}.json`), 'utf8'));
+    rows.push({
+      users, peakVus: Math.max(...windows.map((w) => w.vus)), requestsPerSecond: Math.round(s.metrics.http_reqs.values.rate),
+      peakRssMb: Math.round(peak / 1024),
+      lagP99Ms: { median: median(steady.map((w) => w.health.lagP99Ms)), worst: Math.max(...steady.map((w) => w.health.lagP99Ms)) },
+      cpu: median(steady.map((w) => w.health.cpu)),
+      failed: s.metrics.http_req_failed.values.passes,
+    });
+    console.error(JSON.stringify(rows.at(-1)));
+  }
+} finally {
+  await nginx.stop();
+}
+console.log(JSON.stringify({ spawnRate, hold, rows }, null, 2));
