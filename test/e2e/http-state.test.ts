@@ -117,6 +117,24 @@ describe('scenario data and per-VU HTTP state', () => {
     }
   });
 
+  it('--connections caps each worker at N connections, shared by its users', async () => {
+    let connections = 0;
+    const server = createHttp((_req, res) => setTimeout(() => res.end('ok'), 5));
+    server.on('connection', () => connections++);
+    const port = await listen(server);
+    try {
+      const res = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '2', '--connections', '1', '--json', join(dir, 'capped.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'tls' });
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      expect(JSON.parse(await readFile(join(dir, 'capped.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
+      expect(connections).toBe(2); // one per worker process, its 2 users taking turns
+      const bad = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '1', '--connections', '0', '--host', `http://127.0.0.1:${port}`], { PLAN: 'tls' });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--connections must be a whole number ≥ 1, got 0/);
+    } finally {
+      server.close();
+    }
+  });
+
   it('an HTTPS target with a self-signed certificate: refused by default, trusted with its CA, or with skip-verify', async () => {
     const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=t', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });

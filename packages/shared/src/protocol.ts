@@ -86,6 +86,8 @@ export const RunConfigSchema = z.object({
   files: z.record(z.string().max(64), z.string()).default({}),
   /** TLS towards the system under test */
   targetTls: TargetTlsSchema.optional(),
+  /** at most this many connections per worker and origin, shared by its VUs; absent: each VU its own */
+  connections: z.number().int().min(1).max(1_000_000).optional(),
   /** request phase metrics to record per request name, because a threshold filters them by tag */
   taggedPhases: z.array(z.string().max(64)).max(16).default([]),
 });

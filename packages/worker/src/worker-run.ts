@@ -80,7 +80,7 @@ export class WorkerRun {
   ) {
     this.runId = prepare.config.runId;
     this.recorder = new Recorder(new Set(prepare.config.taggedPhases));
-    this.connections = new ConnectionPool(prepare.config.targetTls);
+    this.connections = new ConnectionPool(prepare.config.targetTls, prepare.config.connections);
     installMetricsRuntime(this.recorder);
     const baseUrl = (this.baseUrl = new URL(prepare.config.host));
     const env = (this.env = { ...process.env, ...prepare.config.env });

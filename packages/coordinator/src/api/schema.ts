@@ -11,6 +11,8 @@ export const StartRunBodySchema = z.object({
   gracefulStopMs: z.number().int().min(0).max(3_600_000).default(30_000),
   env: z.record(z.string().max(256), z.string().max(65536)).default({}),
   targetTls: TargetTlsSchema.optional(),
+  /** at most this many connections per worker and origin, shared by its VUs; absent: each VU its own */
+  connections: z.number().int().min(1).max(1_000_000).optional(),
   /** data files by name, as JSON text */
   files: z.record(z.string().regex(/^[A-Za-z_]\w{0,63}$/), z.string()).default({}),
   expectWorkers: z.number().int().min(1).max(100_000).default(1),

@@ -18,6 +18,7 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('target-ca', { type: 'string', describe: 'PEM CA to trust for the system under test' })
     .option('target-cert', { type: 'string', describe: 'PEM client certificate for the system under test' })
     .option('target-key', { type: 'string', describe: 'PEM key of --target-cert' })
+    .option('connections', { type: 'number', describe: 'at most N connections per worker and target, shared by its users [default: each user its own, as k6 and Locust]' })
     .option('data', { type: 'string', array: true, describe: 'NAME=FILE: a CSV (header row) or JSON file every VU reads as ctx.files.NAME (repeatable)', default: [] as string[] })
     .option('expect-workers', { type: 'number', describe: 'wait until this many workers have joined' })
     .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
@@ -62,6 +63,7 @@ export interface RunArgs {
   targetCa?: string;
   targetCert?: string;
   targetKey?: string;
+  connections?: number;
   expectWorkers?: number;
   expectWorkersTimeout: string;
   json?: string;
@@ -107,6 +109,7 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
   if (!(a.spawnRate > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--spawn-rate must be above 0, got ${a.spawnRate}`);
   const runTimeMs = parseDuration(a.runTime, '--run-time');
   if (runTimeMs <= 0) throw new VolleyError('VOLLEY_BAD_OPTION', '--run-time must be above 0');
+  if (a.connections !== undefined && !(Number.isInteger(a.connections) && a.connections >= 1)) throw new VolleyError('VOLLEY_BAD_OPTION', `--connections must be a whole number ≥ 1, got ${a.connections}`);
   const expectWorkers = a.expectWorkers ?? defaults.expectWorkers;
   if (!Number.isInteger(expectWorkers) || expectWorkers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--expect-workers must be a whole number ≥ 1, got ${expectWorkers}`);
   return {
@@ -117,6 +120,7 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
     gracefulStopMs: parseDuration(a.gracefulStop, '--graceful-stop'),
     env: parseEnv(a.env),
     targetTls: targetTls(a),
+    ...(a.connections !== undefined ? { connections: a.connections } : {}),
     expectWorkers,
     expectWorkersTimeoutMs: parseDuration(a.expectWorkersTimeout, '--expect-workers-timeout'),
   };

@@ -30,6 +30,7 @@ export interface StartRequest {
   env: Record<string, string>;
   files?: Record<string, string>;
   targetTls?: RunConfig['targetTls'];
+  connections?: number;
   /** wait until this many workers have joined (Locust's --expect-workers) */
   expectWorkers: number;
   expectWorkersTimeoutMs: number;
@@ -380,6 +381,7 @@ export class Cluster {
       env: req.env,
       files: req.files ?? {},
       targetTls: req.targetTls,
+      connections: req.connections,
       taggedPhases: [],
     };
     if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);

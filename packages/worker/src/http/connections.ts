@@ -2,7 +2,7 @@ import { Client } from 'undici';
 import { tracingConnector, type ConnectOptions } from './connector.js';
 
 /** k6's batchPerHost: how many connections one VU may have open to one origin at a time. */
-const MAX_PER_ORIGIN = 6;
+const PER_VU_PER_ORIGIN = 6;
 const KEEP_ALIVE_MS = 30_000;
 
 interface Lane {
@@ -20,7 +20,7 @@ interface Lane {
  */
 export class VuConnections {
   private readonly lanes = new Map<string, Lane[]>();
-  constructor(private readonly pool: ConnectionPool) {}
+  constructor(private readonly pool: ConnectionPool, private readonly maxPerOrigin: number) {}
 
   /** A connection for one request to `origin`; give it back with `release`. */
   acquire(origin: string): Lane {
@@ -34,7 +34,7 @@ export class VuConnections {
       }
       if (!best || lane.busy < best.busy) best = lane;
     }
-    if (!best || (best.busy > 0 && lanes.length < MAX_PER_ORIGIN)) {
+    if (!best || (best.busy > 0 && lanes.length < this.maxPerOrigin)) {
       best = { client: this.pool.client(origin), busy: 0 };
       lanes.push(best);
     }
@@ -47,17 +47,24 @@ export class VuConnections {
   }
 }
 
-/** Every connection of one worker's run: one connector (TLS options), closed together at the end. */
+/**
+ * Every connection of one worker's run: one connector (TLS options), closed
+ * together at the end. With `shared` (the run's --connections), all VUs draw
+ * from one set of at most that many connections per origin, opened as
+ * concurrency needs them: for more users than the process may hold sockets.
+ */
 export class ConnectionPool {
   private readonly connect;
   private readonly clients = new Set<Client>();
+  private readonly common?: VuConnections;
 
-  constructor(tls: Omit<ConnectOptions, 'timeoutMs'> = {}) {
+  constructor(tls: Omit<ConnectOptions, 'timeoutMs'> = {}, shared?: number) {
     this.connect = tracingConnector({ timeoutMs: 10_000, ...tls });
+    if (shared) this.common = new VuConnections(this, shared);
   }
 
   forVu(): VuConnections {
-    return new VuConnections(this);
+    return this.common ?? new VuConnections(this, PER_VU_PER_ORIGIN);
   }
 
   client(origin: string): Client {
