@@ -48,6 +48,29 @@ describe('faults', () => {
     expect(res.stdout).toMatch(/worker-lost beta/);
   });
 
+  it("a worker killed mid-run: its unfinished iterations move to the others, so every one runs", async () => {
+    server = await startDidServer();
+    const c = await startCluster(['alpha', 'beta', 'gamma']);
+    procs = c.all;
+    const start = volley(['start', 'test/fixtures/executors.ts', ...c.api, '--expect-workers', '3', '--host', server.url, '--json', join(c.dir, 'i.json')], { PLAN: 'loss' });
+    await waitForStatus(c.api, /running/);
+    await sleep(2000);
+    c.workers.get('beta')!.kill('SIGKILL');
+    const res = await start;
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(c.dir, 'i.json'), 'utf8')).volley;
+    const rebalanced = s.run.events.find((e: any) => e.kind === 'rebalanced');
+    expect(rebalanced.detail).toMatch(/unfinished iteration\(s\) of pooled moved/);
+    expect(rebalanced.detail).toMatch(/unfinished iteration\(s\) of each moved/);
+    // the server's count is the truth: every iteration ran; at most the lost worker's last second again
+    const t = server.totals();
+    console.info(`iterations after a loss: pooled ${t['GET /health']} of 90, each ${t['POST /api/v1/did/verify']} of 36; ${rebalanced.detail}`);
+    expect(t['GET /health']).toBeGreaterThanOrEqual(90);
+    expect(t['GET /health']).toBeLessThanOrEqual(90 + 12); // its 2 pooled VUs: in flight, plus up to a second unreported
+    expect(t['POST /api/v1/did/verify']).toBeGreaterThanOrEqual(36);
+    expect(t['POST /api/v1/did/verify']).toBeLessThanOrEqual(36 + 6);
+  });
+
   it('the coordinator killed mid-run: traffic stops within 5 s, and the journal rebuilds the reports', async () => {
     server = await startDidServer();
     const c = await startCluster(['alpha', 'beta']);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Stage } from './protocol.js';
 import { stagesDuration } from './plan.js';
+import { ownerOf, shareOf, type Segment } from './segments.js';
 
 /**
  * k6's executors as plain data. A run is a list of scenarios; each starts
@@ -58,6 +59,23 @@ export function planDuration(scenarios: readonly ScenarioPlan[]): number {
 }
 
 /** The most VUs an executor may hold at once (for the summary's "users"). */
+/**
+ * The iterations a segment owes for an iteration executor: per-vu-iterations,
+ * its VUs × iterations; shared-iterations, those dealt to its VU numbers
+ * (iteration j belongs to VU ((j − 1) mod vus) + 1). 0 for other executors.
+ * Worker and coordinator compute it alike, so a lost worker's unfinished
+ * iterations can move to the others.
+ */
+export function iterationsOwed(e: ExecutorConfig, seg: Segment): number {
+  if (e.type === 'per-vu-iterations') return shareOf(e.vus, seg) * e.iterations;
+  if (e.type !== 'shared-iterations' || e.vus === 0) return 0;
+  let n = 0;
+  for (let u = 1; u <= Math.min(e.vus, e.iterations); u++) {
+    if (ownerOf(u, seg.weights) === seg.index) n += Math.floor((e.iterations - u) / e.vus) + 1;
+  }
+  return n;
+}
+
 export function executorMaxVus(e: ExecutorConfig): number {
   switch (e.type) {
     case 'ramping-vus': return Math.max(e.startVUs, ...e.stages.map((s) => s.target));

@@ -120,20 +120,23 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1),
     /** set when the worker stopped on its own (dead-man switch, shutdown), not on the coordinator's word */
     reason: z.string().max(256).optional(),
-    /** true when its executors finished their work (e.g. all shared iterations done) */
-    completed: z.boolean().optional(),
   }),
+  // its executors have done all their work (e.g. its shared iterations); it keeps the run open for
+  // iterations moved to it, and says so again each time it runs out
+  z.object({ type: z.literal('idle'), runId: Id }),
 ]);
 
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.number().int(), workerId: Id, now: Finite }),
   z.object({ type: z.literal('pong'), t0: Finite, now: Finite }),
   z.object({ type: z.literal('heartbeat'), now: Finite }),
-  z.object({ type: z.literal('prepare'), config: RunConfigSchema, scenario: ScenarioBundleSchema, segment: SegmentSchema }),
+  // joining: a worker admitted mid-run owes no iterations of its own (iteration executors), only what `assign` moves to it
+  z.object({ type: z.literal('prepare'), config: RunConfigSchema, scenario: ScenarioBundleSchema, segment: SegmentSchema, joining: z.boolean().optional() }),
   z.object({ type: z.literal('setup'), runId: Id }),
   z.object({ type: z.literal('start'), runId: Id, startAt: Finite, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
   z.object({ type: z.literal('teardown'), runId: Id, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
-  z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema }),
+  // moved: iterations (per scenario) of a lost worker that this one now runs as well
+  z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema, moved: z.record(z.string().max(128), Count).optional() }),
   z.object({ type: z.literal('ack'), runId: Id, index: Count }),
   z.object({ type: z.literal('stop'), runId: Id, reason: z.string().max(1024), gracefulStopMs: Count }),
   z.object({ type: z.literal('shutdown'), reason: z.string().max(1024) }),

@@ -50,7 +50,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   let lastHeard = Date.now();
   let lastLinked = Date.now();
   let run: WorkerRun | undefined;
-  let doneFor: { runId: string; lastIndex: number; reason?: string; completed?: boolean } | undefined;
+  let doneFor: { runId: string; lastIndex: number; reason?: string } | undefined;
   let closing = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -92,12 +92,12 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   for (const sig of opts.signals ?? []) process.once(sig, onSignal);
 
   /** Stops the run's traffic; `reason` when stopping on its own rather than on the coordinator's word. */
-  async function stopRun(gracefulStopMs: number, reason?: string, completed?: boolean): Promise<void> {
+  async function stopRun(gracefulStopMs: number, reason?: string): Promise<void> {
     const r = run;
     if (!r || doneFor) return;
     const lastIndex = await r.stop(gracefulStopMs);
     if (doneFor || run !== r) return;
-    doneFor = { runId: r.runId, lastIndex, ...(reason ? { reason } : {}), ...(completed ? { completed } : {}) };
+    doneFor = { runId: r.runId, lastIndex, ...(reason ? { reason } : {}) };
     send({ type: 'done', ...doneFor });
   }
 
@@ -146,10 +146,11 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         const delay = msg.startAt - (Date.now() + offset);
         log.info({ runId: msg.runId, inMs: Math.round(delay), offsetMs: offset, rttMs: bestRtt }, 'starting');
         run.start(performance.now() + delay, msg.setupData);
-        // executors that finish their work early (shared iterations) end this worker's part
-        void run.completed.then(() => {
-          if (run?.runId === msg.runId && !doneFor) void stopRun(0, undefined, true);
-        });
+        // executors that finish their work early (shared iterations): the coordinator ends the run when every member is idle
+        const r = run;
+        r.onIdle = () => {
+          if (run === r && !doneFor) send({ type: 'idle', runId: r.runId });
+        };
         return;
       }
       case 'setup': {
@@ -174,7 +175,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         return;
       }
       case 'assign':
-        if (run?.runId === msg.runId) run.reassign(msg.segment);
+        if (run?.runId === msg.runId) run.reassign(msg.segment, msg.moved);
         return;
       case 'ack':
         if (run?.runId === msg.runId) run.acknowledge(msg.index);

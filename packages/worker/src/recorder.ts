@@ -131,17 +131,26 @@ export class Recorder {
   private readonly custom = new Map<string, TrendCell | CounterCell | RateCell | GaugeCell>();
   private readonly customKinds = new Map<string, CustomKind>();
   private iterationDuration?: TrendCell;
-  private iterationCount?: CounterCell;
+  private readonly iterationCounts = new Map<string, CounterCell>();
 
-  /** One finished iteration (a Locust task, or k6's default function). */
-  iteration(durationUs: number): void {
+  /**
+   * One finished iteration (a Locust task, or k6's default function). The
+   * count carries its scenario, as k6 tags it: the coordinator knows what
+   * each worker has done of each scenario when one is lost.
+   */
+  iteration(durationUs: number, scenario = 'default'): void {
     if (!this.iterationDuration) {
       this.iterationDuration = new TrendCell(METRIC.iterationDuration, {});
-      this.iterationCount = new CounterCell(METRIC.iterations, {});
-      this.cells.push(this.iterationDuration, this.iterationCount);
+      this.cells.push(this.iterationDuration);
     }
     this.iterationDuration.add(durationUs);
-    this.iterationCount!.value++;
+    let count = this.iterationCounts.get(scenario);
+    if (!count) {
+      count = new CounterCell(METRIC.iterations, { scenario });
+      this.iterationCounts.set(scenario, count);
+      this.cells.push(count);
+    }
+    count.value++;
   }
 
   /**

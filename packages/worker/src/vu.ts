@@ -69,6 +69,8 @@ export function sourcesFor(def: ScenarioDefinition, exec: string | undefined, fi
 }
 
 export interface VuDeps {
+  /** the k6 scenario this VU belongs to (tags its iterations) */
+  scenario?: string;
   makeClient(signal: AbortSignal, takeDue: () => number | undefined, group: () => string | undefined): HttpClient;
   recorder: Recorder;
   env: Readonly<Record<string, string | undefined>>;
@@ -149,7 +151,7 @@ export class Vu {
     }
     this.due = undefined;
     const tookMs = performance.now() - began;
-    this.deps.recorder.iteration(Math.max(1, Math.round(tookMs * 1000)));
+    this.deps.recorder.iteration(Math.max(1, Math.round(tookMs * 1000)), this.deps.scenario);
     return tookMs;
   }
 

@@ -59,7 +59,7 @@ export class WorkerRun {
   /** this process's own CPU and event-loop lag, per window */
   private readonly health = new SelfHealth();
   private readonly connections: ConnectionPool;
-  private readonly executors: { executor: Executor; startTimeMs: number; timer?: NodeJS.Timeout }[];
+  private readonly executors: { name: string; executor: Executor; startTimeMs: number; timer?: NodeJS.Timeout }[];
   private readonly unacked = new Map<number, WindowMessage>();
   private nextIndex = 0;
   private windowTimer?: NodeJS.Timeout;
@@ -69,8 +69,9 @@ export class WorkerRun {
   private readonly baseUrl: URL;
   private readonly env: Record<string, string | undefined>;
   private readonly files: Readonly<Record<string, unknown>>;
-  /** resolves when every executor has done its work on its own */
-  readonly completed: Promise<void>;
+  /** called each time every executor has done its work (again, after iterations were moved here) */
+  onIdle?: () => void;
+  private readonly finished: boolean[];
 
   constructor(
     prepare: PrepareMessage,
@@ -86,9 +87,12 @@ export class WorkerRun {
     const env = (this.env = { ...process.env, ...prepare.config.env });
     const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
+      name: plan.name,
       startTimeMs: plan.startTimeMs,
       executor: createExecutor(plan, prepare.segment, {
+        scenario: plan.name,
         segment: prepare.segment,
+        settled: () => this.checkIdle(),
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
         makeClient: (signal, takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, signal, takeDue, group, jar: new CookieJar() }),
         recorder: this.recorder,
@@ -96,9 +100,13 @@ export class WorkerRun {
         setupData: () => this.setupData,
         files,
         log: log.child({ scenario: plan.name }),
-      }),
+      }, prepare.joining),
     }));
-    this.completed = Promise.all(this.executors.map((e) => e.executor.completed)).then(() => undefined);
+    this.finished = this.executors.map(() => false);
+    this.executors.forEach((e, i) => void e.executor.completed.then(() => {
+      this.finished[i] = true;
+      this.checkIdle();
+    }));
   }
 
   get vus(): number {
@@ -151,8 +159,14 @@ export class WorkerRun {
     this.scheduleCut();
   }
 
-  reassign(segment: Segment): void {
-    for (const e of this.executors) e.executor.reassign(segment);
+  reassign(segment: Segment, moved: Record<string, number> = {}): void {
+    for (const e of this.executors) e.executor.reassign(segment, moved[e.name]);
+    this.checkIdle();
+  }
+
+  /** Idle: every executor finished, and none has iterations moved to it still to run. */
+  checkIdle(): void {
+    if (this.executors.every((e, i) => e.executor.idle ?? this.finished[i])) this.onIdle?.();
   }
 
   acknowledge(index: number): void {

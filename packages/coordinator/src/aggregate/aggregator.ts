@@ -54,6 +54,8 @@ export class Aggregator {
   readonly requestsByWorker = new Map<string, number>();
   /** each worker's own load over the run: CPU (fraction of a core) and event-loop lag */
   readonly healthByWorker = new Map<string, WorkerHealth>();
+  /** iterations each worker reported done, per scenario (to move a lost worker's unfinished ones) */
+  readonly iterationsByWorker = new Map<string, Map<string, number>>();
   private readonly seen = new Map<string, Set<number>>();
 
   /** Throws VolleyError (bad message) for a malformed window; then nothing of it is applied. */
@@ -103,6 +105,12 @@ export class Aggregator {
         if (s.kind === 'rate' && s.metric === 'http_req_failed') win.point!.failures += s.passes;
       }
       if (s.kind === 'trend' && s.metric === 'http_req_duration') this.requestsByWorker.set(workerId, (this.requestsByWorker.get(workerId) ?? 0) + s.count);
+      if (s.kind === 'counter' && s.metric === 'iterations') {
+        let m = this.iterationsByWorker.get(workerId);
+        if (!m) this.iterationsByWorker.set(workerId, (m = new Map()));
+        const sc = s.tags.scenario ?? 'default';
+        m.set(sc, (m.get(sc) ?? 0) + s.value);
+      }
       if (!(settled && s.kind === 'trend')) addTo(win.series, key, s, hist);
       // a gauge's run-long view comes from the windows (last, min, max of the cluster's sums)
       if (s.kind !== 'gauge') addTo(this.totals, key, s, hist);

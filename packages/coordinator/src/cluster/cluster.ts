@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import {
   addAgg, emptyAgg, percentile, type SeriesAgg,
   planDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
-  errorMessage, PROTOCOL_VERSION, segmentsFor, usersToStages, VolleyError,
+  errorMessage, iterationsOwed, PROTOCOL_VERSION, segmentsFor, shareOf, usersToStages, VolleyError,
   type CoordinatorMessage, type RunConfig, type ScenarioPlan, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
@@ -52,7 +52,7 @@ interface WorkerEntry {
   lastHeard: number;
   /** the run this worker is part of, if any, and where it stands in it */
   runId?: string;
-  phase?: 'preparing' | 'ready' | 'running' | 'done';
+  phase?: 'preparing' | 'ready' | 'running' | 'idle' | 'done';
 }
 
 /** Something that happened to the cluster during a run, for the summary and reports. */
@@ -89,6 +89,8 @@ class Run {
   teardownDone = false;
   /** what setup() and teardown() printed */
   readonly output: string[] = [];
+  /** iterations each worker owes per iteration scenario: its first share, plus what was moved to it */
+  readonly owed = new Map<string, Map<string, number>>();
   constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {}
 }
 
@@ -254,12 +256,15 @@ export class Cluster {
         run.output.push(...(msg.output ?? []).map((l) => `teardown: ${l}`));
         if (msg.error) this.event(run, 'worker-failed', w, msg.error);
         break;
+      case 'idle':
+        // its executors have done their work; the run ends when every member is idle
+        if (run && w.runId === run.id && w.phase === 'running') w.phase = 'idle';
+        break;
       case 'done':
         if (!run || w.runId !== run.id) break;
         // a member that stopped while the run goes on has left it (its dead-man switch
         // tripped, or it is shutting down): its share moves now; it stays out of this run.
-        // One that completed its work (all its iterations) is simply done.
-        if (run.state === 'running' && run.members.includes(w.id) && !msg.completed) {
+        if (run.state === 'running' && run.members.includes(w.id)) {
           this.loseMember(run, w, Date.now(), msg.reason ?? 'stopped on its own', run.startAt + Math.max(0, msg.lastIndex) * 1000);
         }
         w.phase = 'done';
@@ -324,7 +329,7 @@ export class Cluster {
     if (run.state !== 'running') return;
     if (run.members.length > 0) {
       run.shortMs += Math.max(0, now - since);
-      this.rebalance(run);
+      this.rebalance(run, this.unfinishedIterations(run, w));
     } else {
       run.shortSince ??= since;
     }
@@ -338,7 +343,7 @@ export class Cluster {
     run.participants.add(w.id);
     run.journal?.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
     const segment = { weights: members.map((m) => m.cores), index: members.length - 1 };
-    w.conn!.send({ type: 'prepare', config: run.config, scenario: run.request.scenario, segment });
+    w.conn!.send({ type: 'prepare', config: run.config, scenario: run.request.scenario, segment, joining: true });
     this.log.info({ runId: run.id, worker: w.id }, 'admitting a worker that joined mid-run');
   }
 
@@ -355,12 +360,41 @@ export class Cluster {
     w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt, setupData: run.setupData });
   }
 
-  /** Recomputes the segments over the current members and sends each its share. */
-  private rebalance(run: Run): void {
+  /**
+   * A lost worker's iterations not reported done, per iteration scenario.
+   * Its windows after the last one that arrived are not counted, so what it
+   * did in that last moment runs again: at least every iteration, a few more
+   * in-flight ones at most.
+   */
+  private unfinishedIterations(run: Run, w: WorkerEntry): Map<string, number> {
+    const out = new Map<string, number>();
+    const done = run.aggregator.iterationsByWorker.get(w.id);
+    for (const [scenario, owed] of run.owed.get(w.id) ?? []) {
+      const left = owed - (done?.get(scenario) ?? 0);
+      if (left > 0) out.set(scenario, left);
+    }
+    return out;
+  }
+
+  /** Recomputes the segments over the current members and sends each its share, and its part of any iterations `moved`. */
+  private rebalance(run: Run, moved = new Map<string, number>()): void {
     const members = run.members.map((id) => this.workers.get(id)!);
     const weights = members.map((m) => m.cores);
-    members.forEach((m, index) => m.conn?.send({ type: 'assign', runId: run.id, segment: { weights, index } }));
-    this.event(run, 'rebalanced', undefined, `${members.length} worker(s): ${members.map((m) => m.name).join(', ')}`);
+    members.forEach((m, index) => {
+      const mine: Record<string, number> = {};
+      for (const [scenario, n] of moved) {
+        const part = shareOf(n, { weights, index });
+        if (part === 0) continue;
+        mine[scenario] = part;
+        if (m.phase === 'idle') m.phase = 'running'; // it has work again; it will say idle when done
+        const owed = run.owed.get(m.id) ?? new Map<string, number>();
+        owed.set(scenario, (owed.get(scenario) ?? 0) + part);
+        run.owed.set(m.id, owed);
+      }
+      m.conn?.send({ type: 'assign', runId: run.id, segment: { weights, index }, ...(moved.size ? { moved: mine } : {}) });
+    });
+    const movedText = [...moved].map(([s, n]) => `; ${n} unfinished iteration(s) of ${s} moved`).join('');
+    this.event(run, 'rebalanced', undefined, `${members.length} worker(s): ${members.map((m) => m.name).join(', ')}${movedText}`);
   }
 
   /** Starts a run; rejects at once if one is in progress. */
@@ -530,6 +564,12 @@ export class Cluster {
       run.participants.add(w.id);
       w.runId = run.id;
       w.phase = 'preparing';
+      const owed = new Map<string, number>();
+      for (const plan of run.config.plan.scenarios) {
+        const n = iterationsOwed(plan.executor, segments[i]!);
+        if (n > 0) owed.set(plan.name, n);
+      }
+      run.owed.set(w.id, owed);
       w.conn!.send({ type: 'prepare', config: run.config, scenario: req.scenario, segment: { weights: [...segments[i]!.weights], index: i } });
     });
     log.info({ workers: chosen.map((w) => w.name) }, 'preparing');
@@ -567,7 +607,7 @@ export class Cluster {
     log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
 
     // membership may change from here on (tick: lost members, late joiners)
-    const allCompleted = (): boolean => run.members.length > 0 && members().every((w) => w.phase === 'done');
+    const allCompleted = (): boolean => run.members.length > 0 && members().every((w) => w.phase === 'idle' || w.phase === 'done');
     await this.waiter.until(() => run.stopRequested || allCompleted(), run.startAt - Date.now() + req.runTimeMs);
     run.stoppedAt = Math.min(Date.now(), run.startAt + req.runTimeMs);
     run.state = 'stopping';

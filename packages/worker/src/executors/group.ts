@@ -6,17 +6,21 @@ import { Vu, type IterationSource, type VuDeps } from '../vu.js';
 export interface Executor {
   /** follows the plan from this scenario's start instant (a performance.now() time) */
   start(startLocal: number): void;
-  /** a new share after a rebalance */
-  reassign(segment: Segment): void;
+  /** a new share after a rebalance; `moved`: iterations of a lost worker this one takes on (iteration executors) */
+  reassign(segment: Segment, moved?: number): void;
   /** stops now: sleeps end, in-flight iterations get `gracefulMs`, then their requests are aborted */
   stop(gracefulMs: number): Promise<void>;
   /** resolves when the executor has done all its work on its own */
   readonly completed: Promise<void>;
+  /** whether it has no work now (for executors that can be given more: iterations moved from a lost worker) */
+  readonly idle?: boolean;
   readonly vus: number;
 }
 
 export interface ExecutorDeps extends VuDeps {
   segment: Segment;
+  /** an executor that can be given more work says when it has run out again */
+  settled?: () => void;
   sourceFor(vuNumber: number): IterationSource;
   log: Logger;
 }

@@ -6,7 +6,8 @@ import { ArrivalRate } from './arrival-rate.js';
 
 export type { Executor, ExecutorDeps } from './group.js';
 
-export function createExecutor(plan: ScenarioPlan, segment: Segment, deps: ExecutorDeps): Executor {
+/** `joining`: this worker joined a running run (it owes no iterations of its own). */
+export function createExecutor(plan: ScenarioPlan, segment: Segment, deps: ExecutorDeps, joining = false): Executor {
   const e = plan.executor;
   switch (e.type) {
     case 'ramping-vus':
@@ -14,7 +15,7 @@ export function createExecutor(plan: ScenarioPlan, segment: Segment, deps: Execu
       return new RampingVus(e, segment, deps, plan.gracefulStopMs);
     case 'per-vu-iterations':
     case 'shared-iterations':
-      return new Iterations(e, segment, deps, plan.gracefulStopMs);
+      return new Iterations(e, segment, deps, plan.gracefulStopMs, joining);
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate':
       return new ArrivalRate(e, segment, deps, plan.gracefulStopMs);
