@@ -9,12 +9,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDebian, median, run, startNginx } from './lib.js';
+import { arg, ensureDebian, median, run, startNginx } from './lib.js';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const connections = arg('connections', 64);
 const seconds = arg('seconds', 10);
 const rounds = arg('rounds', 3);
