@@ -10,14 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { arg, ensureDebian, median, run, startDidTarget, wrkLatency } from './lib.js';
+import { arg, ensureDebian, median, run, startDidTarget, volleyBin, wrkLatency } from './lib.js';
 
 const latency = arg('latency', 20);
 const connections = arg('connections', 50);
 const seconds = arg('seconds', 10);
 const rounds = arg('rounds', 3);
-const volleyBin = join(fileURLToPath(new URL('..', import.meta.url)), 'packages/coordinator/dist/volley.js');
 ensureDebian('/usr/bin/wrk', 'wrk');
 
 const target = await startDidTarget(1, { latencyMs: latency });

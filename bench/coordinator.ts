@@ -11,16 +11,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { arg, CpuMeter, freePort } from './lib.js';
+import { arg, CpuMeter, freePort, root, volleyBin } from './lib.js';
 
 const names = arg('names', 10);
 const seconds = arg('seconds', 40);
 const i = process.argv.indexOf('--workers-list');
 const counts = (i > 0 ? process.argv[i + 1]! : '10,100,1000').split(',').map(Number);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
 const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 const rows: { workers: number; names: number; cpu: number; peakRssMb: number; windowsPerSecond: number }[] = [];

@@ -10,16 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { arg, CpuMeter, median, startNginx } from './lib.js';
+import { arg, autocannonBin, CpuMeter, median, root, startNginx, volleyBin } from './lib.js';
 
 const rate = arg('rate', 5000);
 const seconds = arg('seconds', 20);
 const connections = arg('connections', 64);
 const rounds = arg('rounds', 3);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
-const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
 
 const nginx = await startNginx(1);
 const meter = new CpuMeter('volley-bench-cpu');

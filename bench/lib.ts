@@ -2,8 +2,14 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+
+/** The repository, the built CLI, and the autocannon peer. */
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
+export const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
 
 /** Installs a Debian package when its binary is missing (root only). */
 export function ensureDebian(binary: string, pkg: string): void {

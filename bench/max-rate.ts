@@ -8,15 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { arg, ensureDebian, median, run, startNginx } from './lib.js';
+import { arg, autocannonBin, ensureDebian, median, root, run, startNginx, volleyBin } from './lib.js';
 
 const connections = arg('connections', 64);
 const seconds = arg('seconds', 10);
 const rounds = arg('rounds', 3);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
-const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
 
 ensureDebian('/usr/bin/wrk', 'wrk');
 const nginx = await startNginx(1);

@@ -11,15 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { arg, ensureDebian, median, run, startDidTarget } from './lib.js';
+import { arg, autocannonBin, ensureDebian, median, root, run, startDidTarget, volleyBin } from './lib.js';
 
 const rate = arg('rate', 1000);
 const seconds = arg('seconds', 10);
 const rounds = arg('rounds', 3);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
-const autocannonBin = join(root, 'node_modules/autocannon/autocannon.js');
 ensureDebian('/usr/bin/hey', 'hey');
 
 interface Result { sent: number; p50: number; p90: number; p99: number; dropped?: number }

@@ -15,17 +15,14 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { arg, median, startNginx } from './lib.js';
+import { arg, median, root, startNginx, volleyBin } from './lib.js';
 
 const i = process.argv.indexOf('--users-list');
 const counts = (i > 0 ? process.argv[i + 1]! : '1000,100000').split(',').map(Number);
 const spawnRate = arg('spawn-rate', 5000);
 const hold = arg('hold', 30);
 const shared = arg('connections', 2000);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const volleyBin = join(root, 'packages/coordinator/dist/volley.js');
 const journalDir = join(tmpdir(), `volley-bench-users-${process.pid}`);
 const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
