@@ -135,6 +135,24 @@ describe('scenario data and per-VU HTTP state', () => {
     }
   });
 
+  it('requests still waiting when the graceful stop runs out are cut, and counted as interrupted', async () => {
+    const held: import('node:http').ServerResponse[] = [];
+    const server = createHttp((_req, res) => void held.push(res)); // never answers
+    const port = await listen(server);
+    try {
+      const began = Date.now();
+      const res = await volley(['run', 'test/fixtures/executors.ts', '--workers', '1', '--json', join(dir, 'hang.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'hang' });
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      expect(Date.now() - began, res.stderr.slice(-2000)).toBeLessThan(15_000); // 2 s, 1 s of grace, then cut (not the 60 s request timeout)
+      const s = JSON.parse(await readFile(join(dir, 'hang.json'), 'utf8')).volley;
+      expect(held.length).toBe(3);
+      expect(s.failures).toEqual([expect.objectContaining({ name: 'hang', error: 'interrupted at stop', count: 3 })]);
+    } finally {
+      for (const r of held) r.destroy();
+      server.close();
+    }
+  });
+
   it('an HTTPS target with a self-signed certificate: refused by default, trusted with its CA, or with skip-verify', async () => {
     const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=t', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });

@@ -1,6 +1,7 @@
 import type { HttpClient, ScenarioDefinition, Task, UserContext, UserDefinition, IterationFunction, WaitTime } from '@volley/shared/scenario';
 import { ownerOf } from '@volley/shared';
 import type { Recorder } from './recorder.js';
+import type { VuHttpClient } from './http/client.js';
 
 /** What a VU runs: a Locust user class (weighted tasks, then a wait) or a k6 function. */
 export interface IterationSource {
@@ -71,7 +72,7 @@ export function sourcesFor(def: ScenarioDefinition, exec: string | undefined, fi
 export interface VuDeps {
   /** the k6 scenario this VU belongs to (tags its iterations) */
   scenario?: string;
-  makeClient(signal: AbortSignal, takeDue: () => number | undefined, group: () => string | undefined): HttpClient;
+  makeClient(takeDue: () => number | undefined, group: () => string | undefined): VuHttpClient;
   recorder: Recorder;
   env: Readonly<Record<string, string | undefined>>;
   /** setup()'s result, known once the run starts */
@@ -83,7 +84,7 @@ export interface VuDeps {
 /** One virtual user: its own HTTP client and state, iterations one at a time. */
 export class Vu {
   stopping = false;
-  readonly abort = new AbortController();
+  private readonly http: VuHttpClient;
   private wake?: () => void;
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
@@ -96,16 +97,16 @@ export class Vu {
   private started = false;
 
   constructor(readonly number: number, readonly source: IterationSource, private readonly deps: VuDeps) {
-    this.ctx = {
-      http: deps.makeClient(
-        this.abort.signal,
+    this.http = deps.makeClient(
         () => {
           const d = this.due;
           this.due = undefined;
           return d;
         },
         () => this.groupPath,
-      ),
+      );
+    this.ctx = {
+      http: this.http,
       state: undefined,
       vu: number,
       env: deps.env,
@@ -167,6 +168,11 @@ export class Vu {
   stop(): void {
     this.stopping = true;
     this.wake?.();
+  }
+
+  /** The hard stop: its requests in flight end now, as "interrupted at stop". */
+  abortRequests(): void {
+    this.http.abortAll();
   }
 
   /** Sleeps, or returns at once when stopped. A zero wait still yields to the event loop. */

@@ -59,7 +59,7 @@ export class WorkerRun {
   /** this process's own CPU and event-loop lag, per window */
   private readonly health = new SelfHealth();
   private readonly connections: ConnectionPool;
-  private readonly executors: { name: string; executor: Executor; startTimeMs: number; timer?: NodeJS.Timeout }[];
+  private readonly executors: { name: string; executor: Executor; startTimeMs: number; gracefulStopMs: number; timer?: NodeJS.Timeout }[];
   private readonly unacked = new Map<number, WindowMessage>();
   private nextIndex = 0;
   private windowTimer?: NodeJS.Timeout;
@@ -89,12 +89,13 @@ export class WorkerRun {
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       name: plan.name,
       startTimeMs: plan.startTimeMs,
+      gracefulStopMs: plan.gracefulStopMs,
       executor: createExecutor(plan, prepare.segment, {
         scenario: plan.name,
         segment: prepare.segment,
         settled: () => this.checkIdle(),
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
-        makeClient: (signal, takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, signal, takeDue, group, jar: new CookieJar() }),
+        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar() }),
         recorder: this.recorder,
         env,
         setupData: () => this.setupData,
@@ -119,7 +120,7 @@ export class WorkerRun {
 
   /** A client for setup() and teardown(): recorded like every request, never cut by a stop. */
   private hookClient() {
-    return createHttpClient({ baseUrl: this.baseUrl, connections: this.connections.forVu(), recorder: this.recorder, signal: new AbortController().signal });
+    return createHttpClient({ baseUrl: this.baseUrl, connections: this.connections.forVu(), recorder: this.recorder });
   }
 
   /** Runs the scenario's setup() (on one worker of the cluster); its result as JSON text, and what it printed. */
@@ -184,7 +185,8 @@ export class WorkerRun {
    */
   stop(gracefulStopMs: number): Promise<number> {
     this.stopping ??= (async () => {
-      await Promise.all(this.executors.map((e) => e.executor.stop(gracefulStopMs)));
+      // a scenario's own gracefulStop bounds its grace: the run's stop may shorten it, never lengthen it
+      await Promise.all(this.executors.map((e) => e.executor.stop(Math.min(gracefulStopMs, e.gracefulStopMs))));
       clearTimeout(this.windowTimer);
       const last = this.started ? this.cut() : -1;
       this.health.close();

@@ -76,7 +76,7 @@ export class VuGroup {
     const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), gracefulMs)));
     if ((await Promise.race([loops, late])) === 'late') {
       this.deps.log.warn({ inFlight: list.length }, 'graceful stop expired; aborting in-flight requests');
-      for (const vu of list) vu.abort.abort();
+      for (const vu of list) vu.abortRequests();
       // user code waiting on something other than HTTP cannot be cut; give it a second
       await Promise.race([loops, new Promise((r) => setTimeout(r, 1000).unref())]);
     }

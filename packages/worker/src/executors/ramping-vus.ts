@@ -103,7 +103,7 @@ export class RampingVus implements Executor {
     while (this.active.length > target) {
       const vu = this.active.pop()!;
       vu.stop();
-      if (this.rampDownMs >= 0) setTimeout(() => vu.abort.abort(), this.rampDownMs).unref();
+      if (this.rampDownMs >= 0) setTimeout(() => vu.abortRequests(), this.rampDownMs).unref();
     }
   }
 

@@ -47,8 +47,6 @@ export interface ClientDeps {
   baseUrl: URL;
   connections: VuConnections;
   recorder: Recorder;
-  /** aborts this VU's in-flight requests at the hard stop */
-  signal: AbortSignal;
   /** when the current iteration was due (open model): its first request is timed from then */
   takeDue?: () => number | undefined;
   /** this VU's cookies */
@@ -57,17 +55,51 @@ export interface ClientDeps {
   group?: () => string | undefined;
 }
 
-export function createHttpClient(deps: ClientDeps): HttpClient {
-  const { baseUrl, connections, recorder, signal, takeDue, jar, group } = deps;
-  const origin = baseUrl.origin;
-  const basePath = baseUrl.pathname.replace(/\/$/, '');
-  // one listener per VU, not one per request: the hard stop cuts off whatever is in flight
-  const inFlight = new Set<Exchange>();
-  signal.addEventListener('abort', () => {
-    for (const x of inFlight) x.abort();
-  }, { once: true });
+/** A VU's client: the scenario's `http`, plus the hard stop's cut. */
+export interface VuHttpClient extends HttpClient {
+  /** abandons every request in flight (they end as "interrupted at stop"), and any made after */
+  abortAll(): void;
+}
 
-  async function request(method: string, path: string, options: RequestOptions = {}): Promise<VolleyResponse> {
+/**
+ * One per VU, so its state is small: methods on the prototype, no
+ * listener per VU; a plain array for what is in flight (one request,
+ * usually).
+ */
+class Client implements VuHttpClient {
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly inFlight: Exchange[] = [];
+  private aborted = false;
+
+  constructor(private readonly deps: ClientDeps) {
+    this.origin = deps.baseUrl.origin;
+    this.basePath = deps.baseUrl.pathname.replace(/\/$/, '');
+  }
+
+  get(path: string, options?: RequestOptions): Promise<VolleyResponse> {
+    return this.request('GET', path, options);
+  }
+  post(path: string, options?: RequestOptions): Promise<VolleyResponse> {
+    return this.request('POST', path, options);
+  }
+  put(path: string, options?: RequestOptions): Promise<VolleyResponse> {
+    return this.request('PUT', path, options);
+  }
+  patch(path: string, options?: RequestOptions): Promise<VolleyResponse> {
+    return this.request('PATCH', path, options);
+  }
+  delete(path: string, options?: RequestOptions): Promise<VolleyResponse> {
+    return this.request('DELETE', path, options);
+  }
+
+  abortAll(): void {
+    this.aborted = true;
+    for (const x of this.inFlight) x.abort();
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<VolleyResponse> {
+    const { connections, recorder, takeDue, jar, group } = this.deps;
     const name = options.name ?? path;
     const headers: Record<string, string> = { ...options.headers };
     let body: string | Buffer | undefined = options.body;
@@ -77,7 +109,7 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     }
     // a path is relative to the run's host; an absolute URL (k6 scripts) goes where it says
     const absolute = /^https?:\/\//i.test(path) ? new URL(path) : undefined;
-    const target = absolute ? absolute.origin : origin;
+    const target = absolute ? absolute.origin : this.origin;
     const cookie = jar?.header(target);
     if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
     const g = group?.();
@@ -85,14 +117,14 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     const due = takeDue?.();
     const now = performance.now();
     const x = new Exchange(due === undefined ? now : Math.min(due, now));
-    if (signal.aborted) x.abort();
+    if (this.aborted) x.abort();
     else {
-      inFlight.add(x);
+      this.inFlight.push(x);
       const lane = connections.acquire(target);
       try {
         lane.client.dispatch({
           origin: target,
-          path: absolute ? absolute.pathname + absolute.search : basePath + path,
+          path: absolute ? absolute.pathname + absolute.search : this.basePath + path,
           method: method as Dispatcher.HttpMethod,
           headers,
           body,
@@ -105,7 +137,7 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
       }
       await x.done;
       connections.release(lane);
-      inFlight.delete(x);
+      this.inFlight.splice(this.inFlight.indexOf(x), 1);
     }
     const timing = x.timing();
     if (x.error) {
@@ -128,13 +160,8 @@ export function createHttpClient(deps: ClientDeps): HttpClient {
     recorder.request(method, name, timing, ok, reason, tags);
     return res;
   }
+}
 
-  return {
-    request,
-    get: (p, o) => request('GET', p, o),
-    post: (p, o) => request('POST', p, o),
-    put: (p, o) => request('PUT', p, o),
-    patch: (p, o) => request('PATCH', p, o),
-    delete: (p, o) => request('DELETE', p, o),
-  };
+export function createHttpClient(deps: ClientDeps): VuHttpClient {
+  return new Client(deps);
 }
