@@ -46,6 +46,11 @@ export function announce(carrier: Carrier): void {
   announced = carrier;
 }
 
+/** A request that ended before it was written (aborted) must not take the next write. */
+export function withdraw(carrier: Carrier): void {
+  if (announced === carrier) announced = undefined;
+}
+
 function byteLength(chunk: unknown, encoding: unknown): number {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
   return (chunk as Uint8Array).byteLength ?? 0;

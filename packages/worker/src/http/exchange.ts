@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { announce, type Carrier, type SocketTrace } from './connector.js';
+import { announce, withdraw, type Carrier, type SocketTrace } from './connector.js';
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
@@ -130,6 +130,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Carrier {
   private finish(err: Error | undefined): void {
     if (this.settled) return;
     this.settled = true;
+    withdraw(this);
     this.endAt = performance.now();
     this.error = err;
     // read now: the connection may carry the next request as soon as this one ends
