@@ -6,6 +6,7 @@ import {
   type CoordinatorMessage, type WorkerMessage,
 } from '@volley/shared';
 import { loadScenario } from './scenario-loader.js';
+import { warmUp } from './http/warm-up.js';
 import { WorkerRun } from './worker-run.js';
 
 /** retry a lost link this often: a short cut heals well inside the dead-man switch */
@@ -51,6 +52,8 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   let lastLinked = Date.now();
   let run: WorkerRun | undefined;
   let doneFor: { runId: string; lastIndex: number; reason?: string } | undefined;
+  /** the request path has been run once in this process (see warm-up.ts) */
+  let warmed = false;
   let closing = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -133,6 +136,10 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         doneFor = undefined;
         try {
           const scenario = await loadScenario(msg.scenario, msg.config.runId);
+          if (!warmed && process.env.VOLLEY_NO_WARM_UP !== '1') {
+            warmed = true;
+            await warmUp();
+          }
           run = new WorkerRun(msg, send, log.child({ runId: msg.config.runId }), scenario);
           send({ type: 'ready', runId: msg.config.runId });
         } catch (err) {
