@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { warmUp } from './warm-up.js';
+
+describe('warm-up', () => {
+  it('runs real requests through the client on loopback and leaves nothing open', async () => {
+    const handles = (): number => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+    const before = handles();
+    const began = performance.now();
+    await warmUp(300, 4);
+    expect(performance.now() - began).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(handles()).toBeLessThanOrEqual(before);
+  });
+});
