@@ -126,6 +126,8 @@ export class Recorder {
 
   private sharedPhases?: PhaseCells;
   private readonly requests = new Map<string, RequestCells>();
+  /** name → method → cells, for requests without tags */
+  private readonly untagged = new Map<string, Map<string, RequestCells>>();
   private readonly cells: { cut(): SeriesWire | undefined }[] = [];
   private readonly counters = new Map<string, CounterCell>();
   private readonly custom = new Map<string, TrendCell | CounterCell | RateCell | GaugeCell>();
@@ -183,8 +185,11 @@ export class Recorder {
 
   /** One finished request: its timing, verdict and failure reason. */
   request(method: string, name: string, t: RequestTiming, ok: boolean, reason?: string, tags?: Tags): void {
-    const key = tags ? `${method} ${name} ${JSON.stringify(tags)}` : `${method} ${name}`;
-    let c = this.requests.get(key);
+    // untagged requests (most) find their cells without building a key string
+    const byMethod = tags ? undefined : this.untagged.get(name);
+    let c = byMethod?.get(method);
+    const key = c ? '' : tags ? `${method} ${name} ${JSON.stringify(tags)}` : `${method} ${name}`;
+    if (!c) c = this.requests.get(key);
     if (!c) {
       const bad = tags && tagProblem(tags);
       if (bad) {
@@ -245,6 +250,11 @@ export class Recorder {
     };
     this.cells.push(c.duration, c.sent, c.failed, c.received);
     this.requests.set(key, c);
+    if (!extra) {
+      let byMethod = this.untagged.get(name);
+      if (!byMethod) this.untagged.set(name, (byMethod = new Map()));
+      byMethod.set(method, c);
+    }
     return c;
   }
 

@@ -101,17 +101,22 @@ class Client implements VuHttpClient {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<VolleyResponse> {
     const { connections, recorder, takeDue, jar, group } = this.deps;
     const name = options.name ?? path;
-    const headers: Record<string, string> = { ...options.headers };
     let body: string | Buffer | undefined = options.body;
-    if (options.json !== undefined) {
-      body = JSON.stringify(options.json);
-      headers['content-type'] ??= 'application/json';
-    }
     // a path is relative to the run's host; an absolute URL (k6 scripts) goes where it says
     const absolute = /^https?:\/\//i.test(path) ? new URL(path) : undefined;
     const target = absolute ? absolute.origin : this.origin;
     const cookie = jar?.header(target);
-    if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
+    // the scenario's headers as they are, copied only when something is added
+    let headers = options.headers;
+    if (options.json !== undefined || cookie) {
+      const h: Record<string, string> = { ...options.headers };
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json);
+        h['content-type'] ??= 'application/json';
+      }
+      if (cookie) h.cookie = h.cookie ? `${h.cookie}; ${cookie}` : cookie;
+      headers = h;
+    }
     const g = group?.();
     const tags = g ? { ...options.tags, group: g } : options.tags;
     const due = takeDue?.();
