@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { afterEach } from 'vitest';
+import { startDidServer, type DidServer, type DidServerOptions } from '@volley/examples/did-api/server';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../packages/coordinator/src/cli/main.ts', import.meta.url));
@@ -152,4 +154,27 @@ export async function startCluster(workerNames: string[], via?: (name: string, p
   const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
   await waitForStatus(api, new RegExp(`workers: ${workerNames.length} connected`));
   return { dir, api, port, tokenFile, coordinator, workers, all: [coordinator, ...workers.values()] };
+}
+
+/**
+ * What a test starts — volley processes, sample servers — stopped after each
+ * test of the file, whether it passed or not. Call it inside `describe`.
+ */
+export function stopAfterEach(): { track(...procs: ChildProcess[]): void; didServer(opts?: DidServerOptions): Promise<DidServer> } {
+  let procs: ChildProcess[] = [];
+  let servers: DidServer[] = [];
+  afterEach(async () => {
+    await Promise.all(procs.map((p) => stopProcess(p, 'SIGKILL')));
+    await Promise.all(servers.map((s) => s.close()));
+    procs = [];
+    servers = [];
+  });
+  return {
+    track: (...more) => void procs.push(...more),
+    didServer: async (opts) => {
+      const s = await startDidServer(opts);
+      servers.push(s);
+      return s;
+    },
+  };
 }

@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
-import { countsFromSummary, sleep, spawnVolley, startCluster, startProxy, stopProcess, volley, waitForStatus } from '../helpers.js';
-
-type Proc = ReturnType<typeof spawnVolley>;
+import { countsFromSummary, sleep, spawnVolley, startCluster, startProxy, stopAfterEach, volley, waitForStatus } from '../helpers.js';
 
 describe('faults', () => {
-  let server: DidServer | undefined;
-  let procs: Proc[] = [];
-  afterEach(async () => {
-    await Promise.all(procs.map((p) => stopProcess(p, 'SIGKILL')));
-    procs = [];
-    await server?.close();
-    server = undefined;
-  });
+  const owned = stopAfterEach();
 
   it('a worker killed mid-run: its users move to the others within 5 s and the run goes on', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta', 'gamma']);
-    procs = c.all;
+    owned.track(...c.all);
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '3', '--users', '30', '--spawn-rate', '300',
       '--run-time', '12s', '--host', server.url, '--json', join(c.dir, 's.json')]);
     await waitForStatus(c.api, /running/);
@@ -49,9 +39,9 @@ describe('faults', () => {
   });
 
   it("a worker killed mid-run: its unfinished iterations move to the others, so every one runs", async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta', 'gamma']);
-    procs = c.all;
+    owned.track(...c.all);
     const start = volley(['start', 'test/fixtures/executors.ts', ...c.api, '--expect-workers', '3', '--host', server.url, '--json', join(c.dir, 'i.json')], { PLAN: 'loss' });
     await waitForStatus(c.api, /running/);
     await sleep(2000);
@@ -72,9 +62,9 @@ describe('faults', () => {
   });
 
   it('the coordinator killed mid-run: traffic stops within 5 s, and the journal rebuilds the reports', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta']);
-    procs = c.all;
+    owned.track(...c.all);
     const started = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
       '--run-time', '60s', '--host', server.url, '--detach']);
     expect(started.code, started.stderr).toBe(0);
@@ -106,7 +96,7 @@ describe('faults', () => {
   });
 
   it('a worker’s link cut for 3 s and restored: windows are resent, totals are whole', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const proxies: Awaited<ReturnType<typeof startProxy>>[] = [];
     const c = await startCluster(['direct', 'proxied'], async (name, port) => {
       if (name !== 'proxied') return port;
@@ -114,7 +104,7 @@ describe('faults', () => {
       proxies.push(p);
       return p.port;
     });
-    procs = c.all;
+    owned.track(...c.all);
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
       '--run-time', '10s', '--host', server.url, '--json', join(c.dir, 's.json')]);
     await waitForStatus(c.api, /running/);
@@ -133,9 +123,9 @@ describe('faults', () => {
   });
 
   it('a worker that joins mid-run gets a share at once, and the totals stay exact', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const c = await startCluster(['first']);
-    procs = c.all;
+    owned.track(...c.all);
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '1', '--users', '20', '--spawn-rate', '200',
       '--run-time', '9s', '--host', server.url, '--json', join(c.dir, 's.json')]);
     await waitForStatus(c.api, /running/);
@@ -143,7 +133,7 @@ describe('faults', () => {
     const tokenFile = c.api[c.api.indexOf('--token-file') + 1]!;
     const coordinatorWs = c.api[c.api.indexOf('--coordinator') + 1]!.replace('http', 'ws');
     const late = spawnVolley(['worker', '--coordinator', coordinatorWs, '--token-file', tokenFile, '--name', 'late', '--cores', '1']);
-    procs.push(late);
+    owned.track(late);
     const res = await start;
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(c.dir, 's.json'), 'utf8')).volley;

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
-import { countsFromSummary, freePort, sleep, spawnVolley, startCluster, stopProcess, volley, waitForOutput, waitForStatus } from '../helpers.js';
-
-type Proc = ReturnType<typeof spawnVolley>;
+import { countsFromSummary, freePort, sleep, spawnVolley, startCluster, stopAfterEach, volley, waitForOutput, waitForStatus } from '../helpers.js';
 
 /** Opens a raw WebSocket to the coordinator; resolves with how it was closed (or refused). */
 async function attack(url: string, token: string | undefined, act: (ws: WebSocket) => void | Promise<void>): Promise<{ code: number; reason: string }> {
@@ -28,19 +25,12 @@ async function attack(url: string, token: string | undefined, act: (ws: WebSocke
 const hello = (protocol = 1) => JSON.stringify({ type: 'hello', protocol, name: 'intruder', cores: 1, pid: 1, version: 'x' });
 
 describe('trust', () => {
-  let server: DidServer | undefined;
-  let procs: Proc[] = [];
-  afterEach(async () => {
-    await Promise.all(procs.map((p) => stopProcess(p, 'SIGKILL')));
-    procs = [];
-    await server?.close();
-    server = undefined;
-  });
+  const owned = stopAfterEach();
 
   it('hostile connections are closed with a reason and the run in progress is unharmed', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const c = await startCluster(['a', 'b']);
-    procs.push(...c.all);
+    owned.track(...c.all);
     const { dir, api } = c;
     const ws = `ws://127.0.0.1:${c.port}`;
     const start = volley(['start', 'test/fixtures/fast-did.ts', ...api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
@@ -79,7 +69,7 @@ describe('trust', () => {
   it('the control API answers bad bodies with 4xx and a reason', async () => {
     const port = await freePort();
     const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token', 'tok']);
-    procs.push(coordinator);
+    owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
     const call = async (method: string, path: string, body?: string, token = 'tok') => {
       const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, body, headers: { authorization: `Bearer ${token}` } });
@@ -98,7 +88,7 @@ describe('trust', () => {
   });
 
   it('runs end to end over TLS with a self-signed certificate; the worker token does not open the control API', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const dir = await mkdtemp(join(tmpdir(), 'volley-tls-'));
     const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
@@ -108,10 +98,10 @@ describe('trust', () => {
     const port = await freePort();
     const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', join(dir, 'control'),
       '--worker-token-file', join(dir, 'worker'), '--tls-cert', cert, '--tls-key', key, '--journal-dir', join(dir, 'j')]);
-    procs.push(coordinator);
+    owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening on https:/);
     for (const name of ['t1', 't2']) {
-      procs.push(spawnVolley(['worker', '--coordinator', `wss://127.0.0.1:${port}`, '--tls-ca', cert, '--token-file', join(dir, 'worker'), '--name', name]));
+      owned.track(spawnVolley(['worker', '--coordinator', `wss://127.0.0.1:${port}`, '--tls-ca', cert, '--token-file', join(dir, 'worker'), '--name', name]));
     }
     const https = ['--coordinator', `https://127.0.0.1:${port}`, '--tls-ca', cert];
     const asWorker = await volley(['status', ...https, '--token-file', join(dir, 'worker')]);
@@ -129,11 +119,11 @@ describe('trust', () => {
   });
 
   it('Ctrl-C ends a local run gracefully: the last windows are collected and reports written', async () => {
-    server = await startDidServer();
+    const server = await owned.didServer();
     const dir = await mkdtemp(join(tmpdir(), 'volley-sigint-'));
     const run = spawnVolley(['run', 'test/fixtures/fast-did.ts', '--workers', '2', '--users', '10', '--spawn-rate', '100', '--run-time', '60s',
       '--host', server.url, '--json', join(dir, 's.json'), '--journal-dir', join(dir, 'j')]);
-    procs.push(run);
+    owned.track(run);
     await sleep(4000);
     const t0 = Date.now();
     run.kill('SIGINT');

@@ -62,19 +62,30 @@ function checkEncoding(encoded: string): Buffer {
   return raw;
 }
 
-/** Decodes a peer's histogram; any malformation becomes a VolleyError. */
-export function decodeHistogram(encoded: string): Histogram {
+const malformed = (err: unknown): VolleyError =>
+  new VolleyError('VOLLEY_BAD_HISTOGRAM', `malformed histogram: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+
+/** A peer's histogram payload, inflated and checked; any malformation becomes a VolleyError. */
+function checkedPayload(encoded: string): Buffer {
   if (encoded.length > MAX_ENCODED_HISTOGRAM) {
     throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `encoded histogram of ${encoded.length} characters exceeds ${MAX_ENCODED_HISTOGRAM}`);
   }
   try {
-    checkEncoding(encoded);
+    return checkEncoding(encoded);
+  } catch (err) {
+    throw malformed(err);
+  }
+}
+
+/** Decodes a peer's histogram with the library; any malformation becomes a VolleyError. */
+export function decodeHistogram(encoded: string): Histogram {
+  checkedPayload(encoded);
+  try {
     const h = hdr.decodeFromCompressedBase64(encoded, HISTOGRAM_SPEC.bitBucketSize, false);
     if (h.totalCount < 0 || !Number.isSafeInteger(h.totalCount)) throw new Error('impossible total count');
     return h;
   } catch (err) {
-    if (err instanceof VolleyError) throw err;
-    throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `malformed histogram: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw malformed(err);
   }
 }
 
@@ -112,15 +123,7 @@ function valueFromIndex(index: number): number {
  * empty buckets.
  */
 export function decodeSparse(encoded: string): SparseHistogram {
-  if (encoded.length > MAX_ENCODED_HISTOGRAM) {
-    throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `encoded histogram of ${encoded.length} characters exceeds ${MAX_ENCODED_HISTOGRAM}`);
-  }
-  let raw: Buffer;
-  try {
-    raw = checkEncoding(encoded);
-  } catch (err) {
-    throw new VolleyError('VOLLEY_BAD_HISTOGRAM', `malformed histogram: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-  }
+  const raw = checkedPayload(encoded);
   const values: number[] = [];
   const counts: number[] = [];
   let total = 0;

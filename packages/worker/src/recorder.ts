@@ -125,7 +125,8 @@ export class Recorder {
   constructor(private readonly taggedPhases: ReadonlySet<string> = new Set()) {}
 
   private sharedPhases?: PhaseCells;
-  private readonly requests = new Map<string, RequestCells>();
+  /** `method name tags` → cells, for requests with tags */
+  private readonly tagged = new Map<string, RequestCells>();
   /** name → method → cells, for requests without tags */
   private readonly untagged = new Map<string, Map<string, RequestCells>>();
   private readonly cells: { cut(): SeriesWire | undefined }[] = [];
@@ -186,17 +187,14 @@ export class Recorder {
   /** One finished request: its timing, verdict and failure reason. */
   request(method: string, name: string, t: RequestTiming, ok: boolean, reason?: string, tags?: Tags): void {
     // untagged requests (most) find their cells without building a key string
-    const byMethod = tags ? undefined : this.untagged.get(name);
-    let c = byMethod?.get(method);
-    const key = c ? '' : tags ? `${method} ${name} ${JSON.stringify(tags)}` : `${method} ${name}`;
-    if (!c) c = this.requests.get(key);
+    let c = tags ? this.tagged.get(`${method} ${name} ${JSON.stringify(tags)}`) : this.untagged.get(name)?.get(method);
     if (!c) {
       const bad = tags && tagProblem(tags);
       if (bad) {
         this.count('task_errors', { user: 'scenario', task: name.slice(0, 200), error: `request tags: ${bad}` });
         return this.request(method, name, t, ok, reason, undefined);
       }
-      c = this.newRequestCells(key, method, name, tags);
+      c = this.newRequestCells(method, name, tags);
     }
     c.duration.add(t.durationUs);
     // k6's http_req_failed is a Rate whose "passes" are the failed requests
@@ -238,7 +236,7 @@ export class Recorder {
     return out;
   }
 
-  private newRequestCells(key: string, method: string, name: string, extra?: Tags): RequestCells {
+  private newRequestCells(method: string, name: string, extra?: Tags): RequestCells {
     const tags = { ...extra, method, name };
     const c: RequestCells = {
       duration: new TrendCell(METRIC.httpReqDuration, tags),
@@ -249,8 +247,8 @@ export class Recorder {
       phases: this.phaseCells(tags),
     };
     this.cells.push(c.duration, c.sent, c.failed, c.received);
-    this.requests.set(key, c);
-    if (!extra) {
+    if (extra) this.tagged.set(`${method} ${name} ${JSON.stringify(extra)}`, c);
+    else {
       let byMethod = this.untagged.get(name);
       if (!byMethod) this.untagged.set(name, (byMethod = new Map()));
       byMethod.set(method, c);
