@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { decodeCoordinatorMessage, decodeWorkerMessage } from './protocol.js';
 import { addSparse, decodeHistogram, decodeSparse, encodeHistogram, newHistogram } from './histogram.js';
 import { VolleyError } from './errors.js';
@@ -76,23 +77,28 @@ describe('histogram decoder under fuzzing', () => {
     }), { numRuns: 3000 });
   });
 
-  it('the sparse decoder adds exactly what the library decoder does', () => {
+  it('the sparse decoder adds exactly what the library decoder does, from our encoding and the library\'s compressed one', () => {
     // values across the whole range: single-unit buckets, the first doublings, and hours
     const value = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 1, max: 3_600_000_000 }));
     fc.assert(fc.property(fc.array(fc.tuple(value, fc.integer({ min: 1, max: 1000 })), { minLength: 1, maxLength: 300 }), (recs) => {
       const h = newHistogram();
       for (const [v, n] of recs) h.recordValueWithCount(v, n);
-      const enc = encodeHistogram(h);
-      const viaLibrary = newHistogram();
-      viaLibrary.add(decodeHistogram(enc));
-      const viaSparse = newHistogram();
-      const sparse = decodeSparse(enc);
-      addSparse(viaSparse, sparse);
-      expect(sparse.total).toBe(h.totalCount);
-      expect(viaSparse.totalCount).toBe(viaLibrary.totalCount);
-      // same counts in the same buckets (a trend's exact min and max travel beside the histogram)
-      for (const p of [0, 1, 25, 50, 90, 99, 99.9, 100]) expect(viaSparse.getValueAtPercentile(p)).toBe(viaLibrary.getValueAtPercentile(p));
-      expect(viaSparse.mean).toBe(viaLibrary.mean);
+      for (const enc of [encodeHistogram(h), encodeIntoCompressedBase64(h)]) {
+        const viaLibrary = newHistogram();
+        viaLibrary.add(decodeHistogram(enc));
+        const viaSparse = newHistogram();
+        const sparse = decodeSparse(enc);
+        addSparse(viaSparse, sparse);
+        expect(sparse.total).toBe(h.totalCount);
+        expect(viaSparse.totalCount).toBe(h.totalCount);
+        expect(viaLibrary.totalCount).toBe(h.totalCount);
+        // same counts in the same buckets as the original (a trend's exact min and max travel beside the histogram)
+        for (const p of [0, 1, 25, 50, 90, 99, 99.9, 100]) {
+          expect(viaSparse.getValueAtPercentile(p)).toBe(h.getValueAtPercentile(p));
+          expect(viaLibrary.getValueAtPercentile(p)).toBe(h.getValueAtPercentile(p));
+        }
+        expect(viaSparse.mean).toBe(h.mean);
+      }
     }), { numRuns: 300 });
   });
 
@@ -118,5 +124,8 @@ describe('histogram decoder under fuzzing', () => {
     expect(() => decodeHistogram(w.toString('base64'))).toThrow(/5 significant digits/);
     expect(() => decodeSparse(w.toString('base64'))).toThrow(/5 significant digits/);
     expect(() => decodeSparse(wrapped.toString('base64'))).toThrow(/larger than 2097152 bytes/);
+    // the same header uncompressed
+    expect(() => decodeSparse(header.toString('base64'))).toThrow(/5 significant digits/);
+    expect(() => decodeHistogram(header.toString('base64'))).toThrow(/5 significant digits/);
   });
 });

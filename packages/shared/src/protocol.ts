@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { VolleyError } from './errors.js';
 import { MAX_ENCODED_HISTOGRAM } from './histogram.js';
 import { ScenarioPlanSchema } from './executors.js';
+import { checkSeries } from './series-check.js';
+import type { SeriesWire } from './metrics.js';
 
 /**
  * The coordinator ⇄ worker protocol: JSON text frames over one WebSocket.
@@ -19,7 +21,7 @@ import { ScenarioPlanSchema } from './executors.js';
  *   setup-done{data} ─────────────▶
  *                   ◀────────────── start{runId, startAt, setupData}   (one instant, coordinator clock)
  *   window{runId, index, series} ─▶ every second; kept until acknowledged
- *                   ◀────────────── ack{runId, index}
+ *                   ◀────────────── heartbeat{acked{runId, indexes}}   (acks ride the next beat)
  *                   ◀────────────── assign{runId, segment}  (rebalance)
  *                   ◀────────────── stop{runId, graceMs}
  *   done{runId, lastIndex} ───────▶ after the last window
@@ -45,6 +47,7 @@ const Tags = z
   .record(z.string().min(1).max(64).regex(/^[A-Za-z_][\w]*$/), z.string().max(512))
   .refine((t) => Object.keys(t).length <= 16, 'at most 16 tags');
 
+/** The specification of a window's series; windows are checked by checkSeries, held to this by a property test. */
 export const SeriesSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('trend'), metric: Name, tags: Tags,
@@ -110,7 +113,19 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), runId: Id, reason: z.string().max(8192) }),
   z.object({
     type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
-    vus: Count, series: z.array(SeriesSchema).max(20_000),
+    vus: Count,
+    series: z.array(z.unknown()).max(20_000).transform((xs, ctx) => {
+      const out: SeriesWire[] = new Array(xs.length);
+      for (let i = 0; i < xs.length; i++) {
+        const r = checkSeries(xs[i]);
+        if (!r.ok) {
+          ctx.addIssue({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i] });
+          return z.NEVER;
+        }
+        out[i] = r.value;
+      }
+      return out;
+    }),
     /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
     health: z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative() }).optional(),
   }),
@@ -129,7 +144,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.number().int(), workerId: Id, now: Finite }),
   z.object({ type: z.literal('pong'), t0: Finite, now: Finite }),
-  z.object({ type: z.literal('heartbeat'), now: Finite }),
+  // acked: windows accepted since the last heartbeat (acks ride the beat: one frame a second, not two)
+  z.object({ type: z.literal('heartbeat'), now: Finite, acked: z.object({ runId: Id, indexes: z.array(Count).max(100_000) }).optional() }),
   // joining: a worker admitted mid-run owes no iterations of its own (iteration executors), only what `assign` moves to it
   z.object({ type: z.literal('prepare'), config: RunConfigSchema, scenario: ScenarioBundleSchema, segment: SegmentSchema, joining: z.boolean().optional() }),
   z.object({ type: z.literal('setup'), runId: Id }),
@@ -137,7 +153,6 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('teardown'), runId: Id, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
   // moved: iterations (per scenario) of a lost worker that this one now runs as well
   z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema, moved: z.record(z.string().max(128), Count).optional() }),
-  z.object({ type: z.literal('ack'), runId: Id, index: Count }),
   z.object({ type: z.literal('stop'), runId: Id, reason: z.string().max(1024), gracefulStopMs: Count }),
   z.object({ type: z.literal('shutdown'), reason: z.string().max(1024) }),
 ]);

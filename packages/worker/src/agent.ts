@@ -125,6 +125,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         return;
       }
       case 'heartbeat':
+        if (msg.acked && run?.runId === msg.acked.runId) for (const i of msg.acked.indexes) run.acknowledge(i);
         return;
       case 'prepare': {
         if (run && !doneFor) {
@@ -183,9 +184,6 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       }
       case 'assign':
         if (run?.runId === msg.runId) run.reassign(msg.segment, msg.moved);
-        return;
-      case 'ack':
-        if (run?.runId === msg.runId) run.acknowledge(msg.index);
         return;
       case 'stop':
         if (run?.runId === msg.runId) await stopRun(msg.gracefulStopMs);

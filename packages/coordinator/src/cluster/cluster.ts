@@ -53,6 +53,8 @@ interface WorkerEntry {
   /** the run this worker is part of, if any, and where it stands in it */
   runId?: string;
   phase?: 'preparing' | 'ready' | 'running' | 'idle' | 'done';
+  /** windows accepted but not yet acknowledged: they go with the next heartbeat */
+  acks?: { runId: string; indexes: number[] };
 }
 
 /** Something that happened to the cluster during a run, for the summary and reports. */
@@ -167,10 +169,11 @@ export class Cluster {
   }
 
   /** A new connection: the session ends at close; the first message must be hello. */
-  attach(conn: WorkerConnection): { onMessage(msg: WorkerMessage): void; onClose(): void } {
+  /** `raw`: the frame's text, journaled as it came for a window (saves encoding it again) */
+  attach(conn: WorkerConnection): { onMessage(msg: WorkerMessage, raw?: string): void; onClose(): void } {
     let entry: WorkerEntry | undefined;
     return {
-      onMessage: (msg) => {
+      onMessage: (msg, raw) => {
         if (!entry) {
           if (msg.type !== 'hello') return conn.close(1008, 'expected hello first');
           if (msg.protocol !== PROTOCOL_VERSION) return conn.close(1002, `protocol ${msg.protocol} unsupported; this coordinator speaks ${PROTOCOL_VERSION}`);
@@ -179,7 +182,7 @@ export class Cluster {
         }
         entry.lastHeard = Date.now();
         try {
-          this.handle(entry, msg);
+          this.handle(entry, msg, raw);
         } catch (err) {
           this.log.warn({ worker: entry.id, err: errorMessage(err) }, 'bad message; closing that worker');
           conn.close(1008, errorMessage(err).slice(0, 120));
@@ -214,7 +217,7 @@ export class Cluster {
     return entry;
   }
 
-  private handle(w: WorkerEntry, msg: WorkerMessage): void {
+  private handle(w: WorkerEntry, msg: WorkerMessage, raw?: string): void {
     const run = msg.type !== 'hello' && 'runId' in msg ? this.runs.get(msg.runId) : undefined;
     switch (msg.type) {
       case 'hello':
@@ -239,9 +242,10 @@ export class Cluster {
       case 'window':
         if (!run || !run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
         if (run.state !== 'finished' && run.state !== 'failed' && run.aggregator.add(w.id, msg) === 'added') {
-          run.journal?.append({ t: 'window', w: w.id, m: msg });
+          run.journal?.appendWindow(w.id, msg, raw);
         }
-        w.conn?.send({ type: 'ack', runId: msg.runId, index: msg.index });
+        if (w.acks?.runId !== msg.runId) w.acks = { runId: msg.runId, indexes: [] };
+        w.acks.indexes.push(msg.index);
         return;
       case 'setup-done':
         if (!run || w.runId !== run.id || run.setupDone) break;
@@ -282,16 +286,19 @@ export class Cluster {
     const beat = this.ticks++ % (HEARTBEAT_MS / LIVENESS_TICK_MS) === 0;
     const run = this.current;
     const active = run && (run.state === 'running' || run.state === 'stopping');
+    const members = new Set(active ? run.members : []);
     for (const w of this.workers.values()) {
-      const member = active && run.members.includes(w.id);
-      if (member) {
+      if (run && members.has(w.id)) {
         if (memberLiveness(w.lastHeard, !!w.conn, now) === 'lost') this.loseMember(run, w, now);
       } else if (w.conn && now - w.lastHeard > IDLE_SILENCE_MS) {
         this.log.warn({ worker: w.id, silentMs: now - w.lastHeard }, 'worker silent; dropping its link');
         w.conn.close(4000, 'heartbeat timeout');
         w.conn = undefined;
       }
-      if (beat) w.conn?.send({ type: 'heartbeat', now });
+      if (beat && w.conn) {
+        w.conn.send({ type: 'heartbeat', now, acked: w.acks });
+        w.acks = undefined;
+      }
     }
     if (run?.state === 'running' && beat && run.thresholds.length && !run.stopRequested) this.judgeLive(run, now);
     if (run?.state === 'running') {

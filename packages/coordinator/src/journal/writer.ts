@@ -38,8 +38,22 @@ export class JournalWriter {
   }
 
   append(record: JournalRecord): void {
+    this.write(JSON.stringify(record));
+  }
+
+  /**
+   * A window record; `raw`, the frame's text as received (already checked
+   * to decode as `m`), is written as it is rather than encoded again —
+   * unless it spans lines, which would break the one-record-a-line format.
+   */
+  appendWindow(worker: string, m: WindowMessage, raw?: string): void {
+    if (raw === undefined || raw.includes('\n') || raw.includes('\r')) this.append({ t: 'window', w: worker, m });
+    else this.write(`{"t":"window","w":${JSON.stringify(worker)},"m":${raw}}`);
+  }
+
+  private write(line: string): void {
     if (this.fd < 0) return;
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+    writeSync(this.fd, line + '\n');
     this.dirty = true;
   }
 
