@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { decodeCoordinatorMessage, decodeWorkerMessage } from './protocol.js';
-import { addSparse, decodeHistogram, decodeSparse, encodeHistogram, newHistogram } from './histogram.js';
+import { addSparse, countsIndex, CountsRecorder, decodeHistogram, decodeSparse, encodeHistogram, newHistogram } from './histogram.js';
 import { VolleyError } from './errors.js';
 
 /** Either a value or a VolleyError: anything else thrown is a crash. */
@@ -98,6 +98,36 @@ describe('histogram decoder under fuzzing', () => {
           expect(viaLibrary.getValueAtPercentile(p)).toBe(h.getValueAtPercentile(p));
         }
         expect(viaSparse.mean).toBe(h.mean);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('countsIndex is the library\'s index over the whole range', () => {
+    const lib = newHistogram() as unknown as { countsArrayIndex(v: number): number };
+    const value = fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 ** 31 + 5 }), fc.integer({ min: 2 ** 31 - 5, max: 2 ** 43 - 1 }));
+    fc.assert(fc.property(value, (v) => countsIndex(v) === lib.countsArrayIndex(v)), { numRuns: 20_000 });
+    for (let b = 0; b < 43; b++) for (const v of [2 ** b - 1, 2 ** b, 2 ** b + 1]) expect(countsIndex(v)).toBe(lib.countsArrayIndex(v));
+  });
+
+  it('a CountsRecorder encodes what a library histogram of the same values holds, window after window', () => {
+    const value = fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 1, max: 3_600_000_000 }));
+    const rec = new CountsRecorder();
+    fc.assert(fc.property(fc.array(value, { minLength: 0, maxLength: 300 }), (vs) => {
+      const h = newHistogram();
+      for (const v of vs) {
+        rec.record(v);
+        h.recordValue(v);
+      }
+      const enc = rec.encode();
+      rec.reset();
+      const viaSparse = newHistogram();
+      addSparse(viaSparse, decodeSparse(enc));
+      const viaLibrary = decodeHistogram(enc);
+      expect(viaSparse.totalCount).toBe(vs.length);
+      expect(viaLibrary.totalCount).toBe(vs.length);
+      for (const p of [1, 50, 90, 99, 100]) {
+        expect(viaSparse.getValueAtPercentile(p)).toBe(h.getValueAtPercentile(p));
+        expect(viaLibrary.getValueAtPercentile(p)).toBe(h.getValueAtPercentile(p));
       }
     }), { numRuns: 300 });
   });

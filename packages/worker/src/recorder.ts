@@ -1,4 +1,4 @@
-import { encodeHistogram, newHistogram, type Histogram, type SeriesWire, type Tags, METRIC } from '@volley/shared';
+import { CountsRecorder, type SeriesWire, type Tags, METRIC } from '@volley/shared';
 import type { RequestTiming } from './http/exchange.js';
 
 /** Distinct failure reasons kept per request name before they fold into "other". */
@@ -13,19 +13,19 @@ class TrendCell {
   sum = 0;
   min = Infinity;
   max = -Infinity;
-  readonly hist: Histogram = newHistogram();
+  readonly hist = new CountsRecorder();
   constructor(readonly metric: string, readonly tags: Tags) {}
   add(us: number): void {
     this.count++;
     this.sum += us;
     if (us < this.min) this.min = us;
     if (us > this.max) this.max = us;
-    this.hist.recordValue(us);
+    this.hist.record(us);
   }
   /** The window's delta, then reset: the next window starts empty. */
   cut(): SeriesWire | undefined {
     if (this.count === 0) return undefined;
-    const wire: SeriesWire = { kind: 'trend', metric: this.metric, tags: this.tags, count: this.count, sum: this.sum, min: this.min, max: this.max, hist: encodeHistogram(this.hist) };
+    const wire: SeriesWire = { kind: 'trend', metric: this.metric, tags: this.tags, count: this.count, sum: this.sum, min: this.min, max: this.max, hist: this.hist.encode() };
     this.count = 0;
     this.sum = 0;
     this.min = Infinity;

@@ -81,6 +81,8 @@ export interface VuDeps {
   files: Readonly<Record<string, unknown>>;
 }
 
+const ZERO_WAITS_PER_YIELD = 16;
+
 /** One virtual user: its own HTTP client and state, iterations one at a time. */
 export class Vu {
   stopping = false;
@@ -95,6 +97,8 @@ export class Vu {
   /** the group path the VU is in (k6's ::a::b) */
   private groupPath?: string;
   private started = false;
+  /** zero waits since the last yield to the event loop */
+  private zeroWaits = 0;
 
   constructor(readonly number: number, readonly source: IterationSource, private readonly deps: VuDeps) {
     this.http = deps.makeClient(
@@ -175,9 +179,19 @@ export class Vu {
     this.http.abortAll();
   }
 
-  /** Sleeps, or returns at once when stopped. A zero wait still yields to the event loop. */
+  /**
+   * Sleeps, or returns at once when stopped. A zero wait goes on at once,
+   * yielding to the event loop only every ZERO_WAITS_PER_YIELD-th time: an
+   * iteration that made a request has already been through the loop, and
+   * a yield on every one put each request one loop turn later — with
+   * undici's own turn before reusing a connection, two turns, which left
+   * the loop idle while the target waited (max-rate). The occasional yield
+   * keeps a user whose iterations never wait on I/O from starving timers.
+   */
   sleep(ms: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
+    if (ms <= 0 && ++this.zeroWaits < ZERO_WAITS_PER_YIELD) return Promise.resolve();
+    this.zeroWaits = 0;
     return new Promise((resolve) => {
       const t = ms > 0 ? setTimeout(done, ms) : setImmediate(done);
       const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
