@@ -1,26 +1,28 @@
 /**
  * What a request costs the generator at a fixed rate: CPU-seconds per
  * 100,000 requests at 5,000/s against nginx, Volley (coordinator and
- * worker together, measured by a cgroup) beside autocannon at the same
- * rate and connections, alternating, medians. Generators on core 0, nginx
- * on core 1. Root (cgroups, nginx).
+ * worker together, measured by a cgroup) beside autocannon and hey at the
+ * same rate and connections, in turn, medians. Generators on core 0, nginx
+ * on core 1. Root (cgroups, nginx). bench/pacing.ts shows how evenly each
+ * spreads the rate: the peers send in bursts.
  *
  *   npm run build && node --import tsx bench/cpu-cost.ts [--rate 5000] [--seconds 20] [--connections 64] [--rounds 3]
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, autocannonBin, CpuMeter, median, root, startNginx, volleyBin } from './lib.js';
+import { arg, autocannonBin, CpuMeter, ensureDebian, median, root, startNginx, volleyBin } from './lib.js';
 
 const rate = arg('rate', 5000);
 const seconds = arg('seconds', 20);
 const connections = arg('connections', 64);
 const rounds = arg('rounds', 3);
 
+ensureDebian('/usr/bin/hey', 'hey');
 const nginx = await startNginx(1);
 const meter = new CpuMeter('volley-bench-cpu');
-const per100k = { volley: [] as number[], autocannon: [] as number[] };
-const sent = { volley: [] as number[], autocannon: [] as number[] };
+const per100k = { volley: [] as number[], autocannon: [] as number[], hey: [] as number[] };
+const sent = { volley: [] as number[], autocannon: [] as number[], hey: [] as number[] };
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-cpu-${process.pid}-${r}.json`);
@@ -34,7 +36,12 @@ try {
     const an = JSON.parse(a.stdout).requests.total as number;
     per100k.autocannon.push((a.cpuSeconds / an) * 100_000);
     sent.autocannon.push(an);
-    console.error(`round ${r}: volley ${v.cpuSeconds.toFixed(2)} CPU-s for ${n} requests, autocannon ${a.cpuSeconds.toFixed(2)} CPU-s for ${an}`);
+    // hey's -q is per connection
+    const h = meter.run('taskset', ['-c', '0', 'hey', '-z', `${seconds}s`, '-c', String(connections), '-q', String(Math.round(rate / connections)), `${nginx.url}/`]);
+    const hn = Number(/\[200\]\s+(\d+) responses/.exec(h.stdout)?.[1] ?? NaN);
+    per100k.hey.push((h.cpuSeconds / hn) * 100_000);
+    sent.hey.push(hn);
+    console.error(`round ${r}: volley ${v.cpuSeconds.toFixed(2)} CPU-s for ${n} requests, autocannon ${a.cpuSeconds.toFixed(2)} CPU-s for ${an}, hey ${h.cpuSeconds.toFixed(2)} for ${hn}`);
   }
 } finally {
   await nginx.stop();
@@ -42,4 +49,9 @@ try {
 }
 const v = median(per100k.volley);
 const a = median(per100k.autocannon);
-console.log(JSON.stringify({ rate, seconds, connections, rounds, cpuSecondsPer100k: { volley: Number(v.toFixed(2)), autocannon: Number(a.toFixed(2)) }, ratio: Number((v / a).toFixed(2)), per100k, sent }, null, 2));
+const h = median(per100k.hey);
+console.log(JSON.stringify({
+  rate, seconds, connections, rounds,
+  cpuSecondsPer100k: { volley: Number(v.toFixed(2)), autocannon: Number(a.toFixed(2)), hey: Number(h.toFixed(2)) },
+  ratio: { autocannon: Number((v / a).toFixed(2)), hey: Number((v / h).toFixed(2)) }, per100k, sent,
+}, null, 2));

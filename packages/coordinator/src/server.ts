@@ -10,7 +10,7 @@ import {
 import type { Cluster } from './cluster/cluster.js';
 import { StartRunBodySchema } from './api/schema.js';
 import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
-import { prometheusRegistry } from './api/prometheus.js';
+import type { Registry } from 'prom-client';
 import { renderDashboard } from './dashboard/page.js';
 import { listScenarios, startBodyFromForm } from './dashboard/scenarios.js';
 import { loadHtmlAssets } from './report/write.js';
@@ -102,7 +102,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   assertMayListen(opts.host, token);
   const workerToken = opts.workerToken ?? token;
   if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
-  const metrics = prometheusRegistry(cluster);
+  // prom-client loads on the first scrape, not with every coordinator
+  let metrics: Registry | undefined;
   // the dashboard's browser carries the token in a cookie (set from /?token=…); API clients send a bearer token
   const cookieToken = (req: IncomingMessage): string | undefined => /(?:^|;\s*)volley_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
   const authorized = (req: IncomingMessage, expected = token): boolean =>
@@ -171,6 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     if (req.method === 'GET' && path === '/api/status') return send(res, 200, cluster.status());
     if (req.method === 'GET' && path === '/metrics') {
+      metrics ??= (await import('./api/prometheus.js')).prometheusRegistry(cluster);
       const text = await metrics.metrics();
       res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);

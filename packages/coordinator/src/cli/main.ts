@@ -3,20 +3,14 @@ import { cpus } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
-import { runWorker } from '@volley/worker';
-import { startDidServer } from '@volley/examples/did-api/server';
 import { Cluster } from '../cluster/cluster.js';
 import { assertMayListen, startServer } from '../server.js';
-import { ControlClient } from '../api/client.js';
 import { renderText } from '../report/text.js';
 import { writeReports } from '../report/write.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { makeLogger } from './log.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { stringify as stringifyYaml } from 'yaml';
-import { renderManifests } from '../k8s/manifests.js';
-import { replayJournal } from '../journal/replay.js';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
 import { explicitLoad, reportTargets, toStartBody, windowTargets, withJournalOption, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
@@ -26,11 +20,14 @@ import { runLocally } from './local-run.js';
 import { prepareStart } from './prepare.js';
 import { adhocScenario } from './adhoc.js';
 import { renderK6Json } from '../report/k6-json.js';
-import { startRemote } from './remote.js';
-import { runDemo } from './demo.js';
 import { progressLine } from './progress.js';
 
 export const VERSION = '0.1.0';
+
+// Each command loads what only it needs when it runs (`await import`), so
+// that a worker does not load the coordinator's modules nor a run the
+// control client's: a Node process's start is mostly loading modules
+// (0.3 CPU-s for all of them), and a local run starts two.
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad input, 99 a threshold failed (as k6). */
 const EXIT_BAD_INPUT = 2;
@@ -62,8 +59,10 @@ const coordinatorOption = <T>(y: Argv<T>) =>
     .option('coordinator', { alias: 'c', type: 'string', describe: 'control API address, e.g. http://HOST:7000', default: process.env.VOLLEY_COORDINATOR ?? 'http://127.0.0.1:7000' })
     .option('tls-ca', { type: 'string', describe: 'PEM CA to trust for an https coordinator' });
 
-const controlClient = (a: { coordinator: string; tokenFile?: string; token?: string; tlsCa?: string }): ControlClient =>
-  new ControlClient(a.coordinator, loadToken(a.tokenFile, a.token), loadPem('--tls-ca', a.tlsCa));
+const controlClient = async (a: { coordinator: string; tokenFile?: string; token?: string; tlsCa?: string }) => {
+  const { ControlClient } = await import('../api/client.js');
+  return new ControlClient(a.coordinator, loadToken(a.tokenFile, a.token), loadPem('--tls-ca', a.tlsCa));
+};
 
 export function cli(argv: string[]) {
   return yargs(argv)
@@ -104,6 +103,7 @@ export function cli(argv: string[]) {
         const body = toStartBody({ ...a, host: a.host ?? 'http://127.0.0.1:1' }, { expectWorkers: a.workers });
         const windows = windowTargets(a);
         process.stderr.write(`demo: DID sample server + coordinator + ${a.workers} workers; ${a.users} users at ${a.spawnRate}/s for ${a.runTime}\n`);
+        const { runDemo } = await import('./demo.js');
         const { summary, compared } = await runDemo({ workers: a.workers, log, body, journalDir: a.journalDir });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
         process.stdout.write('\nWhat the sample server answered, per route, against the report:\n');
@@ -187,6 +187,7 @@ export function cli(argv: string[]) {
         const log = makeLogger(a.logLevel, 'info');
         if (!/^wss?:\/\//.test(a.coordinator)) throw new VolleyError('VOLLEY_BAD_OPTION', `--coordinator ${a.coordinator}: write ws://HOST:PORT`);
         const { hostname } = await import('node:os');
+        const { runWorker } = await import('@volley/worker');
         const code = await runWorker({
           signals: ['SIGINT', 'SIGTERM'],
           coordinator: a.coordinator, token: loadToken(a.tokenFile, a.token), ca: loadPem('--tls-ca', a.tlsCa),
@@ -203,9 +204,10 @@ export function cli(argv: string[]) {
       (y) => coordinatorOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true })))
         .option('detach', { type: 'boolean', default: false, describe: 'return once the run has started' }),
       async (a) => {
-        const client = controlClient(a);
+        const client = await controlClient(a);
         const body = { ...toStartBody(a, { expectWorkers: 1 }), files: await loadDataFiles(a.data) };
         process.once('SIGINT', () => void client.stop().catch(() => undefined));
+        const { startRemote } = await import('./remote.js');
         const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale });
         if (!summary) {
           process.stdout.write(`started ${id}\n`);
@@ -215,14 +217,14 @@ export function cli(argv: string[]) {
       },
     )
     .command('status', 'show the coordinator’s workers and run', (y) => coordinatorOption(y), async (a) => {
-      const client = controlClient(a);
+      const client = await controlClient(a);
       const s = await client.status();
       process.stdout.write(`workers: ${s.workers.filter((w) => w.connected).length} connected\n`);
       for (const w of s.workers) process.stdout.write(`  ${w.id} ${w.name} cores=${w.cores} ${w.connected ? 'connected' : 'gone'}${w.runId ? ` run=${w.runId}` : ''}\n`);
       process.stdout.write(s.run ? `run ${s.run.id}: ${progressLine(s.run, s.run.elapsedMs)}${s.run.error ? ` (${s.run.error})` : ''}\n` : 'no run yet\n');
     })
     .command('stop', 'stop the coordinator’s current run (reports are still written)', (y) => coordinatorOption(y), async (a) => {
-      const client = controlClient(a);
+      const client = await controlClient(a);
       const s = await client.stop();
       process.stdout.write(`stopping ${s.id}\n`);
     })
@@ -241,6 +243,7 @@ export function cli(argv: string[]) {
         } catch (err) {
           throw new VolleyError('VOLLEY_BAD_OPTION', `${a.journal}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
         }
+        const { replayJournal } = await import('../journal/replay.js');
         const { summary, complete, skipped } = replayJournal(text, a.journal);
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
@@ -276,6 +279,7 @@ export function cli(argv: string[]) {
           parseDuration(a.runTime, '--run-time'); // refuse a bad one here, not in the pod
           runArgs.push('--run-time', a.runTime);
         }
+        const [{ renderManifests }, { stringify: stringifyYaml }] = await Promise.all([import('../k8s/manifests.js'), import('yaml')]);
         const objects = renderManifests({
           workers: a.workers, image: a.image, scenarioFile: a.scenario, host: a.host, runArgs, namespace: a.namespace,
           scenarioText: a.kustomizeBase ? undefined : text,
@@ -296,6 +300,7 @@ export function cli(argv: string[]) {
         .option('rate-limit', { type: 'number', default: 0, describe: 'requests per second per client; over it: 429' })
         .option('latency', { type: 'number', default: 0, describe: 'added latency, ms' }),
       async (a) => {
+        const { startDidServer } = await import('@volley/examples/did-api/server');
         const s = await startDidServer({ host: a.host, port: a.port, rateLimit: a.rateLimit, latencyMs: a.latency });
         process.stdout.write(`DID sample server on ${s.url} (counts: ${s.url}/_counts)\n`);
         await new Promise<void>((resolve) => {

@@ -1,6 +1,5 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
 import type { ScenarioBundle } from '@volley/shared';
-import { bundleScenario } from '../bundle.js';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
 
@@ -14,7 +13,8 @@ export async function prepareStart(
   body: Omit<StartRunBody, 'scenario'>,
   plan: { explicitLoad: boolean; timeScale: number },
 ): Promise<ReturnType<typeof StartRunBodySchema.parse>> {
-  const scenario = typeof scenarioFile === 'string' ? await bundleScenario(scenarioFile) : scenarioFile;
+  // esbuild loads only when there is a scenario file to bundle
+  const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
   const def = await loadScenario(scenario, `check-${process.pid}`);
   const withPlan = applyScenarioPlan(body, def, name, plan.explicitLoad, plan.timeScale);
