@@ -24,15 +24,27 @@ const got = { volley: { p50: [] as number[], p99: [] as number[] }, wrk: { p50: 
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-accuracy-${process.pid}-${r}.json`);
-    run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(connections), '--workers', '1',
-      '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(tmpdir(), 'volley-bench-journal')]);
-    const d = JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
-    got.volley.p50.push(d.med);
-    got.volley.p99.push(d['p(99)']);
-    const w = wrkLatency(run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]));
+    const volley = () => {
+      run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(connections), '--workers', '1',
+        '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(tmpdir(), 'volley-bench-journal')]);
+      return JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
+    };
+    const wrk = () => wrkLatency(run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]));
+    // who goes first alternates: the first after a pause meets a target that has been idle
+    let d: Record<string, number>;
+    let w: Record<string, number>;
+    if (r % 2 === 1) {
+      d = volley();
+      w = wrk();
+    } else {
+      w = wrk();
+      d = volley();
+    }
+    got.volley.p50.push(d.med!);
+    got.volley.p99.push(d['p(99)']!);
     got.wrk.p50.push(w['50']!);
     got.wrk.p99.push(w['99']!);
-    console.error(`round ${r}: volley p50 ${d.med.toFixed(2)} p99 ${d['p(99)'].toFixed(2)} ms; wrk p50 ${w['50']} p99 ${w['99']} ms`);
+    console.error(`round ${r}: volley p50 ${d.med!.toFixed(2)} p99 ${d['p(99)']!.toFixed(2)} ms; wrk p50 ${w['50']} p99 ${w['99']} ms`);
   }
 } finally {
   await target.stop();

@@ -95,8 +95,9 @@ const MAX_VALUE = 2 ** 43 - 1;
  */
 function checkEncoding(encoded: string): Buffer {
   const buf = Buffer.from(encoded, 'base64');
-  // the decoder skips what is not base64; only canonical base64 comes back the same
-  if (buf.toString('base64') !== encoded) throw new Error('not base64');
+  // the decoder skips what is not base64, so anything else in the text leaves fewer bytes than its length promises
+  const padding = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
+  if (encoded.length % 4 !== 0 || buf.length !== (encoded.length / 4) * 3 - padding) throw new Error('not base64');
   if (buf.length < 8) throw new Error('not a V2 histogram');
   let raw: Buffer;
   if (buf.readUInt32BE(0) === PAYLOAD_COOKIE) raw = buf;

@@ -50,6 +50,16 @@ function checkTags(x: unknown): { tags: Tags } | { path: string; message: string
   return { tags: copy };
 }
 
+/** Whether the series has exactly `fields` own keys and its tags came through uncopied: then it is passed on as it is. */
+function exact(x: Record<string, unknown>, tags: Tags, fields: number): boolean {
+  if (x.tags !== tags) return false;
+  let n = 0;
+  for (const k in x) if (Object.hasOwn(x, k)) n++;
+  return n === fields;
+}
+
+const nonNegative = (v: unknown): boolean => isFinite(v) && v >= 0;
+
 /** One series of a window, checked; the value holds only the fields the protocol knows. */
 export function checkSeries(x: unknown): SeriesCheck {
   if (!isObject(x)) return fail('', 'expected an object');
@@ -61,25 +71,29 @@ export function checkSeries(x: unknown): SeriesCheck {
   if (!('tags' in checked)) return fail(checked.path, checked.message);
   const t = checked.tags;
   const m = metric as string;
+  // a series with exactly its kind's fields (the usual case) is the value itself, not a copy
+  const same = x as unknown as SeriesWire;
   switch (kind) {
     case 'trend': {
       const { count, sum, min, max, hist } = x;
       if (!isCount(count)) return fail('count', 'expected a whole number, 0 or more');
-      for (const [f, v] of [['sum', sum], ['min', min], ['max', max]] as const) if (!isFinite(v) || v < 0) return fail(f, 'expected a finite number, 0 or more');
+      if (!nonNegative(sum)) return fail('sum', 'expected a finite number, 0 or more');
+      if (!nonNegative(min)) return fail('min', 'expected a finite number, 0 or more');
+      if (!nonNegative(max)) return fail('max', 'expected a finite number, 0 or more');
       if (typeof hist !== 'string') return fail('hist', 'expected a string');
       if (hist.length > MAX_ENCODED_HISTOGRAM) return fail('hist', `at most ${MAX_ENCODED_HISTOGRAM} characters`);
       if (count !== 0 && (min as number) > (max as number)) return fail('', 'min above max');
-      return { ok: true, value: { kind, metric: m, tags: t, count, sum: sum as number, min: min as number, max: max as number, hist } };
+      return { ok: true, value: exact(x, t, 8) ? same : { kind, metric: m, tags: t, count, sum: sum as number, min: min as number, max: max as number, hist } };
     }
     case 'counter':
-      if (!isFinite(x.value) || x.value < 0) return fail('value', 'expected a finite number, 0 or more');
-      return { ok: true, value: { kind, metric: m, tags: t, value: x.value } };
+      if (!nonNegative(x.value)) return fail('value', 'expected a finite number, 0 or more');
+      return { ok: true, value: exact(x, t, 4) ? same : { kind, metric: m, tags: t, value: x.value as number } };
     case 'rate':
       if (!isCount(x.passes)) return fail('passes', 'expected a whole number, 0 or more');
       if (!isCount(x.fails)) return fail('fails', 'expected a whole number, 0 or more');
-      return { ok: true, value: { kind, metric: m, tags: t, passes: x.passes, fails: x.fails } };
+      return { ok: true, value: exact(x, t, 5) ? same : { kind, metric: m, tags: t, passes: x.passes, fails: x.fails } };
     case 'gauge':
       if (!isFinite(x.value)) return fail('value', 'expected a finite number');
-      return { ok: true, value: { kind, metric: m, tags: t, value: x.value } };
+      return { ok: true, value: exact(x, t, 4) ? same : { kind, metric: m, tags: t, value: x.value } };
   }
 }

@@ -65,8 +65,10 @@ export class Aggregator {
     if (seen.has(w.index)) return 'duplicate';
 
     // decode and check everything first, so a bad window changes nothing
-    const decoded: { s: SeriesWire; key: string; hist?: SparseHistogram }[] = [];
-    for (const s of w.series) {
+    const keys: string[] = new Array(w.series.length);
+    const hists: (SparseHistogram | undefined)[] = new Array(w.series.length);
+    for (let i = 0; i < w.series.length; i++) {
+      const s = w.series[i]!;
       const key = seriesKey(s.metric, s.tags);
       const known = this.totals.get(key);
       if (known && known.kind !== s.kind) {
@@ -79,7 +81,8 @@ export class Aggregator {
           throw new VolleyError('VOLLEY_BAD_MESSAGE', `series ${key.slice(0, 60)}: histogram holds ${hist.total}, count says ${s.count}`);
         }
       }
-      decoded.push({ s, key, hist });
+      keys[i] = key;
+      hists[i] = hist;
     }
 
     seen.add(w.index);
@@ -98,7 +101,10 @@ export class Aggregator {
     win.vus += w.vus;
     win.workers++;
     const settled = win.point !== undefined;
-    for (const { s, key, hist } of decoded) {
+    for (let i = 0; i < w.series.length; i++) {
+      const s = w.series[i]!;
+      const key = keys[i]!;
+      const hist = hists[i];
       if (settled) {
         // a late window for a settled second: totals stay exact; that second's point gains its counts
         if (s.kind === 'trend' && s.metric === 'http_req_duration') win.point!.requests += s.count;

@@ -287,6 +287,8 @@ export class Cluster {
     const run = this.current;
     const active = run && (run.state === 'running' || run.state === 'stopping');
     const members = new Set(active ? run.members : []);
+    // windows are in the journal before the heartbeat acknowledges them
+    if (beat) run?.journal?.writePending();
     for (const w of this.workers.values()) {
       if (run && members.has(w.id)) {
         if (memberLiveness(w.lastHeard, !!w.conn, now) === 'lost') this.loseMember(run, w, now);

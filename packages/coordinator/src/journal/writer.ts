@@ -5,10 +5,10 @@ import type { RunInfo } from '../aggregate/summary.js';
 import type { ThresholdSpecs } from '../thresholds/evaluate.js';
 
 /**
- * The run journal: one JSON line per record, written as it comes (a killed
- * coordinator loses nothing it accepted: the data is in the kernel) and
- * synced to disk each second (a machine that dies loses at most the last
- * second). Records (field `t`):
+ * The run journal: one JSON line per record, written in the event-loop turn
+ * it comes in (a killed coordinator loses nothing it acknowledged: the data
+ * is in the kernel first) and synced to disk each second (a machine that
+ * dies loses at most the last second). Records (field `t`):
  *   run     the run's parameters, written when it starts
  *   worker  a worker that took part {id, name, cores}
  *   window  a worker's window as received and accepted {w, m}
@@ -29,6 +29,8 @@ export const FLUSH_MS = 1000;
 export class JournalWriter {
   private fd: number;
   private dirty = false;
+  private pending: string[] = [];
+  private pendingFlush?: NodeJS.Immediate;
   private readonly timer: NodeJS.Timeout;
 
   constructor(readonly path: string) {
@@ -51,13 +53,31 @@ export class JournalWriter {
     else this.write(`{"t":"window","w":${JSON.stringify(worker)},"m":${raw}}`);
   }
 
+  /**
+   * Lines wait for the end of this turn of the event loop and go out in one
+   * write (a coordinator of 1,000 workers takes a thousand windows a
+   * second); acknowledgements leave in the next heartbeat, a later turn,
+   * so what is acknowledged is in the kernel first.
+   */
   private write(line: string): void {
     if (this.fd < 0) return;
-    writeSync(this.fd, line + '\n');
+    this.pending.push(line);
+    this.pendingFlush ??= setImmediate(() => this.writePending());
+  }
+
+  /** Writes what is waiting now (also before a flush or close). */
+  writePending(): void {
+    if (this.pendingFlush) clearImmediate(this.pendingFlush);
+    this.pendingFlush = undefined;
+    if (this.fd < 0 || this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    writeSync(this.fd, text);
     this.dirty = true;
   }
 
   flush(): void {
+    this.writePending();
     if (!this.dirty || this.fd < 0) return;
     this.dirty = false;
     fdatasyncSync(this.fd);

@@ -10,10 +10,12 @@ import { ConnectionPool } from './connections.js';
  * path measured 43 ms p99 in the first second against a 20 ms target (22 ms
  * once warm). Nothing reaches the target; what is recorded is thrown away.
  * The server is a canned answer on a raw socket, so that the warm-up's CPU
- * (which a short run pays in full) goes to the path being warmed: 3,000
- * requests against node:http cost 0.33 CPU-s.
+ * goes to the path being warmed (against node:http, 3,000 requests cost
+ * 0.33 CPU-s; here about 0.25, most of it V8 compiling what a cold run
+ * would compile anyway). Fewer requests warm less: with 1,500 the first
+ * second's p99 was ~35 ms, with 4,000 ~28 ms (accuracy bench).
  */
-export async function warmUp(requests = 1500, concurrency = 8): Promise<void> {
+export async function warmUp(requests = 3000, concurrency = 8): Promise<void> {
   const server = cannedServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const pool = new ConnectionPool();
