@@ -168,8 +168,11 @@ export class Cluster {
     return [...this.workers.values()].filter((w) => w.conn).length;
   }
 
-  /** A new connection: the session ends at close; the first message must be hello. */
-  /** `raw`: the frame's text, journaled as it came for a window (saves encoding it again) */
+  /**
+   * A new connection: the session ends at close; the first message must be
+   * hello. `raw` is the frame's text, journaled as it came for a window
+   * (saves encoding it again).
+   */
   attach(conn: WorkerConnection): { onMessage(msg: WorkerMessage, raw?: string): void; onClose(): void } {
     let entry: WorkerEntry | undefined;
     return {
