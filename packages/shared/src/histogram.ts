@@ -80,6 +80,7 @@ function putZigZag(out: number[], value: number): void {
   }
   out.push(v);
 }
+
 /** the most a legitimate histogram of our shape inflates to (≈ 200 KB at full range) */
 const MAX_INFLATED = 2 * 1024 * 1024;
 /** the highest value an auto-resized histogram may claim: 2^43 µs, about 100 days */
