@@ -2,6 +2,7 @@ import type { HttpClient, ScenarioDefinition, Task, UserContext, UserDefinition,
 import { ownerOf } from '@volley/shared';
 import type { Recorder } from './recorder.js';
 import type { VuHttpClient } from './http/client.js';
+import type { Sleeper, TimerWheel } from './timer-wheel.js';
 
 /** What a VU runs: a Locust user class (weighted tasks, then a wait) or a k6 function. */
 export interface IterationSource {
@@ -79,15 +80,20 @@ export interface VuDeps {
   setupData(): unknown;
   /** the run's data files, parsed once per worker */
   files: Readonly<Record<string, unknown>>;
+  /** where every VU of the worker sleeps */
+  wheel: TimerWheel;
 }
 
 const ZERO_WAITS_PER_YIELD = 16;
 
 /** One virtual user: its own HTTP client and state, iterations one at a time. */
-export class Vu {
+export class Vu implements Sleeper {
   stopping = false;
+  wakeAt = 0;
   private readonly http: VuHttpClient;
-  private wake?: () => void;
+  /** what a pause goes on with: the loop's next step, or a sleep's resolve */
+  private resume?: () => void;
+  private immediate?: NodeJS.Immediate;
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
   private readonly ctx: {
@@ -169,9 +175,39 @@ export class Vu {
     }
   }
 
+  /**
+   * Iterations with the source's think time between them until stopped,
+   * then onStop (the looping executors). Callbacks rather than an async
+   * loop, so that what lives through a think time is the VU alone: no
+   * promise, closure or timer per sleep to be promoted and collected from
+   * the old generation (100,000 users). A failed onStart leaves the user
+   * idle until stopped.
+   */
+  loop(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const end = (): void => void this.finish().then(resolve, reject);
+      const next = (): void => {
+        if (this.stopping) return end();
+        this.iteration().then(afterIteration, reject);
+      };
+      const afterIteration = (took: number): void => {
+        if (this.stopping) return end();
+        this.pause(this.source.waitMs(took), next);
+      };
+      this.init().then((ok) => {
+        if (ok) next();
+        else if (this.stopping) resolve();
+        else this.resume = resolve;
+      }, reject);
+    });
+  }
+
   stop(): void {
     this.stopping = true;
-    this.wake?.();
+    if (this.wakeAt !== 0) this.deps.wheel.cancel(this);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.wakeUp();
   }
 
   /** The hard stop: its requests in flight end now, as "interrupted at stop". */
@@ -179,29 +215,38 @@ export class Vu {
     this.http.abortAll();
   }
 
-  /**
-   * Sleeps, or returns at once when stopped. A zero wait goes on at once,
-   * yielding to the event loop only every ZERO_WAITS_PER_YIELD-th time: an
-   * iteration that made a request has already been through the loop, and
-   * a yield on every one put each request one loop turn later — with
-   * undici's own turn before reusing a connection, two turns, which left
-   * the loop idle while the target waited (max-rate). The occasional yield
-   * keeps a user whose iterations never wait on I/O from starving timers.
-   */
+  /** The scenario's sleep: ends early when the VU is stopped. */
   sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    if (ms <= 0 && ++this.zeroWaits < ZERO_WAITS_PER_YIELD) return Promise.resolve();
+    // a second sleep at once (user code in parallel) gets its own timer, which a stop does not cut short
+    if (this.resume) return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    return new Promise((resolve) => this.pause(ms, resolve));
+  }
+
+  wakeUp(): void {
+    const resume = this.resume;
+    this.resume = undefined;
+    resume?.();
+  }
+
+  /**
+   * Goes on with `then` after `ms` on the wheel, or at once when stopped. A
+   * zero wait goes on at once, yielding to the event loop only every
+   * ZERO_WAITS_PER_YIELD-th time: an iteration that made a request has
+   * already been through the loop, and a yield on every one put each
+   * request one loop turn later — with undici's own turn before reusing a
+   * connection, two turns, which left the loop idle while the target waited
+   * (max-rate). The occasional yield keeps a user whose iterations never
+   * wait on I/O from starving timers.
+   */
+  private pause(ms: number, then: () => void): void {
+    if (this.stopping) return then();
+    if (ms <= 0 && ++this.zeroWaits < ZERO_WAITS_PER_YIELD) return then();
     this.zeroWaits = 0;
-    return new Promise((resolve) => {
-      const t = ms > 0 ? setTimeout(done, ms) : setImmediate(done);
-      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
-      function done(): void {
-        self.wake = undefined;
-        if (ms > 0) clearTimeout(t as NodeJS.Timeout);
-        else clearImmediate(t as NodeJS.Immediate);
-        resolve();
-      }
-      this.wake = done;
+    this.resume = then;
+    if (ms > 0) this.deps.wheel.file(this, ms);
+    else this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.wakeUp();
     });
   }
 

@@ -10,6 +10,7 @@ import { CookieJar } from './http/cookies.js';
 import { createExecutor, type Executor } from './executors/index.js';
 import { sourcesFor } from './vu.js';
 import { SelfHealth } from './self-health.js';
+import { TimerWheel } from './timer-wheel.js';
 
 export const WINDOW_MS = 1000;
 
@@ -86,6 +87,7 @@ export class WorkerRun {
     const baseUrl = (this.baseUrl = new URL(prepare.config.host));
     const env = (this.env = { ...process.env, ...prepare.config.env });
     const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
+    const wheel = new TimerWheel();
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       name: plan.name,
       startTimeMs: plan.startTimeMs,
@@ -100,6 +102,7 @@ export class WorkerRun {
         env,
         setupData: () => this.setupData,
         files,
+        wheel,
         log: log.child({ scenario: plan.name }),
       }, prepare.joining),
     }));

@@ -91,8 +91,12 @@ export class RampingVus implements Executor {
         void this.stop(this.gracefulStopMs);
         return;
       }
+      // every step due by now: one per timer would fall behind a busy loop
+      const elapsed = performance.now() - this.startLocal;
+      let target = step.vus;
       this.next++;
-      this.setTarget(step.vus);
+      while (this.next < this.steps.length && this.steps[this.next]!.atMs <= elapsed) target = this.steps[this.next++]!.vus;
+      this.setTarget(target);
       this.schedule();
     }, Math.max(0, this.startLocal + at - performance.now()));
   }
@@ -110,18 +114,9 @@ export class RampingVus implements Executor {
   private spawn(number: number): void {
     const vu = this.group.create(number);
     this.active.push(vu);
-    void this.group.track(vu, async () => {
-      if (!(await vu.init())) {
-        while (!vu.stopping) await vu.sleep(60_000); // a failed onStart leaves the user idle
-        return;
-      }
-      while (!vu.stopping) {
-        const took = await vu.iteration();
-        if (vu.stopping) break;
-        await vu.sleep(vu.source.waitMs(took));
-      }
-      await vu.finish();
-    }).finally(() => {
+    void this.group.track(vu, () => vu.loop()).finally(() => {
+      // a stopped VU has left `active` already (a scan of 100,000 per VU would not do)
+      if (vu.stopping) return;
       const i = this.active.indexOf(vu);
       if (i >= 0) this.active.splice(i, 1);
     });

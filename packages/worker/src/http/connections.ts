@@ -7,43 +7,49 @@ const KEEP_ALIVE_MS = 30_000;
 
 interface Lane {
   client: Client;
-  /** requests this VU has on the lane now */
+  /** requests on the lane now */
   busy: number;
+  /** its origin's idle lanes, where it goes back when its last request ends */
+  idle: Lane[];
+}
+
+interface OriginLanes {
+  all: Lane[];
+  /** lanes with nothing in flight, the most recently used last */
+  idle: Lane[];
+  /** when every lane is busy and no more may open: whose turn it is */
+  turn: number;
 }
 
 /**
  * A VU's own keep-alive connections, as k6 and Locust give each user: one
- * per origin, more only while the VU has requests in parallel. Busy-ness is
- * our own count, not undici's pool flags: a pool keeps a connection marked
- * busy until a tick after its response and would open a second connection
- * for a user's very next request (64 users held 128 connections).
+ * per origin, more only while the VU has requests in parallel (up to
+ * `maxPerOrigin`, then they take turns). Busy-ness is our own count, not
+ * undici's pool flags: a pool keeps a connection marked busy until a tick
+ * after its response and would open a second connection for a user's very
+ * next request (64 users held 128 connections). Shared by every VU of a
+ * worker (--connections), the same object keeps thousands of lanes: an idle
+ * one is a pop, not a scan.
  */
 export class VuConnections {
-  private readonly lanes = new Map<string, Lane[]>();
+  private readonly origins = new Map<string, OriginLanes>();
   constructor(private readonly pool: ConnectionPool, private readonly maxPerOrigin: number) {}
 
   /** A connection for one request to `origin`; give it back with `release`. */
   acquire(origin: string): Lane {
-    let lanes = this.lanes.get(origin);
-    if (!lanes) this.lanes.set(origin, (lanes = []));
-    let best: Lane | undefined;
-    for (const lane of lanes) {
-      if (lane.busy === 0) {
-        best = lane;
-        break;
-      }
-      if (!best || lane.busy < best.busy) best = lane;
+    let o = this.origins.get(origin);
+    if (!o) this.origins.set(origin, (o = { all: [], idle: [], turn: 0 }));
+    let lane = o.idle.pop();
+    if (!lane) {
+      if (o.all.length < this.maxPerOrigin) o.all.push((lane = { client: this.pool.client(origin), busy: 0, idle: o.idle }));
+      else lane = o.all[o.turn++ % o.all.length]!;
     }
-    if (!best || (best.busy > 0 && lanes.length < this.maxPerOrigin)) {
-      best = { client: this.pool.client(origin), busy: 0 };
-      lanes.push(best);
-    }
-    best.busy++;
-    return best;
+    lane.busy++;
+    return lane;
   }
 
   release(lane: Lane): void {
-    lane.busy--;
+    if (--lane.busy === 0) lane.idle.push(lane);
   }
 }
 

@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
+import { grainFor, TimerWheel, type Sleeper } from './timer-wheel.js';
+
+/** how late a wake-up may be: a millisecond, or under 1 % of a long wait (coalescing) */
+const slackOf = (ms: number): number => Math.max(1, Math.min(8, ms / 128)) + 1;
+
+/** A sleeper that notes when it woke; `again` files it once more from its wake-up. */
+class Probe implements Sleeper {
+  wakeAt = 0;
+  woke: number[] = [];
+  again?: number;
+  constructor(readonly wheel: TimerWheel) {}
+  wakeUp(): void {
+    this.woke.push(performance.now());
+    const ms = this.again;
+    this.again = undefined;
+    if (ms !== undefined) this.wheel.file(this, ms);
+  }
+}
+
+describe('timer wheel', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('wakes each filing once, never early and within a millisecond, whatever the waits and cancels', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('file' as const), who: fc.nat(7), ms: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 8000, max: 20_000 })), again: fc.option(fc.integer({ min: 1, max: 9000 }), { nil: undefined }) }),
+      fc.record({ kind: fc.constant('cancel' as const), who: fc.nat(7) }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.integer({ min: 0, max: 12_000 })) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+      vi.setSystemTime(0);
+      const wheel = new TimerWheel();
+      const probes = Array.from({ length: 8 }, () => new Probe(wheel));
+      // every filing that should fire: [probe, earliest, latest]
+      const expected: { p: Probe; from: number; slack: number; wokeBefore: number }[] = [];
+      const live = new Map<Probe, { from: number; slack: number; wokeBefore: number; again?: number }>();
+      /** filings that fired move to `expected`; a wake-up that filed again is a new live filing */
+      const settle = (): void => {
+        for (const [p, f] of live) {
+          if (p.woke.length <= f.wokeBefore) continue;
+          expected.push({ p, from: f.from, slack: f.slack, wokeBefore: f.wokeBefore });
+          live.delete(p);
+          if (f.again !== undefined) live.set(p, { from: p.woke[f.wokeBefore]! + f.again, slack: slackOf(f.again), wokeBefore: f.wokeBefore + 1 });
+        }
+      };
+      for (const o of ops) {
+        if (o.kind === 'file') {
+          const p = probes[o.who]!;
+          if (live.has(p)) continue; // one filing at a time, as a VU sleeps
+          const from = performance.now() + o.ms;
+          live.set(p, { from, slack: slackOf(o.ms), wokeBefore: p.woke.length, again: o.again });
+          p.again = o.again;
+          wheel.file(p, o.ms);
+        } else if (o.kind === 'cancel') {
+          const p = probes[o.who]!;
+          if (!live.has(p)) continue;
+          wheel.cancel(p);
+          p.again = undefined;
+          live.delete(p);
+        } else {
+          vi.advanceTimersByTime(o.ms);
+        }
+        settle();
+      }
+      // run everything out: each live filing fires once
+      vi.advanceTimersByTime(30_000);
+      settle();
+      expect(live.size).toBe(0);
+      for (const e of expected) {
+        const at = e.p.woke[e.wokeBefore];
+        expect(at).toBeDefined();
+        expect(at!).toBeGreaterThanOrEqual(e.from);
+        expect(at!).toBeLessThanOrEqual(Math.ceil(e.from) + e.slack);
+      }
+      const fired = probes.reduce((n, p) => n + p.woke.length, 0);
+      expect(fired).toBe(expected.length);
+      expect(wheel.size).toBe(0);
+    }), { numRuns: 300 });
+  });
+
+  it('rounds long waits to a step under 1 % of the wait, at most 8 ms', () => {
+    expect([0, 100, 255, 256, 512, 1000, 1024, 2000, 3000, 60_000].map(grainFor)).toEqual([1, 1, 1, 2, 4, 4, 8, 8, 8, 8]);
+  });
+
+  it('a cancelled sleeper filed again into the same millisecond wakes once', () => {
+    vi.setSystemTime(0);
+    const wheel = new TimerWheel();
+    const p = new Probe(wheel);
+    wheel.file(p, 100);
+    wheel.cancel(p);
+    wheel.file(p, 100);
+    vi.advanceTimersByTime(200);
+    expect(p.woke).toEqual([100]);
+  });
+
+  it('a sleeper filed in the millisecond just run wakes in the next, not a lap later', () => {
+    vi.setSystemTime(0);
+    const wheel = new TimerWheel();
+    const [a, b, c] = [new Probe(wheel), new Probe(wheel), new Probe(wheel)];
+    wheel.file(a, 10);
+    wheel.file(b, 5000); // keeps the wheel from starting afresh
+    vi.advanceTimersByTime(10);
+    expect(a.woke).toEqual([10]);
+    wheel.file(c, 0);
+    vi.advanceTimersByTime(1);
+    expect(c.woke).toEqual([11]);
+  });
+
+  it('waits longer than the wheel go round until due', () => {
+    vi.setSystemTime(0);
+    const wheel = new TimerWheel();
+    const p = new Probe(wheel);
+    wheel.file(p, 60_000);
+    vi.advanceTimersByTime(59_999);
+    expect(p.woke).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(p.woke).toEqual([60_000]);
+  });
+});

@@ -1,0 +1,137 @@
+/** Something that sleeps on a wheel: the wheel keeps its due time on it, so filing allocates nothing. */
+export interface Sleeper {
+  /** the whole millisecond (performance.now() time) it is due at; 0 when not filed */
+  wakeAt: number;
+  wakeUp(): void;
+}
+
+/** slots, one per millisecond: a power of two, longer than the usual think time (waits that are longer go round again) */
+const SLOTS = 1 << 13;
+const MASK = SLOTS - 1;
+/** how late a wake-up may come, as a share of its wait, so that those due close together wake together */
+const SLACK_SHARE = 1 / 128;
+const MAX_GRAIN_MS = 8;
+
+/** The step a wait's wake-up is rounded up to: a power of two ms, at most SLACK_SHARE of the wait and MAX_GRAIN_MS. */
+export function grainFor(ms: number): number {
+  let g = 1;
+  while (g < MAX_GRAIN_MS && g * 2 <= ms * SLACK_SHARE) g *= 2;
+  return g;
+}
+
+/**
+ * One timer for every VU's think time in a worker. 100,000 users each
+ * sleeping 1–3 s through setTimeout held a Timeout, a Promise and their
+ * closures per sleep; living through the wait, they were promoted out of
+ * the young generation and died in the old one, and GC took a third of the
+ * process. Here a sleeper is filed by reference into the slot of the
+ * millisecond it is due (a hashed wheel of SLOTS ms), and one Node timer
+ * runs to the next slot that holds anything. Nothing is allocated per sleep
+ * once the slots' arrays have grown.
+ *
+ * Long waits are rounded up to a coarser step (up to 8 ms, under 1 % of
+ * the wait), as operating systems coalesce timers: a process that wakes
+ * once for several users, whose requests then go out and come back
+ * together, pays the kernel's sleep and wake-up once. At 1,000 users that
+ * was half of the worker's CPU.
+ *
+ * A sleeper is never woken before its time: it is due at the whole
+ * millisecond (or step) after its wait, and a slot fires once the clock
+ * has reached it. Cancelling only clears `wakeAt`; the stale entry is dropped when its
+ * slot comes round. An entry fires when its sleeper is due by now; one due
+ * a lap later stays; one whose sleeper has been woken, or filed into
+ * another slot since, is dropped. Firing clears `wakeAt`, so each filing
+ * wakes its sleeper once.
+ */
+export class TimerWheel {
+  private readonly slots: Sleeper[][] = Array.from({ length: SLOTS }, () => []);
+  /** the next millisecond to look at */
+  private cursor = 0;
+  /** entries in the slots, stale ones included */
+  private entries = 0;
+  private timer?: NodeJS.Timeout;
+  /** the millisecond the timer is set for */
+  private armedAt = Infinity;
+  /** while slots run: wakers filing again are picked up by the one re-arm at the end */
+  private ticking = false;
+
+  /** Wakes `s` after `ms` (at least), unless cancelled first. */
+  file(s: Sleeper, ms: number): void {
+    const now = performance.now();
+    if (this.entries === 0 && !this.ticking) this.cursor = Math.floor(now);
+    const grain = grainFor(ms);
+    // never into a slot already passed: that would be a lap late
+    const at = Math.max(Math.ceil((now + ms) / grain) * grain, this.cursor, 1);
+    s.wakeAt = at;
+    this.slots[at & MASK]!.push(s);
+    this.entries++;
+    if (at < this.armedAt && !this.ticking) this.arm(at);
+  }
+
+  /** `s` will not be woken by this filing. */
+  cancel(s: Sleeper): void {
+    s.wakeAt = 0;
+  }
+
+  /** entries still held (stale ones count until their slot comes round) */
+  get size(): number {
+    return this.entries;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    this.armedAt = Infinity;
+    const now = Math.floor(performance.now());
+    const from = Math.max(this.cursor, now - MASK);
+    this.ticking = true;
+    this.cursor = now + 1;
+    // after a stall longer than the wheel, every slot once is every entry once
+    for (let t = from; t <= now; t++) this.runSlot(t, now);
+    this.ticking = false;
+    this.armNext();
+  };
+
+  private runSlot(t: number, now: number): void {
+    const slot = this.slots[t & MASK]!;
+    const n = slot.length;
+    if (n === 0) return;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const s = slot[i]!;
+      const at = s.wakeAt;
+      if (at !== 0 && at <= now) {
+        this.entries--;
+        s.wakeAt = 0;
+        try {
+          s.wakeUp();
+        } catch (err) {
+          // not ours to handle, and the slot must still be put in order
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      } else if (at > now && (at & MASK) === (t & MASK)) {
+        slot[kept++] = s; // a later lap
+      } else {
+        this.entries--; // woken, cancelled, or filed elsewhere since
+      }
+    }
+    // sleepers woken above may have filed themselves into this slot again
+    for (let i = n; i < slot.length; i++) slot[kept++] = slot[i]!;
+    slot.length = kept;
+  }
+
+  private armNext(): void {
+    if (this.entries === 0) return;
+    for (let t = this.cursor; t < this.cursor + SLOTS; t++) {
+      if (this.slots[t & MASK]!.length > 0) return this.arm(t);
+    }
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedAt = at;
+    // whole ms: Node's timers count in them anyway
+    this.timer = setTimeout(this.tick, Math.max(0, Math.ceil(at - performance.now())));
+  }
+}
