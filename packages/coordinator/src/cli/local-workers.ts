@@ -2,6 +2,25 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 
 /**
+ * V8 flags a worker needs and V8 reads only at start. A young generation of
+ * 64 MB semi-spaces (V8's default is at most 16 MB): a request's objects —
+ * ~7 KB, undici's and ours — live as long as the request, and at tens of
+ * thousands of requests a second they outlived a 16 MB nursery; promoted,
+ * they died in the old generation, whose collection tipped a worker into a
+ * saturation it did not leave (60,000 users: 99 % of a core and 1 GB; with
+ * this, 66 % and 0.5 GB — bench/users.ts). The image's entrypoint and the
+ * `volley` bin's shebang pass the same flag.
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+/** The node flags for a local worker: this process's, plus ours that neither they nor NODE_OPTIONS already set. */
+export function workerNodeArgs(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const name = (flag: string): string => flag.split('=')[0]!.replace(/_/g, '-');
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(name));
+  return [...execArgv, ...WORKER_NODE_FLAGS.filter((f) => !given.has(name(f)))];
+}
+
+/**
  * Spawns K worker processes of this same `volley` program (built or run
  * from source: the node flags are passed on), connected to a local
  * coordinator. They exit when the coordinator tells them to or goes away.
@@ -10,7 +29,7 @@ export function spawnLocalWorkers(count: number, coordinator: string, token: str
   const entry = process.argv[1]!;
   const children: ChildProcess[] = [];
   for (let i = 1; i <= count; i++) {
-    const child = spawn(process.execPath, [...process.execArgv, entry, 'worker', '--coordinator', coordinator, '--name', `local-${i}`, '--exit-on-disconnect'], {
+    const child = spawn(process.execPath, [...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS), entry, 'worker', '--coordinator', coordinator, '--name', `local-${i}`, '--exit-on-disconnect'], {
       env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
       stdio: ['ignore', 'ignore', 'inherit'],
       // their own process group: a Ctrl-C in the terminal goes to the coordinator,
