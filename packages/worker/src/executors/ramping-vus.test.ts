@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { Recorder } from '../recorder.js';
+import { TimerWheel } from '../timer-wheel.js';
+import { createHttpClient } from '../http/client.js';
+import { ConnectionPool } from '../http/connections.js';
+import type { IterationSource } from '../vu.js';
+import { RampingVus } from './ramping-vus.js';
+import type { ExecutorDeps } from './group.js';
+
+/** Users that do nothing but think (no traffic): what is under test is how many there are. */
+function deps(): ExecutorDeps {
+  const recorder = new Recorder();
+  const pool = new ConnectionPool();
+  const source: IterationSource = { name: 'thinker', iterate: () => undefined, waitMs: () => 60_000 };
+  return {
+    segment: { weights: [1], index: 0 },
+    sourceFor: () => source,
+    makeClient: (takeDue, group) => createHttpClient({ baseUrl: new URL('http://127.0.0.1:9'), connections: pool.forVu(), recorder, takeDue, group }),
+    recorder, env: {}, setupData: () => undefined, files: {}, wheel: new TimerWheel(), log: pino({ level: 'silent' }),
+  };
+}
+
+describe('ramping VUs', () => {
+  it('a ramp that fell behind a busy loop catches up at its next timer, not one step per timer', async () => {
+    const ramp = new RampingVus({ type: 'ramping-vus', startVUs: 0, stages: [{ durationMs: 500, target: 2000 }, { durationMs: 60_000, target: 2000 }], gracefulRampDownMs: 0 }, { weights: [1], index: 0 }, deps(), 0);
+    ramp.start(performance.now());
+    // the loop is busy past the whole ramp: 2,000 steps are due
+    const until = performance.now() + 700;
+    while (performance.now() < until);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ramp.vus).toBe(2000);
+    await ramp.stop(0);
+    expect(ramp.vus).toBe(0);
+  });
+
+  it('stopping ends every thinking user at once, its think time cut short', async () => {
+    const ramp = new RampingVus({ type: 'constant-vus', vus: 50, durationMs: 60_000 }, { weights: [1], index: 0 }, deps(), 0);
+    ramp.start(performance.now());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ramp.vus).toBe(50);
+    const began = performance.now();
+    await ramp.stop(5_000);
+    // each was asleep for a minute; none holds the stop up
+    expect(performance.now() - began).toBeLessThan(1_000);
+  });
+});
