@@ -7,9 +7,11 @@ export class CookieJar {
   private readonly byOrigin = new Map<string, Map<string, { value: string; expires: number }>>();
 
   /** The Cookie header for a request to `origin`, if any cookie applies. */
-  header(origin: string, now = Date.now()): string | undefined {
+  header(origin: string, at?: number): string | undefined {
     const jar = this.byOrigin.get(origin);
     if (!jar) return undefined;
+    // the clock only when there are cookies: this runs for every request
+    const now = at ?? Date.now();
     const parts: string[] = [];
     for (const [name, c] of jar) {
       if (c.expires <= now) jar.delete(name);
@@ -19,8 +21,9 @@ export class CookieJar {
   }
 
   /** Takes the Set-Cookie headers of a response from `origin`. */
-  store(origin: string, setCookie: string | string[] | undefined, now = Date.now()): void {
+  store(origin: string, setCookie: string | string[] | undefined, at?: number): void {
     if (!setCookie) return;
+    const now = at ?? Date.now();
     for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
       const [pair, ...attrs] = line.split(';');
       const eq = pair!.indexOf('=');
