@@ -20,28 +20,27 @@ export function grainFor(ms: number): number {
 }
 
 /**
- * One timer for every VU's think time in a worker. 100,000 users each
- * sleeping 1–3 s through setTimeout held a Timeout, a Promise and their
- * closures per sleep; living through the wait, they were promoted out of
- * the young generation and died in the old one, and GC took a third of the
- * process. Here a sleeper is filed by reference into the slot of the
- * millisecond it is due (a hashed wheel of SLOTS ms), and one Node timer
- * runs to the next slot that holds anything. Nothing is allocated per sleep
- * once the slots' arrays have grown.
+ * One timer for every VU's think time in a worker. Users sleeping 1–3 s
+ * through setTimeout held a Timeout, a Promise and their closures per
+ * sleep; living through the wait, they were promoted out of the young
+ * generation and died in the old one (GC was a third of the busy time in a
+ * profile at 30,000 users). Here a sleeper is filed by reference into the
+ * slot of the millisecond it is due (a hashed wheel of SLOTS ms), and one
+ * Node timer runs to the next slot that holds anything. Nothing is
+ * allocated per sleep once the slots' arrays have grown.
  *
  * Long waits are rounded up to a coarser step (up to 8 ms, under 1 % of
- * the wait), as operating systems coalesce timers: a process that wakes
- * once for several users, whose requests then go out and come back
- * together, pays the kernel's sleep and wake-up once. At 1,000 users that
- * was half of the worker's CPU.
+ * the wait), as operating systems coalesce timers: users due close
+ * together wake together, and the process pays one sleep and wake-up of
+ * the kernel for them rather than one each.
  *
  * A sleeper is never woken before its time: it is due at the whole
  * millisecond (or step) after its wait, and a slot fires once the clock
- * has reached it. Cancelling only clears `wakeAt`; the stale entry is dropped when its
- * slot comes round. An entry fires when its sleeper is due by now; one due
- * a lap later stays; one whose sleeper has been woken, or filed into
- * another slot since, is dropped. Firing clears `wakeAt`, so each filing
- * wakes its sleeper once.
+ * has reached it. Cancelling only clears `wakeAt`; the stale entry is
+ * dropped when its slot comes round. An entry fires when its sleeper is
+ * due by now; one due a lap later stays; one whose sleeper has been woken,
+ * or filed into another slot since, is dropped. Firing clears `wakeAt`, so
+ * each filing wakes its sleeper once.
  */
 export class TimerWheel {
   private readonly slots: Sleeper[][] = Array.from({ length: SLOTS }, () => []);
