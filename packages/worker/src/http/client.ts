@@ -142,7 +142,9 @@ class Client implements VuHttpClient {
       }
       await x.done;
       connections.release(lane);
-      this.inFlight.splice(this.inFlight.indexOf(x), 1);
+      // order does not matter: the last one takes its place (splice would allocate the removed)
+      const last = this.inFlight.pop()!;
+      if (last !== x) this.inFlight[this.inFlight.indexOf(x)] = last;
     }
     const timing = x.timing();
     if (x.error) {

@@ -59,14 +59,15 @@ function byteLength(chunk: unknown, encoding: unknown): number {
 function instrument(socket: net.Socket, trace: SocketTrace): void {
   let current: Carrier | undefined;
   const write = socket.write;
-  socket.write = function (this: net.Socket, ...args: unknown[]): boolean {
+  // named parameters, not a rest array: this runs for every write
+  socket.write = function (this: net.Socket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     if (announced) {
       current = announced;
       announced = undefined;
       current.attach(trace);
     }
-    current?.wrote(byteLength(args[0], args[1]), performance.now());
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
+    current?.wrote(byteLength(chunk, encoding), performance.now());
+    return (write as (c: unknown, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
   } as typeof socket.write;
 }
 
