@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
  * thousands of requests a second they outlived a 16 MB nursery; promoted,
  * they died in the old generation, whose collection tipped a worker into a
  * saturation it did not leave (60,000 users: 99 % of a core and 1 GB; with
- * this, 66 % and 0.5 GB — bench/users.ts). The image's entrypoint and the
- * `volley` bin's shebang pass the same flag.
+ * this, 66–72 % in half the runs, the knee; bench/users.ts). The image's
+ * entrypoint and the `volley` bin's shebang pass the same flag.
  */
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
