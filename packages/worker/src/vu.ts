@@ -204,7 +204,7 @@ export class Vu implements Sleeper {
 
   stop(): void {
     this.stopping = true;
-    if (this.wakeAt !== 0) this.deps.wheel.cancel(this);
+    this.deps.wheel.cancel(this);
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
     this.wakeUp();

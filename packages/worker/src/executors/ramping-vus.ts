@@ -72,10 +72,8 @@ export class RampingVus implements Executor {
   private follow(): void {
     clearTimeout(this.timer);
     this.steps = planSteps(this.stages, this.segment, this.startVus);
-    const elapsed = performance.now() - this.startLocal;
     this.next = 0;
-    let target: number | undefined;
-    while (this.next < this.steps.length && this.steps[this.next]!.atMs <= elapsed) target = this.steps[this.next++]!.vus;
+    const target = this.passDue();
     if (target !== undefined || this.active.length > 0) this.setTarget(target ?? 0);
     this.schedule();
   }
@@ -92,13 +90,18 @@ export class RampingVus implements Executor {
         return;
       }
       // every step due by now: one per timer would fall behind a busy loop
-      const elapsed = performance.now() - this.startLocal;
-      let target = step.vus;
       this.next++;
-      while (this.next < this.steps.length && this.steps[this.next]!.atMs <= elapsed) target = this.steps[this.next++]!.vus;
-      this.setTarget(target);
+      this.setTarget(this.passDue() ?? step.vus);
       this.schedule();
     }, Math.max(0, this.startLocal + at - performance.now()));
+  }
+
+  /** Moves past every step due by now; the VU count of the last of them, if any was. */
+  private passDue(): number | undefined {
+    const elapsed = performance.now() - this.startLocal;
+    let target: number | undefined;
+    while (this.next < this.steps.length && this.steps[this.next]!.atMs <= elapsed) target = this.steps[this.next++]!.vus;
+    return target;
   }
 
   private setTarget(target: number): void {

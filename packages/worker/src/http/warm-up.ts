@@ -7,10 +7,11 @@ import { ConnectionPool } from './connections.js';
 
 /**
  * Runs the request path — VU loop, think-time wheel, client, connector,
- * undici, recorder, histogram encoding — against a server inside this process on loopback, before the
- * run starts, so that V8 has compiled it by the first real request: a cold
- * path measured 43 ms p99 in the first second against a 20 ms target (22 ms
- * once warm). Nothing reaches the target; what is recorded is thrown away.
+ * undici, recorder, histogram encoding — against a server inside this
+ * process on loopback, before the run starts, so that V8 has compiled it
+ * by the first real request: a cold path measured 43 ms p99 in the first
+ * second against a 20 ms target (22 ms once warm). Nothing reaches the
+ * target; what is recorded is thrown away.
  * The server is a canned answer on a raw socket, so that the warm-up's CPU
  * goes to the path being warmed (against node:http, 3,000 requests cost
  * 0.33 CPU-s; here about 0.25, most of it V8 compiling what a cold run
