@@ -125,8 +125,13 @@ describe('scenario data and per-VU HTTP state', () => {
     try {
       const res = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '2', '--connections', '1', '--json', join(dir, 'capped.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'tls' });
       expect(res.code, res.stderr + res.stdout).toBe(0);
-      expect(JSON.parse(await readFile(join(dir, 'capped.json'), 'utf8')).volley.total).toMatchObject({ count: 20, failures: 0 });
+      const capped = JSON.parse(await readFile(join(dir, 'capped.json'), 'utf8'));
+      expect(capped.volley.total).toMatchObject({ count: 20, failures: 0 });
       expect(connections).toBe(2); // one per worker process, its 2 users taking turns
+      // the turn waited for is in http_req_blocked, not in the duration (as k6 counts it)
+      const m = (k: string) => capped.metrics[k].values;
+      expect(m('http_req_blocked').avg).toBeGreaterThan(1);
+      expect(m('http_req_duration').avg).toBeCloseTo(m('http_req_sending').avg + m('http_req_waiting').avg + m('http_req_receiving').avg, 1);
       const bad = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '1', '--connections', '0', '--host', `http://127.0.0.1:${port}`], { PLAN: 'tls' });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/--connections must be a whole number ≥ 1, got 0/);

@@ -9,8 +9,8 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
  * A VU's HTTP client: its own keep-alive connections and cookies. Every
- * request is timed from the call (or from when its iteration was due) to
- * the last body byte, with k6's phases, and recorded with its verdict.
+ * request is timed to its last body byte, with k6's phases, and recorded
+ * with its verdict (see Exchange for where its duration starts).
  */
 const EMPTY = Buffer.alloc(0);
 
@@ -121,7 +121,7 @@ class Client implements VuHttpClient {
     const tags = g ? { ...options.tags, group: g } : options.tags;
     const due = takeDue?.();
     const now = performance.now();
-    const x = new Exchange(due === undefined ? now : Math.min(due, now));
+    const x = new Exchange(due === undefined ? now : Math.min(due, now), due !== undefined);
     if (this.aborted) x.abort();
     else {
       this.inFlight.push(x);
