@@ -11,7 +11,7 @@ export interface VolleyResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Buffer;
-  /** request duration in milliseconds (first byte sent to last byte read) */
+  /** request duration in milliseconds, as http_req_duration counts it: from when a connection took the request (for the first request of an arrival-rate iteration, from when the iteration was due) to the last byte read */
   readonly durationMs: number;
   /** set when no response came (status 0): the client's error code, e.g. ECONNREFUSED */
   readonly error?: string;
