@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { grainFor, TimerWheel, type Sleeper } from './timer-wheel.js';
+import { grainFor, TICK_BUDGET_MS, TimerWheel, type Sleeper } from './timer-wheel.js';
 
 /** how late a wake-up may be: a millisecond, or under 1 % of a long wait (coalescing) */
 const slackOf = (ms: number): number => Math.max(1, Math.min(8, ms / 128)) + 1;
@@ -117,5 +117,44 @@ describe('timer wheel', () => {
     expect(p.woke).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(p.woke).toEqual([60_000]);
+  });
+
+  it('an overloaded turn wakes a budget of users, lets the loop run, and wakes the rest in the next turns', async () => {
+    vi.useRealTimers();
+    const wheel = new TimerWheel();
+    // a turn counter: one step per turn of the event loop
+    let turn = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turn++;
+      if (spinning) setImmediate(spin);
+    };
+    spin();
+    const burn = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    let timerFired = Infinity;
+    const woke: { at: number; turn: number }[] = [];
+    const filedAt = performance.now();
+    // 2,000 users due together, each costing 20 µs to wake: 40 ms of work, 8 budgets of 5 ms
+    const sleepers: Sleeper[] = Array.from({ length: 2000 }, (_, i) => ({
+      wakeAt: 0,
+      wakeUp() {
+        burn(0.02);
+        woke.push({ at: performance.now(), turn });
+        if (i === 0) setTimeout(() => (timerFired = woke.length), 0);
+      },
+    }));
+    for (const s of sleepers) wheel.file(s, 5);
+    while (woke.length < sleepers.length) await new Promise((r) => setTimeout(r, 5));
+    spinning = false;
+    expect(woke.length).toBe(2000); // once each
+    expect(Math.min(...woke.map((w) => w.at))).toBeGreaterThanOrEqual(filedAt + 5);
+    expect(TICK_BUDGET_MS).toBeLessThan(40); // what the numbers above assume
+    expect(new Set(woke.map((w) => w.turn)).size).toBeGreaterThanOrEqual(4);
+    // a timer set by the first wake-up ran before the last user woke
+    expect(timerFired).toBeLessThan(2000);
+    expect(wheel.size).toBe(0);
   });
 });
