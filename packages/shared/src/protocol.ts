@@ -127,7 +127,7 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
       return out;
     }),
     /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
-    health: z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative() }).optional(),
+    health: z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative(), wakeLateMs: Finite.nonnegative().optional() }).optional(),
   }),
   z.object({ type: z.literal('setup-done'), runId: Id, data: z.string().max(MAX_SETUP_DATA).optional(), error: z.string().max(8192).optional(), output: HookOutput }),
   z.object({ type: z.literal('teardown-done'), runId: Id, error: z.string().max(8192).optional(), output: HookOutput }),

@@ -3,8 +3,9 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 /**
  * How busy this worker process is, window by window: CPU time as a
  * fraction of one core (a Node process runs JavaScript on one), and the
- * event loop's lag. A generator at its limit sends late and measures its
- * own queueing; the coordinator warns when that happened.
+ * event loop's lag, and how late its users woke from their think time. A
+ * generator at its limit sends late and measures its own queueing; the
+ * coordinator warns when that happened.
  */
 /** ms between the monitor's samples; each sample is the whole interval, so this is taken off */
 const RESOLUTION_MS = 10;
@@ -18,8 +19,8 @@ export class SelfHealth {
     this.lag.enable();
   }
 
-  /** The figures since the last cut. */
-  cut(): { cpu: number; lagP99Ms: number; lagMaxMs: number } {
+  /** The figures since the last cut; `wheel`, where the users sleep. */
+  cut(wheel?: { takeLateMs(): number }): { cpu: number; lagP99Ms: number; lagMaxMs: number; wakeLateMs?: number } {
     const now = performance.now();
     const used = process.cpuUsage(this.cpu);
     const wall = Math.max(1, now - this.at);
@@ -27,6 +28,7 @@ export class SelfHealth {
       cpu: Math.round(((used.user + used.system) / 1000 / wall) * 1000) / 1000,
       lagP99Ms: this.lag.count ? lateMs(this.lag.percentile(99)) : 0,
       lagMaxMs: this.lag.count ? lateMs(this.lag.max) : 0,
+      ...(wheel ? { wakeLateMs: wheel.takeLateMs() } : {}),
     };
     this.cpu = process.cpuUsage();
     this.at = now;

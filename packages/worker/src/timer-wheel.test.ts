@@ -157,4 +157,17 @@ describe('timer wheel', () => {
     expect(timerFired).toBeLessThan(2000);
     expect(wheel.size).toBe(0);
   });
+
+  it('says how late its wake-ups came, on average, and starts over', async () => {
+    vi.useRealTimers();
+    const wheel = new TimerWheel();
+    let woken = 0;
+    const sleepers: Sleeper[] = Array.from({ length: 50 }, () => ({ wakeAt: 0, wakeUp: () => void woken++ }));
+    for (const s of sleepers) wheel.file(s, 5);
+    const end = performance.now() + 40;
+    while (performance.now() < end); // the loop is busy past their time: they wake ~35 ms late
+    while (woken < 50) await new Promise((r) => setTimeout(r, 5));
+    expect(wheel.takeLateMs()).toBeGreaterThanOrEqual(30);
+    expect(wheel.takeLateMs()).toBe(0);
+  });
 });

@@ -67,6 +67,9 @@ export class TimerWheel {
   private armedAt = Infinity;
   /** while slots run: wakers filing again are picked up by the one re-arm at the end */
   private ticking = false;
+  /** how late the wake-ups since the last takeLateMs were, in ms past their due slot */
+  private lateSumMs = 0;
+  private wakes = 0;
 
   /** Wakes `s` after `ms` (at least), unless cancelled first. */
   file(s: Sleeper, ms: number): void {
@@ -84,6 +87,18 @@ export class TimerWheel {
   /** `s` will not be woken by this filing. */
   cancel(s: Sleeper): void {
     s.wakeAt = 0;
+  }
+
+  /**
+   * How late, on average, the wake-ups since the last call came (ms after
+   * their due millisecond), and starts over. Near 0 unless the worker is
+   * overloaded: then its users think for longer than the scenario says.
+   */
+  takeLateMs(): number {
+    const mean = this.wakes ? this.lateSumMs / this.wakes : 0;
+    this.lateSumMs = 0;
+    this.wakes = 0;
+    return Math.round(mean * 100) / 100;
   }
 
   /** entries still held (stale ones count until their slot comes round) */
@@ -142,6 +157,8 @@ export class TimerWheel {
       if (at !== 0 && at <= now) {
         this.entries--;
         woken++;
+        this.wakes++;
+        this.lateSumMs += now - at;
         s.wakeAt = 0;
         try {
           s.wakeUp();

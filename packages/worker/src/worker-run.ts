@@ -59,6 +59,8 @@ export class WorkerRun {
   private readonly recorder: Recorder;
   /** this process's own CPU and event-loop lag, per window */
   private readonly health = new SelfHealth();
+  /** where every VU of this run sleeps */
+  private readonly wheel = new TimerWheel();
   private readonly connections: ConnectionPool;
   private readonly executors: { name: string; executor: Executor; startTimeMs: number; gracefulStopMs: number; timer?: NodeJS.Timeout }[];
   private readonly unacked = new Map<number, WindowMessage>();
@@ -87,7 +89,7 @@ export class WorkerRun {
     const baseUrl = (this.baseUrl = new URL(prepare.config.host));
     const env = (this.env = { ...process.env, ...prepare.config.env });
     const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
-    const wheel = new TimerWheel();
+    const wheel = this.wheel;
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       name: plan.name,
       startTimeMs: plan.startTimeMs,
@@ -208,7 +210,7 @@ export class WorkerRun {
 
   private cut(): number {
     const index = this.nextIndex++;
-    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.vus, series: this.recorder.cut(), health: this.health.cut() };
+    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.vus, series: this.recorder.cut(), health: this.health.cut(this.wheel) };
     this.unacked.set(index, msg);
     this.send(msg);
     return index;

@@ -23,7 +23,9 @@ export interface WorkerHealth {
   /** windows in which it used BUSY_CPU of a core or more */
   busyWindows: number;
   lagP99MaxMs: number;
-  last: { cpu: number; lagP99Ms: number; lagMaxMs: number };
+  /** the worst second's mean lateness of users waking from think time */
+  wakeLateMaxMs: number;
+  last: { cpu: number; lagP99Ms: number; lagMaxMs: number; wakeLateMs?: number };
 }
 
 /** Above this share of a core, a worker is the bottleneck (Locust warns at 90 %). */
@@ -87,12 +89,13 @@ export class Aggregator {
 
     seen.add(w.index);
     if (w.health) {
-      const h = this.healthByWorker.get(workerId) ?? { windows: 0, cpuSum: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, last: w.health };
+      const h = this.healthByWorker.get(workerId) ?? { windows: 0, cpuSum: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, wakeLateMaxMs: 0, last: w.health };
       h.windows++;
       h.cpuSum += w.health.cpu;
       h.cpuMax = Math.max(h.cpuMax, w.health.cpu);
       if (w.health.cpu >= BUSY_CPU) h.busyWindows++;
       h.lagP99MaxMs = Math.max(h.lagP99MaxMs, w.health.lagP99Ms);
+      h.wakeLateMaxMs = Math.max(h.wakeLateMaxMs, w.health.wakeLateMs ?? 0);
       if (w.index >= (this.newest ?? -1)) h.last = w.health;
       this.healthByWorker.set(workerId, h);
     }

@@ -3,7 +3,7 @@ import type { Aggregator, WorkerHealth } from './aggregator.js';
 
 /** A worker's load over the run, as the summary reports it. */
 export function healthOf(h: WorkerHealth | undefined): WorkerInfo['health'] {
-  return h && h.windows ? { cpuAvg: h.cpuSum / h.windows, cpuMax: h.cpuMax, busySeconds: h.busyWindows, lagP99MaxMs: h.lagP99MaxMs } : undefined;
+  return h && h.windows ? { cpuAvg: h.cpuSum / h.windows, cpuMax: h.cpuMax, busySeconds: h.busyWindows, lagP99MaxMs: h.lagP99MaxMs, wakeLateMaxMs: h.wakeLateMaxMs } : undefined;
 }
 import { evaluateThresholds, resolveMetric, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
@@ -48,7 +48,7 @@ export interface WorkerInfo {
   /** requests it made in this run */
   requests?: number;
   /** its own load: CPU as a fraction of one core (average and busiest second), the worst event-loop lag p99 */
-  health?: { cpuAvg: number; cpuMax: number; busySeconds: number; lagP99MaxMs: number };
+  health?: { cpuAvg: number; cpuMax: number; busySeconds: number; lagP99MaxMs: number; wakeLateMaxMs?: number };
 }
 
 export interface RunInfo {
@@ -275,6 +275,9 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     }
     if (h.lagP99MaxMs >= 50) {
       notes.push(`worker ${w.name}'s event loop lagged up to ${h.lagP99MaxMs.toFixed(0)} ms (p99 of a second): its timings include its own delay`);
+    }
+    if ((h.wakeLateMaxMs ?? 0) >= 50) {
+      notes.push(`worker ${w.name}'s users woke from their think time up to ${h.wakeLateMaxMs!.toFixed(0)} ms late (mean of a second): they sent fewer requests than the scenario asks for — add workers`);
     }
   }
   const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');
