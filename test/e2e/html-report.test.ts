@@ -48,6 +48,9 @@ describe.skipIf(!haveChromium())('the HTML report in headless Chromium, network 
         p90: r.percentilesMs['90'].toFixed(2), p95: r.percentilesMs['95'].toFixed(2), p99: r.percentilesMs['99'].toFixed(2), rps: r.rps.toFixed(2),
       }));
       expect(rows).toEqual(expected);
+      // each worker's self-report: lag and how late its users woke from think time
+      const workerRows = await page.$$eval('#workers-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      expect(workerRows.map((r) => r.slice(6))).toEqual(summary.run.workers.map((w: any) => [`${w.health.lagP99MaxMs.toFixed(1)} ms`, `${w.health.wakeLateMaxMs.toFixed(1)} ms`]));
       expect(await page.textContent('#scenario-output')).toMatch(/Starting load test/);
       await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'test-artifacts', 'html-report.png'), fullPage: true });
