@@ -80,6 +80,7 @@ describe('volley coordinator / worker / start', () => {
     expect(metrics).toMatch(/^volley_run_active\{run="run-[\w-]+",state="running"\} 1$/m);
     expect(metrics).toMatch(/^volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+$/m);
     expect(Number(/^volley_run_vus (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^volley_worker_wake_late_seconds\{worker="w\d+",name="alpha"\} [0-9.e-]+$/m);
     const res = await start;
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);

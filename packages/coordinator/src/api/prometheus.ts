@@ -15,6 +15,7 @@ export function prometheusRegistry(cluster: Cluster): Registry {
   const workerInRun = g('volley_worker_in_run', 'Whether a worker holds a share of the current run', ['worker', 'name']);
   const workerCpu = g('volley_worker_cpu_ratio', 'A worker\'s CPU in its last window, as a fraction of one core', ['worker', 'name']);
   const workerLag = g('volley_worker_event_loop_lag_p99_seconds', 'A worker\'s event-loop lag p99 in its last window', ['worker', 'name']);
+  const workerWakeLate = g('volley_worker_wake_late_seconds', 'How late, on average, a worker\'s users woke from think time in its last window', ['worker', 'name']);
   const running = g('volley_run_active', 'Whether a run is preparing, running or stopping (1), by state', ['run', 'state']);
   const vus = g('volley_run_vus', 'Virtual users in the last complete window of the current run');
   const rps = g('volley_run_requests_per_second', 'Requests in the last complete window of the current run');
@@ -28,7 +29,7 @@ export function prometheusRegistry(cluster: Cluster): Registry {
     name: 'volley_scrape_collected', help: 'Set on each scrape', registers: [registry],
     collect() {
       const snap = cluster.metricsSnapshot();
-      for (const m of [workers, workerUp, workerSilent, workerInRun, workerCpu, workerLag, running, requests, failures, latency, errors]) m.reset();
+      for (const m of [workers, workerUp, workerSilent, workerInRun, workerCpu, workerLag, workerWakeLate, running, requests, failures, latency, errors]) m.reset();
       workers.set({ connected: 'true' }, snap.workers.filter((w) => w.connected).length);
       workers.set({ connected: 'false' }, snap.workers.filter((w) => !w.connected).length);
       for (const w of snap.workers) {
@@ -38,6 +39,7 @@ export function prometheusRegistry(cluster: Cluster): Registry {
         workerInRun.set(l, w.inRun ? 1 : 0);
         if (w.cpu !== undefined) workerCpu.set(l, w.cpu);
         if (w.lagP99Ms !== undefined) workerLag.set(l, w.lagP99Ms / 1000);
+        if (w.wakeLateMs !== undefined) workerWakeLate.set(l, w.wakeLateMs / 1000);
       }
       const run = snap.run;
       vus.set(run?.vus ?? 0);

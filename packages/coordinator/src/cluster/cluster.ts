@@ -115,7 +115,7 @@ export interface RunStatus {
 }
 
 export interface MetricsSnapshot {
-  workers: { id: string; name: string; connected: boolean; silentMs: number; inRun: boolean; cpu?: number; lagP99Ms?: number }[];
+  workers: { id: string; name: string; connected: boolean; silentMs: number; inRun: boolean; cpu?: number; lagP99Ms?: number; wakeLateMs?: number }[];
   run?: {
     id: string; state: RunState; vus: number; rps: number; requests: number; failures: number; elapsedMs: number;
     /** seconds */
@@ -478,7 +478,7 @@ export class Cluster {
     const snap: MetricsSnapshot = {
       workers: [...this.workers.values()].map((w) => {
         const h = run?.aggregator.healthByWorker.get(w.id)?.last;
-        return { id: w.id, name: w.name, connected: !!w.conn, silentMs: now - w.lastHeard, inRun: !!run && w.runId === run.id && w.phase !== 'done', cpu: h?.cpu, lagP99Ms: h?.lagP99Ms };
+        return { id: w.id, name: w.name, connected: !!w.conn, silentMs: now - w.lastHeard, inRun: !!run && w.runId === run.id && w.phase !== 'done', cpu: h?.cpu, lagP99Ms: h?.lagP99Ms, wakeLateMs: h?.wakeLateMs };
       }),
     };
     if (run) {
