@@ -67,6 +67,8 @@ export class TimerWheel {
   private armedAt = Infinity;
   /** while slots run: wakers filing again are picked up by the one re-arm at the end */
   private ticking = false;
+  /** the millisecond a running tick wakes up to: what is filed meanwhile goes after it */
+  private tickNow = 0;
   /** how late the wake-ups since the last takeLateMs were, in ms past their due slot */
   private lateSumMs = 0;
   private wakes = 0;
@@ -76,8 +78,8 @@ export class TimerWheel {
     const now = performance.now();
     if (this.entries === 0 && !this.ticking) this.cursor = Math.floor(now);
     const grain = grainFor(ms);
-    // never into a slot already passed: that would be a lap late
-    const at = Math.max(Math.ceil((now + ms) / grain) * grain, this.cursor, 1);
+    // never into a slot already passed, nor into the one a tick is running: that would be a lap late
+    const at = Math.max(Math.ceil((now + ms) / grain) * grain, this.ticking ? this.tickNow + 1 : this.cursor, 1);
     s.wakeAt = at;
     this.slots[at & MASK]!.push(s);
     this.entries++;
@@ -116,6 +118,7 @@ export class TimerWheel {
     // after a stall longer than the wheel, every slot once is every entry once
     let t = Math.max(this.cursor, now - MASK);
     this.ticking = true;
+    this.tickNow = now;
     this.cursor = t;
     for (; t <= now; t++) {
       if (!this.runSlot(t, now, deadline)) break;
