@@ -7,10 +7,8 @@
  *
  *   npm run build && node --import tsx bench/accuracy.ts [--latency 20] [--connections 50] [--seconds 10] [--rounds 3]
  */
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { arg, ensureDebian, median, run, startDidTarget, volleyBin, wrkLatency } from './lib.js';
+import { arg, ensureDebian, median, startDidTarget, volleyLatency, wrkRunLatency } from './lib.js';
 
 const latency = arg('latency', 20);
 const connections = arg('connections', 50);
@@ -23,16 +21,11 @@ const url = `${target.url}/health`;
 const got = { volley: { p50: [] as number[], p99: [] as number[] }, wrk: { p50: [] as number[], p99: [] as number[] } };
 try {
   for (let r = 1; r <= rounds; r++) {
-    const out = join(tmpdir(), `volley-bench-accuracy-${process.pid}-${r}.json`);
-    const volley = () => {
-      run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(connections), '--workers', '1',
-        '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(tmpdir(), 'volley-bench-journal')]);
-      return JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
-    };
-    const wrk = () => wrkLatency(run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]));
+    const volley = () => volleyLatency(url, connections, seconds, tmpdir());
+    const wrk = () => wrkRunLatency(url, connections, seconds);
     // who goes first alternates: the first after a pause meets a target that has been idle
-    let d: Record<string, number>;
-    let w: Record<string, number>;
+    let d: { p50: number; p99: number };
+    let w: { p50: number; p99: number };
     if (r % 2 === 1) {
       d = volley();
       w = wrk();
@@ -40,11 +33,11 @@ try {
       w = wrk();
       d = volley();
     }
-    got.volley.p50.push(d.med!);
-    got.volley.p99.push(d['p(99)']!);
-    got.wrk.p50.push(w['50']!);
-    got.wrk.p99.push(w['99']!);
-    console.error(`round ${r}: volley p50 ${d.med!.toFixed(2)} p99 ${d['p(99)']!.toFixed(2)} ms; wrk p50 ${w['50']} p99 ${w['99']} ms`);
+    got.volley.p50.push(d.p50);
+    got.volley.p99.push(d.p99);
+    got.wrk.p50.push(w.p50);
+    got.wrk.p99.push(w.p99);
+    console.error(`round ${r}: volley p50 ${d.p50.toFixed(2)} p99 ${d.p99.toFixed(2)} ms; wrk p50 ${w.p50} p99 ${w.p99} ms`);
   }
 } finally {
   await target.stop();

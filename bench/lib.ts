@@ -144,6 +144,21 @@ export async function startDidTarget(core: number, opts: { latencyMs?: number; s
   };
 }
 
+/** Volley's ad-hoc mode (closed model, one worker) on core 0 against `url`: its http_req_duration median and p99, ms. */
+export function volleyLatency(url: string, users: number, seconds: number, dir: string): { p50: number; p99: number } {
+  const out = join(dir, `volley-latency-${process.pid}.json`);
+  run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(users), '--workers', '1',
+    '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(dir, 'journal')]);
+  const v = JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
+  return { p50: v.med as number, p99: v['p(99)'] as number };
+}
+
+/** wrk (one thread) on core 0 against `url`: its median and p99, ms. */
+export function wrkRunLatency(url: string, connections: number, seconds: number): { p50: number; p99: number } {
+  const w = wrkLatency(run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]));
+  return { p50: w['50']!, p99: w['99']! };
+}
+
 /** Quantiles from wrk's --latency table, in ms ("50.000%   20.95ms"). */
 export function wrkLatency(out: string): Record<string, number> {
   const q: Record<string, number> = {};

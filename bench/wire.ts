@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, ensureDebian, median, run, startDidTarget, volleyBin, wrkLatency } from './lib.js';
+import { arg, ensureDebian, median, startDidTarget, volleyLatency, wrkRunLatency } from './lib.js';
 import { quantile, wireLatencies } from './pcap.js';
 
 const latency = arg('latency', 20);
@@ -49,17 +49,8 @@ const rows: Record<'volley' | 'wrk', Row[]> = { volley: [], wrk: [] };
 try {
   for (let r = 1; r <= rounds; r++) {
     const tools = {
-      volley: () => {
-        const out = join(dir, `volley-${r}.json`);
-        run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(connections), '--workers', '1',
-          '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(dir, 'journal')]);
-        const v = JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
-        return { p50: v.med as number, p99: v['p(99)'] as number };
-      },
-      wrk: () => {
-        const w = wrkLatency(run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]));
-        return { p50: w['50']!, p99: w['99']! };
-      },
+      volley: () => volleyLatency(url, connections, seconds, dir),
+      wrk: () => wrkRunLatency(url, connections, seconds),
     };
     // who goes first alternates: the first after a pause meets a target that has been idle
     for (const tool of (r % 2 === 1 ? ['volley', 'wrk'] : ['wrk', 'volley']) as ('volley' | 'wrk')[]) {
