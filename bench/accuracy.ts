@@ -19,10 +19,10 @@ ensureDebian('/usr/bin/wrk', 'wrk');
 const target = await startDidTarget(1, { latencyMs: latency });
 const url = `${target.url}/health`;
 const got = { volley: { p50: [] as number[], p99: [] as number[] }, wrk: { p50: [] as number[], p99: [] as number[] } };
+const volley = () => volleyLatency(url, connections, seconds, tmpdir());
+const wrk = () => wrkRunLatency(url, connections, seconds);
 try {
   for (let r = 1; r <= rounds; r++) {
-    const volley = () => volleyLatency(url, connections, seconds, tmpdir());
-    const wrk = () => wrkRunLatency(url, connections, seconds);
     // who goes first alternates: the first after a pause meets a target that has been idle
     let d: { p50: number; p99: number };
     let w: { p50: number; p99: number };

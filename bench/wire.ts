@@ -46,12 +46,12 @@ async function captured(file: string, measure: () => void): Promise<number[]> {
 
 type Row = { reported: { p50: number; p99: number }; wire: { p50: number; p99: number; count: number } };
 const rows: Record<'volley' | 'wrk', Row[]> = { volley: [], wrk: [] };
+const tools = {
+  volley: () => volleyLatency(url, connections, seconds, dir),
+  wrk: () => wrkRunLatency(url, connections, seconds),
+};
 try {
   for (let r = 1; r <= rounds; r++) {
-    const tools = {
-      volley: () => volleyLatency(url, connections, seconds, dir),
-      wrk: () => wrkRunLatency(url, connections, seconds),
-    };
     // who goes first alternates: the first after a pause meets a target that has been idle
     for (const tool of (r % 2 === 1 ? ['volley', 'wrk'] : ['wrk', 'volley']) as ('volley' | 'wrk')[]) {
       let reported = { p50: NaN, p99: NaN };

@@ -47,8 +47,8 @@ export interface WorkerInfo {
   cores: number;
   /** requests it made in this run */
   requests?: number;
-  /** its own load: CPU as a fraction of one core (average and busiest second), the worst event-loop lag p99 */
-  health?: { cpuAvg: number; cpuMax: number; busySeconds: number; lagP99MaxMs: number; wakeLateMaxMs?: number };
+  /** its own load: CPU as a fraction of one core (average and busiest second), the worst event-loop lag p99, the worst second's mean lateness of its users' wake-ups */
+  health?: { cpuAvg: number; cpuMax: number; busySeconds: number; lagP99MaxMs: number; wakeLateMaxMs: number };
 }
 
 export interface RunInfo {
@@ -276,8 +276,8 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     if (h.lagP99MaxMs >= 50) {
       notes.push(`worker ${w.name}'s event loop lagged up to ${h.lagP99MaxMs.toFixed(0)} ms (p99 of a second): its timings include its own delay`);
     }
-    if ((h.wakeLateMaxMs ?? 0) >= 50) {
-      notes.push(`worker ${w.name}'s users woke from their think time up to ${h.wakeLateMaxMs!.toFixed(0)} ms late (mean of a second): they sent fewer requests than the scenario asks for — add workers`);
+    if (h.wakeLateMaxMs >= 50) {
+      notes.push(`worker ${w.name}'s users woke from their think time up to ${h.wakeLateMaxMs.toFixed(0)} ms late (mean of a second): they sent fewer requests than the scenario asks for — add workers`);
     }
   }
   const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');

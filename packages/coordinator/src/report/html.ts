@@ -54,7 +54,7 @@ export function renderHtml(s: RunSummary, assets: HtmlAssets): string {
   const workers = table('workers-table', ['Worker', 'Cores', 'Requests', 'Share', 'CPU avg', 'CPU max', 'Loop lag p99', 'Users woke late'], r.workers.map((w) =>
     `<tr><td>${esc(w.name)}</td><td>${w.cores}</td><td>${w.requests ?? 0}</td><td>${(((w.requests ?? 0) / totalRequests) * 100).toFixed(1)}%</td>` +
     `<td>${pct(w.health?.cpuAvg)}</td><td>${pct(w.health?.cpuMax)}</td><td>${w.health ? `${w.health.lagP99MaxMs.toFixed(1)} ms` : '—'}</td>` +
-    `<td>${w.health?.wakeLateMaxMs === undefined ? '—' : `${w.health.wakeLateMaxMs.toFixed(1)} ms`}</td></tr>`));
+    `<td>${w.health ? `${w.health.wakeLateMaxMs.toFixed(1)} ms` : '—'}</td></tr>`));
   const failures = s.failures.length
     ? table('failures-table', ['Occurrences', 'Method', 'Name', 'Error'], s.failures.map((f) => `<tr><td>${f.count}</td><td>${esc(f.method)}</td><td>${esc(f.name)}</td><td style="text-align:left">${esc(f.error)}</td></tr>`))
     : '<p>No failures.</p>';
