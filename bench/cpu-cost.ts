@@ -4,9 +4,11 @@
  * worker together, measured by a cgroup) beside autocannon and hey at the
  * same rate and connections, in turn, medians. Generators on core 0, nginx
  * on core 1. Root (cgroups, nginx). bench/pacing.ts shows how evenly each
- * spreads the rate: the peers send in bursts. Also measured: the floor
- * under Volley's request path, undici alone paced the same way
- * (bench/fixtures/undici-floor.mjs).
+ * spreads the rate: the peers send in bursts. Also measured, paced the
+ * same way with a response that only counts: Node's sockets and HTTP parser
+ * alone (bench/fixtures/socket-floor.mjs), the floor under Volley's request
+ * path, and undici alone (undici-floor.mjs), the floor it had until
+ * 2026-11-27.
  *
  *   npm run build && node --import tsx bench/cpu-cost.ts [--rate 5000] [--seconds 20] [--connections 64] [--rounds 3]
  */
@@ -23,8 +25,8 @@ const rounds = arg('rounds', 3);
 ensureDebian('/usr/bin/hey', 'hey');
 const nginx = await startNginx(1);
 const meter = new CpuMeter('volley-bench-cpu');
-const per100k = { volley: [] as number[], autocannon: [] as number[], hey: [] as number[], undici: [] as number[] };
-const sent = { volley: [] as number[], autocannon: [] as number[], hey: [] as number[], undici: [] as number[] };
+const per100k = { volley: [] as number[], autocannon: [] as number[], hey: [] as number[], sockets: [] as number[], undici: [] as number[] };
+const sent = { volley: [] as number[], autocannon: [] as number[], hey: [] as number[], sockets: [] as number[], undici: [] as number[] };
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-cpu-${process.pid}-${r}.json`);
@@ -43,11 +45,16 @@ try {
     const hn = Number(/\[200\]\s+(\d+) responses/.exec(h.stdout)?.[1] ?? NaN);
     per100k.hey.push((h.cpuSeconds / hn) * 100_000);
     sent.hey.push(hn);
-    const u = meter.run('taskset', ['-c', '0', process.execPath, join(root, 'bench/fixtures/undici-floor.mjs'), `${nginx.url}/`, String(rate), String(seconds), String(connections)]);
-    const un = JSON.parse(u.stdout).done as number;
-    per100k.undici.push((u.cpuSeconds / un) * 100_000);
-    sent.undici.push(un);
-    console.error(`round ${r}: volley ${v.cpuSeconds.toFixed(2)} CPU-s for ${n} requests, autocannon ${a.cpuSeconds.toFixed(2)} for ${an}, hey ${h.cpuSeconds.toFixed(2)} for ${hn}, undici alone ${u.cpuSeconds.toFixed(2)} for ${un}`);
+    const floors: string[] = [];
+    for (const floor of ['sockets', 'undici'] as const) {
+      const fixture = join(root, `bench/fixtures/${floor === 'sockets' ? 'socket' : 'undici'}-floor.mjs`);
+      const u = meter.run('taskset', ['-c', '0', process.execPath, fixture, `${nginx.url}/`, String(rate), String(seconds), String(connections)]);
+      const un = JSON.parse(u.stdout).done as number;
+      per100k[floor].push((u.cpuSeconds / un) * 100_000);
+      sent[floor].push(un);
+      floors.push(`${floor} alone ${u.cpuSeconds.toFixed(2)} for ${un}`);
+    }
+    console.error(`round ${r}: volley ${v.cpuSeconds.toFixed(2)} CPU-s for ${n} requests, autocannon ${a.cpuSeconds.toFixed(2)} for ${an}, hey ${h.cpuSeconds.toFixed(2)} for ${hn}, ${floors.join(', ')}`);
   }
 } finally {
   await nginx.stop();
@@ -56,9 +63,10 @@ try {
 const v = median(per100k.volley);
 const a = median(per100k.autocannon);
 const h = median(per100k.hey);
+const f = median(per100k.sockets);
 const u = median(per100k.undici);
 console.log(JSON.stringify({
   rate, seconds, connections, rounds,
-  cpuSecondsPer100k: { volley: Number(v.toFixed(2)), autocannon: Number(a.toFixed(2)), hey: Number(h.toFixed(2)), undiciAlone: Number(u.toFixed(2)) },
-  ratio: { autocannon: Number((v / a).toFixed(2)), hey: Number((v / h).toFixed(2)), undiciAlone: Number((v / u).toFixed(2)) }, per100k, sent,
+  cpuSecondsPer100k: { volley: Number(v.toFixed(2)), autocannon: Number(a.toFixed(2)), hey: Number(h.toFixed(2)), socketsAlone: Number(f.toFixed(2)), undiciAlone: Number(u.toFixed(2)) },
+  ratio: { autocannon: Number((v / a).toFixed(2)), hey: Number((v / h).toFixed(2)), socketsAlone: Number((v / f).toFixed(2)), undiciAlone: Number((v / u).toFixed(2)) }, per100k, sent,
 }, null, 2));

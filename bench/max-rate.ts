@@ -1,9 +1,11 @@
 /**
  * One worker's maximum request rate against nginx, beside autocannon's and
  * wrk's, in one invocation: same target, same connections, generator pinned
- * to core 0 and nginx to core 1, alternating runs, medians. Also: undici
- * alone, back to back (bench/fixtures/undici-floor.mjs), the ceiling for a
- * generator built on it.
+ * to core 0 and nginx to core 1, alternating runs, medians. Also two
+ * floors, back to back with a response that only counts: Node's sockets
+ * and HTTP parser alone (bench/fixtures/socket-floor.mjs), what Volley's
+ * connections are built on, and undici alone (undici-floor.mjs), what they
+ * were built on until 2026-11-27.
  *
  *   npm run build && node --import tsx bench/max-rate.ts [--connections 64] [--seconds 10] [--rounds 3]
  */
@@ -18,7 +20,7 @@ const rounds = arg('rounds', 3);
 
 ensureDebian('/usr/bin/wrk', 'wrk');
 const nginx = await startNginx(1);
-const results: { volley: number[]; autocannon: number[]; wrk: number[]; undici: number[] } = { volley: [], autocannon: [], wrk: [], undici: [] };
+const results: { volley: number[]; autocannon: number[]; wrk: number[]; sockets: number[]; undici: number[] } = { volley: [], autocannon: [], wrk: [], sockets: [], undici: [] };
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-${process.pid}-${r}.json`);
@@ -31,9 +33,11 @@ try {
     results.autocannon.push(ac.requests.total / (ac.duration || seconds));
     const wrk = run('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, `${nginx.url}/`]);
     results.wrk.push(Number(/Requests\/sec:\s+([\d.]+)/.exec(wrk)![1]));
-    const u = JSON.parse(run('taskset', ['-c', '0', process.execPath, join(root, 'bench/fixtures/undici-floor.mjs'), `${nginx.url}/`, '0', String(seconds), String(connections)]));
-    results.undici.push(u.done / seconds);
-    console.error(`round ${r}: volley ${results.volley[r - 1]!.toFixed(0)} req/s, autocannon ${results.autocannon[r - 1]!.toFixed(0)}, wrk ${results.wrk[r - 1]!.toFixed(0)}, undici alone ${results.undici[r - 1]!.toFixed(0)}`);
+    for (const floor of ['sockets', 'undici'] as const) {
+      const fixture = join(root, `bench/fixtures/${floor === 'sockets' ? 'socket' : 'undici'}-floor.mjs`);
+      results[floor].push(JSON.parse(run('taskset', ['-c', '0', process.execPath, fixture, `${nginx.url}/`, '0', String(seconds), String(connections)])).done / seconds);
+    }
+    console.error(`round ${r}: volley ${results.volley[r - 1]!.toFixed(0)} req/s, autocannon ${results.autocannon[r - 1]!.toFixed(0)}, wrk ${results.wrk[r - 1]!.toFixed(0)}, sockets alone ${results.sockets[r - 1]!.toFixed(0)}, undici alone ${results.undici[r - 1]!.toFixed(0)}`);
   }
 } finally {
   await nginx.stop();
@@ -41,9 +45,10 @@ try {
 const v = median(results.volley);
 const a = median(results.autocannon);
 const w = median(results.wrk);
+const f = median(results.sockets);
 const u = median(results.undici);
 console.log(JSON.stringify({
   connections, seconds, rounds,
-  rps: { volley: Math.round(v), autocannon: Math.round(a), wrk: Math.round(w), undiciAlone: Math.round(u) },
-  ratio: { autocannon: Number((v / a).toFixed(3)), wrk: Number((v / w).toFixed(3)), undiciAlone: Number((v / u).toFixed(3)) }, runs: results,
+  rps: { volley: Math.round(v), autocannon: Math.round(a), wrk: Math.round(w), socketsAlone: Math.round(f), undiciAlone: Math.round(u) },
+  ratio: { autocannon: Number((v / a).toFixed(3)), wrk: Number((v / w).toFixed(3)), socketsAlone: Number((v / f).toFixed(3)), undiciAlone: Number((v / u).toFixed(3)) }, runs: results,
 }, null, 2));

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import type { HttpClient, RequestOptions, Verdict, VolleyResponse } from '@volley/shared/scenario';
 import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
@@ -37,7 +36,7 @@ function defaultVerdict(res: VolleyResponse): Verdict {
 /** Failure reasons for transport errors: the client's stable error code when it has one. */
 export function transportReason(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } };
-  if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED') return 'interrupted at stop';
+  if (e?.name === 'AbortError') return 'interrupted at stop';
   if (typeof e?.code === 'string') return e.code;
   if (typeof e?.cause?.code === 'string') return e.cause.code;
   return String(e?.message ?? err);
@@ -103,7 +102,7 @@ class Client implements VuHttpClient {
     const name = options.name ?? path;
     let body: string | Buffer | undefined = options.body;
     // a path is relative to the run's host; an absolute URL (k6 scripts) goes where it says
-    const absolute = /^https?:\/\//i.test(path) ? new URL(path) : undefined;
+    const absolute = path.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(path) ? new URL(path) : undefined;
     const target = absolute ? absolute.origin : this.origin;
     const cookie = jar?.header(target);
     // the scenario's headers as they are, copied only when something is added
@@ -128,13 +127,11 @@ class Client implements VuHttpClient {
       const lane = connections.acquire(target);
       try {
         lane.client.dispatch({
-          origin: target,
           path: absolute ? absolute.pathname + absolute.search : this.basePath + path,
-          method: method as Dispatcher.HttpMethod,
+          method,
           headers,
           body,
-          headersTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          bodyTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         }, x);
       } catch (err) {
         // invalid arguments throw synchronously

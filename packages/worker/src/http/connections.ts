@@ -1,12 +1,14 @@
-import { Client } from 'undici';
-import { tracingConnector, type ConnectOptions } from './connector.js';
+import { tracingConnector, type ConnectOptions, type Connector } from './connector.js';
+import { Http1Connection } from './http1-connection.js';
 
 /** k6's batchPerHost: how many connections one VU may have open to one origin at a time. */
 const PER_VU_PER_ORIGIN = 6;
 const KEEP_ALIVE_MS = 30_000;
+/** how often requests in flight are checked against their timeout */
+const SWEEP_MS = 100;
 
 interface Lane {
-  client: Client;
+  client: Http1Connection;
   /** requests on the lane now */
   busy: number;
   /** its origin's idle lanes, where it goes back when its last request ends */
@@ -24,10 +26,8 @@ interface OriginLanes {
 /**
  * A VU's own keep-alive connections, as k6 and Locust give each user: one
  * per origin, more only while the VU has requests in parallel (up to
- * `maxPerOrigin`, then they take turns). Busy-ness is our own count, not
- * undici's pool flags: a pool keeps a connection marked busy until a tick
- * after its response and would open a second connection for a user's very
- * next request (64 users held 128 connections). Shared by every VU of a
+ * `maxPerOrigin`, then they take turns: a connection queues what is sent
+ * to it while it is busy). Shared by every VU of a
  * worker (--connections), the same object keeps thousands of lanes: an idle
  * one is a pop, not a scan.
  */
@@ -60,9 +60,10 @@ export class VuConnections {
  * concurrency needs them: for more users than the process may hold sockets.
  */
 export class ConnectionPool {
-  private readonly connect;
-  private readonly clients = new Set<Client>();
+  private readonly connect: Connector;
+  private readonly clients = new Set<Http1Connection>();
   private readonly common?: VuConnections;
+  private sweep?: NodeJS.Timeout;
 
   constructor(tls: Omit<ConnectOptions, 'timeoutMs'> = {}, shared?: number) {
     this.connect = tracingConnector({ timeoutMs: 10_000, ...tls });
@@ -73,14 +74,21 @@ export class ConnectionPool {
     return this.common ?? new VuConnections(this, PER_VU_PER_ORIGIN);
   }
 
-  client(origin: string): Client {
-    const c = new Client(origin, { pipelining: 1, keepAliveTimeout: KEEP_ALIVE_MS, connect: this.connect });
+  client(origin: string): Http1Connection {
+    const c = new Http1Connection(new URL(origin), this.connect, KEEP_ALIVE_MS);
     this.clients.add(c);
+    // one timer for every request's timeout, not one per request
+    this.sweep ??= setInterval(() => {
+      const now = performance.now();
+      for (const x of this.clients) x.expire(now);
+    }, SWEEP_MS).unref();
     return c;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.clients].map((c) => c.destroy().catch(() => undefined)));
+    clearInterval(this.sweep);
+    this.sweep = undefined;
+    for (const c of this.clients) c.close();
     this.clients.clear();
   }
 }

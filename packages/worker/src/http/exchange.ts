@@ -1,8 +1,6 @@
-import type { Dispatcher } from 'undici';
-import { announce, withdraw, type Carrier, type SocketTrace } from './connector.js';
-
-type Controller = Dispatcher.DispatchController;
-type Headers = Record<string, string | string[] | undefined>;
+import type { SocketTrace } from './connector.js';
+import type { Controller, Http1Handler } from './http1-connection.js';
+import type { ResponseHeaders } from './http1-head.js';
 
 const us = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
@@ -27,13 +25,13 @@ export class StopAbort extends Error {
 }
 
 /**
- * One request and its response, as an undici dispatch handler: no stream
- * or async iterator per body, and a timestamp at each moment undici and
- * our connector expose (queued → written → sent → headers → end).
+ * One request and its response, as its connection reports them: no stream
+ * or async iterator per body, and a timestamp at each moment (queued →
+ * taken → written → headers → end).
  */
-export class Exchange implements Dispatcher.DispatchHandler, Carrier {
+export class Exchange implements Http1Handler {
   status = 0;
-  headers: Headers = {};
+  headers: ResponseHeaders = {};
   body: Buffer[] = [];
   error?: Error;
   /** when the connection took the request (ends http_req_blocked) */
@@ -43,7 +41,6 @@ export class Exchange implements Dispatcher.DispatchHandler, Carrier {
   private endAt = 0;
   private sentBytes = 0;
   private receivedBytes = 0;
-  private trace?: SocketTrace;
   private connectingUs = 0;
   private tlsUs = 0;
   private controller?: Controller;
@@ -64,19 +61,18 @@ export class Exchange implements Dispatcher.DispatchHandler, Carrier {
     this.done = new Promise((r) => (this.resolve = r));
   }
 
-  onRequestStart(controller: Controller): void {
+  onRequestStart(controller: Controller, at: number): void {
     this.controller = controller;
     if (this.settled) return controller.abort(this.error ?? new StopAbort('interrupted at stop'));
     // a retried request starts over
     this.body = [];
     this.sentBytes = 0;
-    this.boundAt = performance.now();
+    this.receivedBytes = 0;
+    this.boundAt = at;
     this.sentAt = this.boundAt;
-    announce(this);
   }
 
   attach(trace: SocketTrace): void {
-    this.trace = trace;
     if (trace.fresh) {
       trace.fresh = false;
       this.connectingUs = trace.connectingUs;
@@ -89,7 +85,11 @@ export class Exchange implements Dispatcher.DispatchHandler, Carrier {
     this.sentAt = at;
   }
 
-  onResponseStart(_c: Controller, statusCode: number, headers: Headers): void {
+  received(bytes: number): void {
+    this.receivedBytes += bytes;
+  }
+
+  onResponseStart(_c: Controller, statusCode: number, headers: ResponseHeaders): void {
     this.status = statusCode;
     this.headers = headers;
     this.headersAt = performance.now();
@@ -99,19 +99,19 @@ export class Exchange implements Dispatcher.DispatchHandler, Carrier {
     this.body.push(chunk);
   }
 
-  onResponseEnd(): void {
-    this.finish(undefined);
+  onResponseEnd(_c: Controller, at: number): void {
+    this.finish(undefined, at);
   }
 
   onResponseError(_c: Controller, err: Error): void {
-    this.finish(err);
+    this.finish(err, performance.now());
   }
 
-  /** Abandons the request (a hard stop): it settles now, and is cut off if undici already holds it. */
+  /** Abandons the request (a hard stop): it settles now, and is cut off if a connection already holds it. */
   abort(): void {
     if (this.settled) return;
     this.controller?.abort(new StopAbort('interrupted at stop'));
-    this.finish(new StopAbort('interrupted at stop'));
+    this.finish(new StopAbort('interrupted at stop'), performance.now());
   }
 
   bodyBuffer(): Buffer {
@@ -137,14 +137,11 @@ export class Exchange implements Dispatcher.DispatchHandler, Carrier {
     };
   }
 
-  private finish(err: Error | undefined): void {
+  private finish(err: Error | undefined, at: number): void {
     if (this.settled) return;
     this.settled = true;
-    withdraw(this);
-    this.endAt = performance.now();
+    this.endAt = at;
     this.error = err;
-    // read now: the connection may carry the next request as soon as this one ends
-    if (this.trace) this.receivedBytes = this.trace.takeRead();
     settleSoon(this);
   }
 
