@@ -3,8 +3,10 @@
  * 1–3 s of think time), against nginx on core 1 (worker and coordinator on
  * core 0). For each user count: the worker's peak RSS, its event-loop lag
  * (p99 per window: median and worst over the steady part) and its CPU
- * (fraction of a core, median over the steady part), from its own health
- * reports and /proc. Up to 10,000 users each VU holds its own keep-alive
+ * (fraction of a core, median over the steady part), how late its users
+ * woke (worst second), from its own health reports and /proc; and the
+ * request rate over the whole run (ramp included) and over the steady part
+ * beside what the users ask for (users / 2 s, the mean think time). Up to 10,000 users each VU holds its own keep-alive
  * connection, as in k6 and Locust; above that the users share
  * `--connections` (default 2,000) per worker, since a process here may not
  * hold more than 20,000 descriptors (hard limit, no CAP_SYS_RESOURCE).
@@ -25,6 +27,10 @@ const hold = arg('hold', 30);
 const shared = arg('connections', 2000);
 const journalDir = join(tmpdir(), `volley-bench-users-${process.pid}`);
 const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+/** Requests finished in one window: the counts of its http_req_duration series. */
+const requestsIn = (w: { series: { metric: string; count?: number }[] }): number =>
+  w.series.filter((x) => x.metric === 'http_req_duration').reduce((a, x) => a + (x.count ?? 0), 0);
 
 const nginx = await startNginx(1, { connections: 16_000 });
 const rows: Record<string, unknown>[] = [];
@@ -52,6 +58,9 @@ try {
     const s = JSON.parse(readFileSync(join(tmpdir(), `volley-bench-users-${users}.json`), 'utf8'));
     rows.push({
       users, connections: users > 10_000 ? `${shared} shared` : 'one per user', peakVus: Math.max(...windows.map((w) => w.vus)), requestsPerSecond: Math.round(s.metrics.http_reqs.values.rate),
+      steadyPerSecond: { median: median(steady.map(requestsIn)), asked: users / 2 },
+      wakeLateMsWorst: Math.max(...steady.map((w) => w.health.wakeLateMs ?? 0)),
+      worstLagSecond: steady.reduce((a, w) => (w.health.lagP99Ms > a.health.lagP99Ms ? w : a)).index,
       peakRssMb: Math.round(peak / 1024),
       lagP99Ms: { median: median(steady.map((w) => w.health.lagP99Ms)), worst: Math.max(...steady.map((w) => w.health.lagP99Ms)) },
       cpu: median(steady.map((w) => w.health.cpu)),

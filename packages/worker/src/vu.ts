@@ -233,9 +233,9 @@ export class Vu implements Sleeper {
    * zero wait goes on at once, yielding to the event loop only every
    * ZERO_WAITS_PER_YIELD-th time: an iteration that made a request has
    * already been through the loop, and a yield on every one put each
-   * request one loop turn later — with undici's own turn before reusing a
-   * connection, two turns, which left the loop idle while the target waited
-   * (max-rate). The occasional yield keeps a user whose iterations never
+   * request one loop turn later (two, with undici's own turn before reusing
+   * a connection, when connections were undici's), which left the loop idle
+   * while the target waited (max-rate). The occasional yield keeps a user whose iterations never
    * wait on I/O from starving timers.
    */
   private pause(ms: number, then: () => void): void {

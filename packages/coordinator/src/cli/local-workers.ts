@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 /**
  * V8 flags a worker needs and V8 reads only at start. A young generation of
  * 64 MB semi-spaces (V8's default is at most 16 MB): a request's objects —
- * ~7 KB, undici's and ours — live as long as the request, and at tens of
+ * ~7 KB when they were undici's and ours — live as long as the request, and at tens of
  * thousands of requests a second they outlived a 16 MB nursery; promoted,
  * they died in the old generation, whose collection tipped a worker into a
  * saturation it did not leave (60,000 users: 99 % of a core and 1 GB; with

@@ -6,8 +6,8 @@ import { createHttpClient } from './client.js';
 import { ConnectionPool } from './connections.js';
 
 /**
- * Runs the request path — VU loop, think-time wheel, client, connector,
- * undici, recorder, histogram encoding — against a server inside this
+ * Runs the request path — VU loop, think-time wheel, client, connection,
+ * parser, recorder, histogram encoding — against a server inside this
  * process on loopback, before the run starts, so that V8 has compiled it
  * by the first real request: a cold path measured 43 ms p99 in the first
  * second against a 20 ms target (22 ms once warm). Nothing reaches the
