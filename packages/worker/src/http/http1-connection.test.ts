@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionPool } from './connections.js';
 import { Exchange } from './exchange.js';
@@ -205,5 +206,47 @@ describe('an HTTP/1.1 connection', () => {
     expect(() => c.dispatch({ method: 'GET', path: '/', headers: { 'x-a': 'a\r\nb: c' }, timeoutMs: 1_000 }, new Exchange(0))).toThrow(/x-a/);
     await new Promise((r) => setTimeout(r, 30));
     expect(heads).toEqual([]);
+  });
+
+  it('reads any framing, cut at any byte, in order: each body exactly as sent (property)', async () => {
+    // each request's path says how to answer it: /<framing>/<body length>/<seed>
+    type Framing = 'length' | 'chunked' | 'close';
+    let answer: (socket: Socket, path: string) => void = () => undefined;
+    const origin = await raw((socket, head) => answer(socket, head.split(' ')[1]!));
+    const bodyOf = (n: number, seed: number): string => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7 + seed) % 26))).join('');
+    const response = (framing: Framing, body: string, seed: number): string => {
+      if (framing === 'length') return `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+      if (framing === 'close') return `HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n${body}`;
+      let out = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n';
+      for (let i = 0, size = 1 + (seed % 97); i < body.length; i += size) out += `${Math.min(size, body.length - i).toString(16)}\r\n${body.slice(i, i + size)}\r\n`;
+      return `${out}0\r\n\r\n`;
+    };
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ framing: fc.constantFrom<Framing>('length', 'chunked', 'close'), length: fc.integer({ min: 0, max: 3000 }), seed: fc.nat(1000) }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 }),
+      async (requests, cuts) => {
+        answer = (socket, path) => {
+          const [, framing, length, seed] = path.split('/');
+          const bytes = response(framing as Framing, bodyOf(Number(length), Number(seed)), Number(seed));
+          // written in pieces, a turn apart, so that the parser meets every boundary
+          let at = 0;
+          let k = 0;
+          const next = (): void => {
+            if (socket.destroyed) return;
+            const piece = bytes.slice(at, (at += cuts[k++ % cuts.length]!));
+            if (at >= bytes.length) return void (framing === 'close' ? socket.end(piece, 'latin1') : socket.write(piece, 'latin1'));
+            socket.write(piece, 'latin1');
+            setImmediate(next);
+          };
+          next();
+        };
+        const c = connection(origin);
+        for (const r of requests) {
+          const x = await send(c, { path: `/${r.framing}/${r.length}/${r.seed}` });
+          expect(x.error).toBeUndefined();
+          expect(text(x)).toBe(bodyOf(r.length, r.seed));
+        }
+      },
+    ), { numRuns: 40 });
   });
 });
