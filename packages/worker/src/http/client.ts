@@ -16,11 +16,15 @@ const EMPTY = Buffer.alloc(0);
 class Response implements VolleyResponse {
   constructor(
     readonly status: number,
-    readonly headers: Record<string, string | string[] | undefined>,
+    /** where the headers come from, when a scenario asks for them */
+    private readonly exchange: Exchange | undefined,
     readonly body: Buffer,
     readonly durationMs: number,
     readonly error?: string,
   ) {}
+  get headers(): Record<string, string | string[] | undefined> {
+    return this.exchange?.headers ?? {};
+  }
   text(): string {
     return this.body.toString('utf8');
   }
@@ -149,10 +153,10 @@ class Client implements VuHttpClient {
       // client's error code, recorded as a failure; the task goes on
       const reason = transportReason(x.error);
       recorder.request(method, name, timing, false, reason, tags);
-      return new Response(0, {}, EMPTY, timing.durationUs / 1000, reason);
+      return new Response(0, undefined, EMPTY, timing.durationUs / 1000, reason);
     }
-    const res = new Response(x.status, x.headers, x.bodyBuffer(), timing.durationUs / 1000);
-    jar?.store(target, x.headers['set-cookie']);
+    const res = new Response(x.status, x, x.bodyBuffer(), timing.durationUs / 1000);
+    jar?.store(target, x.header('set-cookie'));
     let verdict: Verdict;
     try {
       verdict = (options.verdict ?? defaultVerdict)(res);

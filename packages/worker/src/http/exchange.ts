@@ -1,6 +1,6 @@
 import type { SocketTrace } from './connector.js';
 import type { Controller, Http1Handler } from './http1-connection.js';
-import type { ResponseHeaders } from './http1-head.js';
+import { headerIn, responseHeaders, type ResponseHeaders } from './http1-head.js';
 
 const us = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
@@ -31,7 +31,9 @@ export class StopAbort extends Error {
  */
 export class Exchange implements Http1Handler {
   status = 0;
-  headers: ResponseHeaders = {};
+  /** the response's headers as the parser read them: [name, value, …] */
+  rawHeaders: string[] = [];
+  private headerObject?: ResponseHeaders;
   body: Buffer[] = [];
   error?: Error;
   /** when the connection took the request (ends http_req_blocked) */
@@ -89,9 +91,9 @@ export class Exchange implements Http1Handler {
     this.receivedBytes += bytes;
   }
 
-  onResponseStart(_c: Controller, statusCode: number, headers: ResponseHeaders): void {
+  onResponseStart(_c: Controller, statusCode: number, headers: string[]): void {
     this.status = statusCode;
-    this.headers = headers;
+    this.rawHeaders = headers;
     this.headersAt = performance.now();
   }
 
@@ -112,6 +114,16 @@ export class Exchange implements Http1Handler {
     if (this.settled) return;
     this.controller?.abort(new StopAbort('interrupted at stop'));
     this.finish(new StopAbort('interrupted at stop'), performance.now());
+  }
+
+  /** The headers as an object (names in lower case), made when first asked for: most responses never are. */
+  get headers(): ResponseHeaders {
+    return (this.headerObject ??= responseHeaders(this.rawHeaders));
+  }
+
+  /** One header (`name` in lower case) without making the object. */
+  header(name: string): string | string[] | undefined {
+    return this.headerObject ? this.headerObject[name] : headerIn(this.rawHeaders, name);
   }
 
   bodyBuffer(): Buffer {

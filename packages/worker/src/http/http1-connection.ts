@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { HTTPParser } from 'node:_http_common';
 import type { Connector, SocketTrace } from './connector.js';
-import { keepAliveHintMs, requestHead, responseHeaders, type RequestHeaders, type ResponseHeaders } from './http1-head.js';
+import { headerIn, keepAliveHintMs, requestHead, type Head, type RequestHeaders } from './http1-head.js';
 
 /**
  * One keep-alive HTTP/1.1 connection, one request at a time, on Node's own
@@ -28,7 +28,8 @@ export interface Http1Handler {
   attach(trace: SocketTrace): void;
   /** its head and body are written: bytes, and when */
   wrote(bytes: number, at: number): void;
-  onResponseStart(controller: Controller, status: number, headers: ResponseHeaders): void;
+  /** `headers`: the parser's flat [name, value, …] list, as received (responseHeaders makes the object) */
+  onResponseStart(controller: Controller, status: number, headers: string[]): void;
   onResponseData(controller: Controller, chunk: Buffer): void;
   /** bytes of the response read from the wire, heads included */
   received(bytes: number): void;
@@ -80,6 +81,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 // these carry a body by meaning: without one they say content-length: 0 (nginx answers 411 otherwise)
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
+const NO_HEADERS: string[] = [];
+
 class Pending implements Controller {
   deadline = 0;
   aborted = false;
@@ -129,6 +132,8 @@ export class Http1Connection {
   /** why the parser was told to stop */
   private stopWith?: Error;
   private readonly host: string;
+  /** the last head built without headers, and what it was built for: a user repeating a request reuses it */
+  private lastHead?: { method: string; path: string; bytes: number | undefined; head: Head };
 
   constructor(private readonly origin: URL, private readonly connector: Connector, private readonly keepAliveMs: number) {
     this.host = origin.host;
@@ -142,7 +147,14 @@ export class Http1Connection {
   dispatch(req: Http1Request, handler: Http1Handler): void {
     const body = req.body;
     const bytes = body === undefined ? (WITH_BODY.has(req.method) ? 0 : undefined) : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    const head = requestHead(req.method, req.path, this.host, req.headers, bytes);
+    // with headers the head is built each time: the scenario may have changed the object it passed
+    const last = this.lastHead;
+    let head: Head;
+    if (req.headers === undefined && last !== undefined && last.method === req.method && last.path === req.path && last.bytes === bytes) head = last.head;
+    else {
+      head = requestHead(req.method, req.path, this.host, req.headers, bytes);
+      if (req.headers === undefined) this.lastHead = { method: req.method, path: req.path, bytes, head };
+    }
     const p = new Pending(this, req.method, head.text, body, bytes ?? 0, head.close, req.timeoutMs, handler);
     if (this.closed) return handler.onResponseError(p, new PoolClosedError());
     this.queue.push(p);
@@ -268,7 +280,7 @@ export class Http1Connection {
   }
 
   private onHead(headers: string[] | undefined, status: number, upgrade: boolean, keepAlive: boolean): number {
-    const flat = this.flushed.length ? this.flushed.concat(headers ?? []) : (headers ?? []);
+    const flat = this.flushed.length ? this.flushed.concat(headers ?? []) : (headers ?? NO_HEADERS);
     this.flushed = [];
     const p = this.current;
     if (!p) return this.stop(new ProtocolError('HPE_UNEXPECTED_RESPONSE', 'the target sent a response to no request'));
@@ -279,11 +291,10 @@ export class Http1Connection {
       return 1;
     }
     this.reusable = keepAlive && !p.close;
-    const h = responseHeaders(flat);
-    const hint = h['keep-alive'] === undefined ? undefined : keepAliveHintMs(h['keep-alive']);
+    const hint = keepAliveHintMs(headerIn(flat, 'keep-alive'));
     // a second's margin, so that we do not write as the server closes
     if (hint !== undefined) this.idleLimitMs = Math.min(this.keepAliveMs, hint - 1000);
-    p.handler.onResponseStart(p, status, h);
+    p.handler.onResponseStart(p, status, flat);
     return p.method === 'HEAD' ? 1 : 0; // 1: no body follows
   }
 

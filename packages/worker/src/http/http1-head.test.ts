@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, keepAliveHintMs, requestHead, responseHeaders } from './http1-head.js';
+import { headerIn, InvalidRequestError, keepAliveHintMs, requestHead, responseHeaders } from './http1-head.js';
 
 describe('an HTTP/1.1 request head', () => {
   it('has the request line, host, the headers as given and the body length', () => {
@@ -30,6 +30,11 @@ describe('response headers', () => {
   it('are lower-cased; a repeated one is an array', () => {
     expect(responseHeaders(['Content-Type', 'a/b', 'Set-Cookie', 'x=1', 'set-cookie', 'y=2', 'SET-COOKIE', 'z=3']))
       .toEqual({ 'content-type': 'a/b', 'set-cookie': ['x=1', 'y=2', 'z=3'] });
+  });
+
+  it('give one header without the object, as the object would', () => {
+    const flat = ['Content-Type', 'a/b', 'Set-Cookie', 'x=1', 'set-cookie', 'y=2', 'X-Long-Name', 'v'];
+    for (const name of ['content-type', 'set-cookie', 'x-long-name', 'absent', 'x-long-nam']) expect(headerIn(flat, name)).toEqual(responseHeaders(flat)[name]);
   });
 
   it("read the server's keep-alive hint in ms", () => {

@@ -97,6 +97,23 @@ export function responseHeaders(flat: readonly string[]): ResponseHeaders {
 }
 
 /**
+ * One header's value from the parser's flat list without building the
+ * object (most responses are never asked for theirs): a string, an array
+ * when the name comes more than once, undefined when it does not.
+ * `name` is in lower case.
+ */
+export function headerIn(flat: readonly string[], name: string): string | string[] | undefined {
+  let out: string | string[] | undefined;
+  for (let i = 0; i < flat.length; i += 2) {
+    const n = flat[i]!;
+    if (n.length !== name.length || lower(n) !== name) continue;
+    const v = flat[i + 1]!;
+    out = out === undefined ? v : typeof out === 'string' ? [out, v] : (out.push(v), out);
+  }
+  return out;
+}
+
+/**
  * How long the server keeps an idle connection, from its `keep-alive:
  * timeout=N` hint, in ms; undefined without one.
  */
