@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
 import { volley } from '../helpers.js';
 
@@ -33,13 +35,44 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     expect(res.stdout).not.toMatch(/closed model/);
   });
 
+  it('--method, --header and --body, as hey and autocannon take them', async () => {
+    const seen = new Map<string, number>();
+    const echo = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        const key = `${req.method} ${req.url} ${req.headers['content-type']} ${req.headers['x-tenant']} ${body}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/api/v1/did/verify?x=1`;
+      const res = await volley(['run', '--url', url, '-m', 'post', '--header', 'Content-Type: application/json', '--header', 'x-tenant:acme', '--body', '{"did":"did:ex:1"}',
+        '--users', '2', '--run-time', '1s', '--workers', '1', '--json', join(dir, 'm.json')]);
+      expect(res.code, res.stderr).toBe(0);
+      const s = JSON.parse(await readFile(join(dir, 'm.json'), 'utf8'));
+      expect(s.volley.requests.map((r: any) => [r.method, r.name])).toEqual([['POST', '/api/v1/did/verify?x=1']]);
+      // every request the server saw was the one asked for, and the report counts them all
+      expect([...seen.keys()]).toEqual(['POST /api/v1/did/verify?x=1 application/json acme {"did":"did:ex:1"}']);
+      expect(seen.values().next().value).toBe(s.volley.total.count);
+    } finally {
+      echo.close();
+    }
+  });
+
   it('says what is wrong with the arguments', async () => {
+    expect((await volley(['run', '--url', 'http://127.0.0.1:9/', '--header', 'no colon here'])).stderr).toMatch(/--header "no colon here": expected "Name: value"/);
+    expect((await volley(['run', '--url', 'http://127.0.0.1:9/', '--method', 'GE T'])).stderr).toMatch(/--method "GE T": not an HTTP method/);
+    expect((await volley(['run', 'x.ts', '--body', 'b'])).stderr).toMatch(/--body goes with --url/);
     expect((await volley(['run', '--run-time', '1s'])).stderr).toMatch(/name a scenario file, or give --url URL/);
     expect((await volley(['run', '--url', 'ftp://x/y'])).stderr).toMatch(/--url ftp:\/\/x\/y: only http and https/);
   });
 
   it('a worker at its limit is reported as the likely bottleneck; a light run is not', async () => {
-    const busy = await volley(['run', '--url', `${server.url}/health`, '--users', '64', '--run-time', '4s', '--workers', '1', '--json', join(dir, 'c.json')]);
+    // a worker busy with its users' own code: since its connections are lean, a URL alone no longer saturates it before the sample server
+    const busy = await volley(['run', 'test/fixtures/busy-worker.ts', '--users', '16', '--spawn-rate', '16', '--run-time', '4s', '--workers', '1', '--host', server.url, '--json', join(dir, 'c.json')]);
     expect(busy.code, busy.stderr).toBe(0);
     const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8')).volley;
     expect(c.run.workers[0].health.cpuMax).toBeGreaterThan(0.9);

@@ -64,13 +64,21 @@ const controlClient = async (a: { coordinator: string; tokenFile?: string; token
   return new ControlClient(a.coordinator, loadToken(a.tokenFile, a.token), loadPem('--tls-ca', a.tlsCa));
 };
 
+/** A scalar option given more than once keeps its last value; an array option keeps them all. */
+function lastOneWins(argv: Record<string, unknown>, y?: unknown): void {
+  // yargs hands middleware its instance; getOptions() is in its API, not in its types
+  const arrays = new Set((y as { getOptions(): { array: string[] } }).getOptions().array);
+  for (const [k, v] of Object.entries(argv)) if (k !== '_' && Array.isArray(v) && !arrays.has(k)) argv[k] = v.at(-1);
+}
+
 export function cli(argv: string[]) {
   return yargs(argv)
     .scriptName('volley')
     .version(VERSION)
     .strict()
-    // an option given twice: the last one wins, as in most CLIs
-    .parserConfiguration({ 'duplicate-arguments-array': false })
+    // an option given twice: the last one wins, as in most CLIs — except the
+    // repeatable ones (--env, --data, --out, --header), which keep every value
+    .middleware(lastOneWins, true)
     .option('log-level', { type: 'string', describe: 'pino level for logs on stderr (default: warn for runs, info for daemons)' })
     .command(
       'run [scenario]',
@@ -78,13 +86,18 @@ export function cli(argv: string[]) {
       (y) => withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
         .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
-        .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' }),
+        .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' })
+        .option('method', { alias: 'm', type: 'string', describe: 'with --url: the request method (default GET)' })
+        .option('header', { type: 'array', string: true, describe: 'with --url: a request header, "Name: value" (repeatable)' })
+        .option('body', { type: 'string', describe: 'with --url: the request body' }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
         if (!a.scenario === !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', a.url ? 'give a scenario file or --url, not both' : 'name a scenario file, or give --url URL');
-        if (a.rate !== undefined && !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', '--rate goes with --url');
-        const adhoc = a.url ? adhocScenario(a.url, { users: a.users ?? 1, rate: a.rate, runTimeMs: parseDuration(a.runTime ?? '10s', '--run-time') }) : undefined;
+        for (const k of ['rate', 'method', 'header', 'body'] as const) if (a[k] !== undefined && !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', `--${k} goes with --url`);
+        const adhoc = a.url
+          ? adhocScenario(a.url, { users: a.users ?? 1, rate: a.rate, runTimeMs: parseDuration(a.runTime ?? '10s', '--run-time'), method: a.method, headers: a.header?.map(String), body: a.body })
+          : undefined;
         const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
         const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : a.scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale });
