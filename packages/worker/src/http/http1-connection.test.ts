@@ -108,11 +108,16 @@ describe('an HTTP/1.1 connection', () => {
       seen.push(conn);
       if (head.includes('/close')) socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok');
       else if (head.includes('/until-close')) socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nread to the end');
+      else if (head.includes('/trailer')) socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-trailer\r\n\r\n2\r\nok\r\n0\r\nx-trailer: t\r\n\r\n');
       else if (head.includes('/hint')) socket.write('HTTP/1.1 200 OK\r\nkeep-alive: timeout=1\r\ncontent-length: 2\r\n\r\nok');
       else socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n${conn}.${n}`);
     });
     const c = connection(origin);
     expect(text(await send(c))).toBe('1.1');
+    // a trailer ends its own response, and is not taken for the next one's head
+    expect(text(await send(c, { path: '/trailer' }))).toBe('ok');
+    const after = await send(c);
+    expect([text(after), after.headers['x-trailer']]).toEqual(['1.3', undefined]);
     expect(text(await send(c, { path: '/close' }))).toBe('ok');
     expect(text(await send(c))).toBe('2.1');
     expect(text(await send(c, { path: '/until-close' }))).toBe('read to the end');

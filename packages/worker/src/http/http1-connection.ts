@@ -127,7 +127,7 @@ export class Http1Connection {
   /** the last response lets the connection carry another */
   private reusable = true;
   private informational = false;
-  /** header pairs the parser flushed before the head ended (more than 32) */
+  /** header pairs the parser flushed before the head ended (more than 32), or trailers */
   private flushed: string[] = [];
   /** why the parser was told to stop */
   private stopWith?: Error;
@@ -299,6 +299,8 @@ export class Http1Connection {
   }
 
   private onMessageComplete(): void {
+    // a chunked body's trailers come flushed like head lines: they must not open the next head
+    this.flushed = [];
     if (this.informational) {
       this.informational = false;
       return;
