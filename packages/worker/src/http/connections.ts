@@ -1,11 +1,10 @@
 import { tracingConnector, type ConnectOptions, type Connector } from './connector.js';
 import { Http1Connection } from './http1-connection.js';
+import { TimeoutSweep } from './timeout-sweep.js';
 
 /** k6's batchPerHost: how many connections one VU may have open to one origin at a time. */
 const PER_VU_PER_ORIGIN = 6;
 const KEEP_ALIVE_MS = 30_000;
-/** how often requests in flight are checked against their timeout */
-const SWEEP_MS = 100;
 
 interface Lane {
   client: Http1Connection;
@@ -63,7 +62,9 @@ export class ConnectionPool {
   private readonly connect: Connector;
   private readonly clients = new Set<Http1Connection>();
   private readonly common?: VuConnections;
-  private sweep?: NodeJS.Timeout;
+  private readonly sweep = new TimeoutSweep((now) => {
+    for (const c of this.clients) c.expire(now);
+  });
 
   constructor(tls: Omit<ConnectOptions, 'timeoutMs'> = {}, shared?: number) {
     this.connect = tracingConnector({ timeoutMs: 10_000, ...tls });
@@ -75,19 +76,13 @@ export class ConnectionPool {
   }
 
   client(origin: string): Http1Connection {
-    const c = new Http1Connection(new URL(origin), this.connect, KEEP_ALIVE_MS);
+    const c = new Http1Connection(new URL(origin), this.connect, KEEP_ALIVE_MS, this.sweep);
     this.clients.add(c);
-    // one timer for every request's timeout, not one per request
-    this.sweep ??= setInterval(() => {
-      const now = performance.now();
-      for (const x of this.clients) x.expire(now);
-    }, SWEEP_MS).unref();
     return c;
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sweep);
-    this.sweep = undefined;
+    this.sweep.stop();
     for (const c of this.clients) c.close();
     this.clients.clear();
   }

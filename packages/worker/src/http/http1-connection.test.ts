@@ -168,6 +168,10 @@ describe('an HTTP/1.1 connection', () => {
     expect((slow.error as { code?: string }).code).toBe('ETIMEDOUT');
     expect(performance.now() - began).toBeGreaterThanOrEqual(300);
     expect(performance.now() - began).toBeLessThan(1_000);
+    // a short timeout is checked as often as it needs: it fires near its time, not at the next 100 ms
+    const short = await send(c, { path: '/slow', timeoutMs: 50 });
+    expect(short.timing().durationUs / 1000).toBeGreaterThanOrEqual(50);
+    expect(short.timing().durationUs / 1000).toBeLessThan(80);
     const informational = await send(c, { path: '/continue' });
     expect([informational.status, text(informational)]).toEqual([201, 'hi']);
     expect(text(await send(c))).toBe('02');

@@ -135,7 +135,13 @@ export class Http1Connection {
   /** the last head built without headers, and what it was built for: a user repeating a request reuses it */
   private lastHead?: { method: string; path: string; bytes: number | undefined; head: Head };
 
-  constructor(private readonly origin: URL, private readonly connector: Connector, private readonly keepAliveMs: number) {
+  constructor(
+    private readonly origin: URL,
+    private readonly connector: Connector,
+    private readonly keepAliveMs: number,
+    /** what checks this connection's requests against their timeouts (expire) */
+    private readonly sweep: { need(timeoutMs: number): void },
+  ) {
     this.host = origin.host;
     this.idleLimitMs = keepAliveMs;
   }
@@ -157,11 +163,12 @@ export class Http1Connection {
     }
     const p = new Pending(this, req.method, head.text, body, bytes ?? 0, head.close, req.timeoutMs, handler);
     if (this.closed) return handler.onResponseError(p, new PoolClosedError());
+    this.sweep.need(req.timeoutMs);
     this.queue.push(p);
     this.pump();
   }
 
-  /** Fails the request in flight if its time is up (the pool's sweep calls this). */
+  /** Fails the request in flight if its time is up (the pool's TimeoutSweep calls this). */
   expire(now: number): void {
     const p = this.current;
     if (p && now > p.deadline) this.failCurrent(new RequestTimeoutError(p.timeoutMs));
