@@ -9,3 +9,4 @@ export * from './auth.js';
 export * from './liveness.js';
 export * from './thresholds/index.js';
 export * from './executors.js';
+export * from './http-token.js';

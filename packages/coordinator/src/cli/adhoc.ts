@@ -1,7 +1,5 @@
 import type { ScenarioBundle } from '@volley/shared';
-import { VolleyError } from '@volley/shared';
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+import { isHttpToken, VolleyError } from '@volley/shared';
 
 export interface AdhocOptions {
   users: number;
@@ -21,7 +19,7 @@ function headerObject(lines: readonly string[]): Record<string, string> | undefi
   for (const line of lines) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim();
-    if (colon < 0 || !TOKEN.test(name)) throw new VolleyError('VOLLEY_BAD_OPTION', `--header ${JSON.stringify(line)}: expected "Name: value"`);
+    if (colon < 0 || !isHttpToken(name)) throw new VolleyError('VOLLEY_BAD_OPTION', `--header ${JSON.stringify(line)}: expected "Name: value"`);
     out[name] = line.slice(colon + 1).trim();
   }
   return out;
@@ -44,7 +42,7 @@ export function adhocScenario(url: string, opts: AdhocOptions): { bundle: Scenar
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new VolleyError('VOLLEY_BAD_OPTION', `--url ${url}: only http and https`);
   if (opts.rate !== undefined && !(opts.rate > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--rate must be above 0, got ${opts.rate}`);
   const method = (opts.method ?? 'GET').toUpperCase();
-  if (!TOKEN.test(method)) throw new VolleyError('VOLLEY_BAD_OPTION', `--method ${JSON.stringify(opts.method)}: not an HTTP method`);
+  if (!isHttpToken(method)) throw new VolleyError('VOLLEY_BAD_OPTION', `--method ${JSON.stringify(opts.method)}: not an HTTP method`);
   const request = { name: u.pathname + u.search, headers: headerObject(opts.headers ?? []), body: opts.body };
   const path = JSON.stringify(u.pathname + u.search);
   const options = opts.rate === undefined

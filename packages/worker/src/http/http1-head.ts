@@ -1,3 +1,5 @@
+import { isHttpToken } from '@volley/shared';
+
 /**
  * The pure half of our HTTP/1.1 connection: a request's head as bytes for
  * the wire, refused with a clear error when it could not be sent as
@@ -10,7 +12,6 @@ export type ResponseHeaders = Record<string, string | string[] | undefined>;
 /** A request that cannot be written as asked; thrown before anything is sent. Its message is the failure's reason. */
 export class InvalidRequestError extends Error {}
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // a value holds tabs and latin1's visible characters: never CR, LF or NUL (header injection), nor what latin1 cannot carry
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 // the path goes on the request line as it is: no spaces or control characters
@@ -35,7 +36,7 @@ export interface Head {
  * the body's length. Throws InvalidRequestError naming what is wrong.
  */
 export function requestHead(method: string, path: string, host: string, headers: RequestHeaders | undefined, bodyBytes: number | undefined): Head {
-  if (!TOKEN.test(method)) throw new InvalidRequestError(`method ${JSON.stringify(method)} is not an HTTP token`);
+  if (!isHttpToken(method)) throw new InvalidRequestError(`method ${JSON.stringify(method)} is not an HTTP token`);
   if (path[0] !== '/' && path !== '*') throw new InvalidRequestError(`path ${JSON.stringify(path)} must start with /`);
   if (BAD_PATH.test(path)) throw new InvalidRequestError(`path ${JSON.stringify(path)} has a space or a control character; encode it`);
   let text = `${method} ${path} HTTP/1.1\r\n`;
@@ -46,7 +47,7 @@ export function requestHead(method: string, path: string, host: string, headers:
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      if (!TOKEN.test(name)) throw new InvalidRequestError(`header name ${JSON.stringify(name)} is not an HTTP token`);
+      if (!isHttpToken(name)) throw new InvalidRequestError(`header name ${JSON.stringify(name)} is not an HTTP token`);
       const lower = name.toLowerCase();
       if (RESERVED.has(lower)) throw new InvalidRequestError(`header ${JSON.stringify(name)} is set by the client; remove it`);
       if (lower === 'content-length') {
