@@ -130,6 +130,21 @@ describe('an HTTP/1.1 connection', () => {
     expect(text(await send(c))).toBe('5.1');
   });
 
+  it('a connection the server closes while it idles, saying nothing, is opened again for the next request', async () => {
+    const origin = await raw((socket, _head, conn) => {
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n${conn}`);
+      setTimeout(() => socket.end(), 10); // an idle timeout shorter than the user's think time
+    });
+    const c = connection(origin);
+    const answers: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const x = await send(c);
+      answers.push(x.error ? String(x.error) : text(x));
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(answers).toEqual(['1', '2', '3']);
+  });
+
   it('sends an idempotent request again when a reused connection closes before answering; not a POST', async () => {
     const origin = await raw((socket, head, conn, n) => {
       // the first connection dies on its second request, unanswered, as a server whose keep-alive just ran out
