@@ -43,14 +43,14 @@ export function adhocScenario(url: string, opts: AdhocOptions): { bundle: Scenar
   if (opts.rate !== undefined && !(opts.rate > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--rate must be above 0, got ${opts.rate}`);
   const method = (opts.method ?? 'GET').toUpperCase();
   if (!isHttpToken(method)) throw new VolleyError('VOLLEY_BAD_OPTION', `--method ${JSON.stringify(opts.method)}: not an HTTP method`);
-  const request = { name: u.pathname + u.search, headers: headerObject(opts.headers ?? []), body: opts.body };
-  const path = JSON.stringify(u.pathname + u.search);
+  const path = u.pathname + u.search;
+  const request = { name: path, headers: headerObject(opts.headers ?? []), body: opts.body };
   const options = opts.rate === undefined
     ? { scenarios: { adhoc: { executor: 'constant-vus', vus: opts.users, duration: `${opts.runTimeMs}ms` } } }
     : { scenarios: { adhoc: { executor: 'constant-arrival-rate', rate: opts.rate, timeUnit: '1s', duration: `${opts.runTimeMs}ms`, preAllocatedVUs: opts.users, maxVUs: opts.users } } };
   const code = `export const options = ${JSON.stringify(options)};
 const request = Object.freeze(${JSON.stringify(request)});
-export default async function ({ http }) { await http.request(${JSON.stringify(method)}, ${path}, request); }
+export default async function ({ http }) { await http.request(${JSON.stringify(method)}, ${JSON.stringify(path)}, request); }
 `;
   return { bundle: { name: `--url ${u.href}`, code }, host: u.origin };
 }
