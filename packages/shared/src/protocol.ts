@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VolleyError } from './errors.js';
-import { MAX_ENCODED_HISTOGRAM } from './histogram.js';
+import { MAX_ENCODED_HISTOGRAM } from './histogram-codec.js';
 import { ScenarioPlanSchema } from './executors.js';
 import { checkSeries } from './series-check.js';
 import type { SeriesWire } from './metrics.js';

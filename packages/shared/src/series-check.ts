@@ -1,4 +1,4 @@
-import { MAX_ENCODED_HISTOGRAM } from './histogram.js';
+import { MAX_ENCODED_HISTOGRAM } from './histogram-codec.js';
 import type { SeriesWire, Tags } from './metrics.js';
 
 /**

@@ -3,45 +3,28 @@ import { cpus } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
-import { Cluster } from '../cluster/cluster.js';
-import { assertMayListen, startServer } from '../server.js';
-import { renderText } from '../report/text.js';
-import { writeReports } from '../report/write.js';
-import type { RunSummary } from '../aggregate/summary.js';
 import { makeLogger } from './log.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
-import { explicitLoad, reportTargets, toStartBody, windowTargets, withJournalOption, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
-import { writeWindowReports, type WindowTargets } from '../report/write.js';
+import { explicitLoad, toStartBody, windowTargets, withJournalOption, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
 import { join } from 'node:path';
-import { runLocally } from './local-run.js';
-import { prepareStart } from './prepare.js';
 import { adhocScenario } from './adhoc.js';
-import { renderK6Json } from '../report/k6-json.js';
-import { progressLine } from './progress.js';
 
 export const VERSION = '0.1.0';
 
 // Each command loads what only it needs when it runs (`await import`), so
-// that a worker does not load the coordinator's modules nor a run the
-// control client's: a Node process's start is mostly loading modules
-// (0.3 CPU-s for all of them), and a local run starts two.
+// that a worker loads neither the coordinator's modules (nor zod's share
+// of them, nor hdr-histogram-js) and a run does not load the control
+// client: a Node process's start is mostly loading modules, and a local
+// run starts two. This file keeps to yargs and the options' checks.
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad input, 99 a threshold failed (as k6). */
+/** Exit code of bad input; the rest are in finish.ts. */
 const EXIT_BAD_INPUT = 2;
 const EXIT_RUN_FAILED = 1;
-const EXIT_THRESHOLDS_FAILED = 99;
 
-async function finish(summary: RunSummary, args: RunArgs, journal?: string, windows: WindowTargets = {}): Promise<void> {
-  process.stdout.write('\n' + renderText(summary));
-  const written = await writeReports(summary, reportTargets(args));
-  if (journal) written.push(...(await writeWindowReports(journal, windows)));
-  if (journal) process.stdout.write(`journal: ${journal}\n`);
-  if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
-  for (const f of written) process.stdout.write(`report: ${f}\n`);
-}
+const finish = async (...args: Parameters<typeof import('./finish.js').finish>): Promise<void> => (await import('./finish.js')).finish(...args);
 
 function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
@@ -100,6 +83,7 @@ export function cli(argv: string[]) {
           : undefined;
         const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
+        const { runLocally } = await import('./local-run.js');
         const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : a.scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
       },
@@ -146,6 +130,7 @@ export function cli(argv: string[]) {
         const { host, port } = parseListen(a.listen);
         // with --run, check everything before listening: a bad scenario or option exits 2 at once
         const runArgs = { ...a, data: [] as string[], insecureSkipTlsVerify: false } as RunArgs & typeof a;
+        const [{ prepareStart }, { Cluster }, { assertMayListen, startServer }] = await Promise.all([import('./prepare.js'), import('../cluster/cluster.js'), import('../server.js')]);
         const prepared = a.run ? await prepareStart(a.run, toStartBody(runArgs, { expectWorkers: 1 }), { explicitLoad: explicitLoad(runArgs), timeScale: a.timeScale }) : undefined;
         const token = loadToken(a.tokenFile, a.token);
         const workerToken = a.workerTokenFile ? loadToken(a.workerTokenFile) : undefined;
@@ -164,6 +149,7 @@ export function cli(argv: string[]) {
           try {
             const summary = await cluster.start(prepared).finished;
             await finish(summary, runArgs, join(a.journalDir, `${summary.run.id}.jsonl`));
+            const { renderK6Json } = await import('../report/k6-json.js');
             process.stdout.write(`VOLLEY_SUMMARY_JSON ${JSON.stringify(JSON.parse(renderK6Json(summary)))}\n`);
           } finally {
             cluster.shutdownWorkers('run finished');
@@ -231,7 +217,7 @@ export function cli(argv: string[]) {
     )
     .command('status', 'show the coordinator’s workers and run', (y) => coordinatorOption(y), async (a) => {
       const client = await controlClient(a);
-      const s = await client.status();
+      const [s, { progressLine }] = await Promise.all([client.status(), import('./progress.js')]);
       process.stdout.write(`workers: ${s.workers.filter((w) => w.connected).length} connected\n`);
       for (const w of s.workers) process.stdout.write(`  ${w.id} ${w.name} cores=${w.cores} ${w.connected ? 'connected' : 'gone'}${w.runId ? ` run=${w.runId}` : ''}\n`);
       process.stdout.write(s.run ? `run ${s.run.id}: ${progressLine(s.run, s.run.elapsedMs)}${s.run.error ? ` (${s.run.error})` : ''}\n` : 'no run yet\n');
@@ -256,7 +242,9 @@ export function cli(argv: string[]) {
         } catch (err) {
           throw new VolleyError('VOLLEY_BAD_OPTION', `${a.journal}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
         }
-        const { replayJournal } = await import('../journal/replay.js');
+        const [{ replayJournal }, { renderText }, { writeReports, writeWindowReports }, { EXIT_THRESHOLDS_FAILED }] = await Promise.all([
+          import('../journal/replay.js'), import('../report/text.js'), import('../report/write.js'), import('./finish.js'),
+        ]);
         const { summary, complete, skipped } = replayJournal(text, a.journal);
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
