@@ -248,7 +248,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       try {
         if (isBinary) throw new VolleyError('VOLLEY_BAD_MESSAGE', 'binary frames are not part of the protocol');
         const text = data.toString();
-        session.onMessage(decodeWorkerMessage(text), text);
+        session.onMessage(decodeWorkerMessage(text));
       } catch (err) {
         log.warn({ remote, err: errorMessage(err) }, 'bad message from a worker; closing its link');
         ws.close(1008, errorMessage(err).slice(0, 120));

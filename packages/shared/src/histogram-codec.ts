@@ -169,6 +169,17 @@ export class CountsRecorder {
     if (i > this.hi) this.hi = i;
   }
 
+  /** Adds a decoded histogram's buckets (a peer's, from decodeSparse): merging without the library. */
+  addCounts(s: SparseHistogram): void {
+    const n = s.indexes.length;
+    if (n === 0) return;
+    if (s.indexes[n - 1]! >= this.counts.length) this.grow(s.indexes[n - 1]!);
+    const counts = this.counts;
+    for (let i = 0; i < n; i++) counts[s.indexes[i]!]! += s.counts[i]!;
+    if (s.indexes[0]! < this.lo) this.lo = s.indexes[0]!;
+    if (s.indexes[n - 1]! > this.hi) this.hi = s.indexes[n - 1]!;
+  }
+
   /** The V2 payload, base64 (decodeSparse and the library both read it). */
   encode(): string {
     const counts = this.counts;

@@ -59,3 +59,19 @@ export function seriesKey(metric: string, tags: Tags): string {
   for (let i = 0; i < names.length; i++) key += `${i ? ',' : ''}${names[i]}:${tags[names[i]!]}`;
   return `${key}}`;
 }
+
+/** A trend's count, sum, min and max: what adds without its histogram. */
+export interface TrendStats {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** Adds `s`'s count, sum, min and max into `acc` (the histogram is the caller's to add). */
+export function addTrendStats(acc: TrendStats, s: TrendStats): void {
+  acc.count += s.count;
+  acc.sum += s.sum;
+  acc.min = Math.min(acc.min, s.min);
+  acc.max = Math.max(acc.max, s.max);
+}

@@ -102,6 +102,24 @@ export const ScenarioBundleSchema = z.object({
   code: z.string().max(MAX_COORDINATOR_FRAME - 1024 * 1024),
 });
 
+/** At most `max` series, each checked by checkSeries (a window's; the journal's merged windows). */
+export const seriesList = (max: number) =>
+  z.array(z.unknown()).max(max).transform((xs, ctx) => {
+    const out: SeriesWire[] = new Array(xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      const r = checkSeries(xs[i]);
+      if (!r.ok) {
+        ctx.addIssue({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i] });
+        return z.NEVER;
+      }
+      out[i] = r.value;
+    }
+    return out;
+  });
+
+/** A worker's own load in a window: CPU as a fraction of one core, event-loop lag, lateness of waking users. */
+export const WorkerHealthSchema = z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative(), wakeLateMs: Finite.nonnegative().optional() });
+
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'), protocol: z.number().int(), name: z.string().min(1).max(256),
@@ -114,20 +132,9 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
     vus: Count,
-    series: z.array(z.unknown()).max(20_000).transform((xs, ctx) => {
-      const out: SeriesWire[] = new Array(xs.length);
-      for (let i = 0; i < xs.length; i++) {
-        const r = checkSeries(xs[i]);
-        if (!r.ok) {
-          ctx.addIssue({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i] });
-          return z.NEVER;
-        }
-        out[i] = r.value;
-      }
-      return out;
-    }),
+    series: seriesList(20_000),
     /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
-    health: z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative(), wakeLateMs: Finite.nonnegative().optional() }).optional(),
+    health: WorkerHealthSchema.optional(),
   }),
   z.object({ type: z.literal('setup-done'), runId: Id, data: z.string().max(MAX_SETUP_DATA).optional(), error: z.string().max(8192).optional(), output: HookOutput }),
   z.object({ type: z.literal('teardown-done'), runId: Id, error: z.string().max(8192).optional(), output: HookOutput }),

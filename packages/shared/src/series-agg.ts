@@ -1,6 +1,6 @@
 import { addSparse, newHistogram } from './histogram.js';
 import { decodeSparse, type SparseHistogram } from './histogram-codec.js';
-import { seriesKey, type MetricKind, type SeriesAgg, type SeriesWire, type Tags } from './metrics.js';
+import { addTrendStats, seriesKey, type MetricKind, type SeriesAgg, type SeriesWire, type Tags } from './metrics.js';
 
 // Accumulating series (the coordinator's side): these go through the
 // histogram library, which metrics.ts — the model a worker loads — does not.
@@ -37,10 +37,7 @@ export function addWire(acc: SeriesAgg, s: SeriesWire, hist?: SparseHistogram): 
   if (s.kind === 'trend') {
     if (s.count === 0) return;
     const a = acc as Extract<SeriesAgg, { kind: 'trend' }>;
-    a.count += s.count;
-    a.sum += s.sum;
-    a.min = Math.min(a.min, s.min);
-    a.max = Math.max(a.max, s.max);
+    addTrendStats(a, s);
     addSparse(a.hist, hist ?? decodeSparse(s.hist));
     return;
   }
@@ -54,10 +51,7 @@ export function addAgg(acc: SeriesAgg, s: SeriesAgg): void {
     case 'trend': {
       const a = acc as Extract<SeriesAgg, { kind: 'trend' }>;
       if (s.count === 0) return;
-      a.count += s.count;
-      a.sum += s.sum;
-      a.min = Math.min(a.min, s.min);
-      a.max = Math.max(a.max, s.max);
+      addTrendStats(a, s);
       a.hist.add(s.hist);
       return;
     }

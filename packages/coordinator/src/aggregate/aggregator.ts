@@ -3,6 +3,7 @@ import {
   addWire, decodeSparse, emptyAgg, seriesKey, VolleyError,
   type SeriesAgg, type SeriesWire, type SparseHistogram, type WindowMessage,
 } from '@volley/shared';
+import { requestsIn, type MergedWindows, type WindowPart } from '../journal/batch.js';
 
 /** One window index merged over every worker that sent it. */
 export interface WindowAgg {
@@ -60,17 +61,45 @@ export class Aggregator {
   readonly iterationsByWorker = new Map<string, Map<string, number>>();
   private readonly seen = new Map<string, Set<number>>();
 
-  /** Throws VolleyError (bad message) for a malformed window; then nothing of it is applied. */
-  add(workerId: string, w: WindowMessage): AddResult {
-    let seen = this.seen.get(workerId);
-    if (!seen) this.seen.set(workerId, (seen = new Set()));
-    if (seen.has(w.index)) return 'duplicate';
+  /**
+   * Throws VolleyError (bad message) for a malformed window; then nothing of
+   * it is applied. `onAdded` gets each series' key and decoded histogram
+   * once it is (the journal merges them).
+   */
+  add(workerId: string, w: WindowMessage, onAdded?: (keys: string[], hists: (SparseHistogram | undefined)[]) => void): AddResult {
+    if (this.seen.get(workerId)?.has(w.index)) return 'duplicate';
+    const { keys, hists } = this.decode(w.series);
+    this.apply(w.index, [{ w: workerId, vus: w.vus, requests: requestsIn(w.series), health: w.health }], w.series, keys, hists);
+    for (const s of w.series) {
+      if (s.kind !== 'counter' || s.metric !== 'iterations') continue;
+      let m = this.iterationsByWorker.get(workerId);
+      if (!m) this.iterationsByWorker.set(workerId, (m = new Map()));
+      const sc = s.tags.scenario ?? 'default';
+      m.set(sc, (m.get(sc) ?? 0) + s.value);
+    }
+    onAdded?.(keys, hists);
+    return 'added';
+  }
 
-    // decode and check everything first, so a bad window changes nothing
-    const keys: string[] = new Array(w.series.length);
-    const hists: (SparseHistogram | undefined)[] = new Array(w.series.length);
-    for (let i = 0; i < w.series.length; i++) {
-      const s = w.series[i]!;
+  /**
+   * Several workers' windows of one index, already merged (a journal
+   * record): the same as adding each, except that iterationsByWorker, which
+   * only a live run needs, is not kept. A record naming a (worker, index)
+   * already added is a duplicate as a whole.
+   */
+  addMerged(m: MergedWindows): AddResult {
+    if (m.parts.some((p) => this.seen.get(p.w)?.has(m.index))) return 'duplicate';
+    const { keys, hists } = this.decode(m.series);
+    this.apply(m.index, m.parts, m.series, keys, hists);
+    return 'added';
+  }
+
+  /** Each series' key and decoded histogram, every one checked before anything is applied. */
+  private decode(series: readonly SeriesWire[]): { keys: string[]; hists: (SparseHistogram | undefined)[] } {
+    const keys: string[] = new Array(series.length);
+    const hists: (SparseHistogram | undefined)[] = new Array(series.length);
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
       const key = seriesKey(s.metric, s.tags);
       const known = this.totals.get(key);
       if (known && known.kind !== s.kind) {
@@ -86,26 +115,34 @@ export class Aggregator {
       keys[i] = key;
       hists[i] = hist;
     }
+    return { keys, hists };
+  }
 
-    seen.add(w.index);
-    if (w.health) {
-      const h = this.healthByWorker.get(workerId) ?? { windows: 0, cpuSum: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, wakeLateMaxMs: 0, last: w.health };
-      h.windows++;
-      h.cpuSum += w.health.cpu;
-      h.cpuMax = Math.max(h.cpuMax, w.health.cpu);
-      if (w.health.cpu >= BUSY_CPU) h.busyWindows++;
-      h.lagP99MaxMs = Math.max(h.lagP99MaxMs, w.health.lagP99Ms);
-      h.wakeLateMaxMs = Math.max(h.wakeLateMaxMs, w.health.wakeLateMs ?? 0);
-      if (w.index >= (this.newest ?? -1)) h.last = w.health;
-      this.healthByWorker.set(workerId, h);
+  private apply(index: number, parts: readonly WindowPart[], series: readonly SeriesWire[], keys: string[], hists: (SparseHistogram | undefined)[]): void {
+    let win = this.windows.get(index);
+    if (!win) this.windows.set(index, (win = { index, vus: 0, workers: 0, series: new Map() }));
+    for (const p of parts) {
+      let seen = this.seen.get(p.w);
+      if (!seen) this.seen.set(p.w, (seen = new Set()));
+      seen.add(index);
+      if (p.health) {
+        const h = this.healthByWorker.get(p.w) ?? { windows: 0, cpuSum: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, wakeLateMaxMs: 0, last: p.health };
+        h.windows++;
+        h.cpuSum += p.health.cpu;
+        h.cpuMax = Math.max(h.cpuMax, p.health.cpu);
+        if (p.health.cpu >= BUSY_CPU) h.busyWindows++;
+        h.lagP99MaxMs = Math.max(h.lagP99MaxMs, p.health.lagP99Ms);
+        h.wakeLateMaxMs = Math.max(h.wakeLateMaxMs, p.health.wakeLateMs ?? 0);
+        if (index >= this.newest) h.last = p.health;
+        this.healthByWorker.set(p.w, h);
+      }
+      if (p.requests) this.requestsByWorker.set(p.w, (this.requestsByWorker.get(p.w) ?? 0) + p.requests);
+      win.vus += p.vus;
+      win.workers++;
     }
-    let win = this.windows.get(w.index);
-    if (!win) this.windows.set(w.index, (win = { index: w.index, vus: 0, workers: 0, series: new Map() }));
-    win.vus += w.vus;
-    win.workers++;
     const settled = win.point !== undefined;
-    for (let i = 0; i < w.series.length; i++) {
-      const s = w.series[i]!;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
       const key = keys[i]!;
       const hist = hists[i];
       if (settled) {
@@ -113,22 +150,14 @@ export class Aggregator {
         if (s.kind === 'trend' && s.metric === 'http_req_duration') win.point!.requests += s.count;
         if (s.kind === 'rate' && s.metric === 'http_req_failed') win.point!.failures += s.passes;
       }
-      if (s.kind === 'trend' && s.metric === 'http_req_duration') this.requestsByWorker.set(workerId, (this.requestsByWorker.get(workerId) ?? 0) + s.count);
-      if (s.kind === 'counter' && s.metric === 'iterations') {
-        let m = this.iterationsByWorker.get(workerId);
-        if (!m) this.iterationsByWorker.set(workerId, (m = new Map()));
-        const sc = s.tags.scenario ?? 'default';
-        m.set(sc, (m.get(sc) ?? 0) + s.value);
-      }
       if (!(settled && s.kind === 'trend')) addTo(win.series, key, s, hist);
       // a gauge's run-long view comes from the windows (last, min, max of the cluster's sums)
       if (s.kind !== 'gauge') addTo(this.totals, key, s, hist);
       else if (!this.totals.has(key)) this.totals.set(key, emptyAgg('gauge', s.metric, s.tags));
     }
     if (settled) Object.assign(win.point!, { vus: win.vus, workers: win.workers });
-    this.newest = Math.max(this.newest, w.index);
+    this.newest = Math.max(this.newest, index);
     this.settle(this.newest - this.liveWindows);
-    return 'added';
   }
 
   /**

@@ -170,13 +170,12 @@ export class Cluster {
 
   /**
    * A new connection: the session ends at close; the first message must be
-   * hello. `raw` is the frame's text, journaled as it came for a window
-   * (saves encoding it again).
+   * hello.
    */
-  attach(conn: WorkerConnection): { onMessage(msg: WorkerMessage, raw?: string): void; onClose(): void } {
+  attach(conn: WorkerConnection): { onMessage(msg: WorkerMessage): void; onClose(): void } {
     let entry: WorkerEntry | undefined;
     return {
-      onMessage: (msg, raw) => {
+      onMessage: (msg) => {
         if (!entry) {
           if (msg.type !== 'hello') return conn.close(1008, 'expected hello first');
           if (msg.protocol !== PROTOCOL_VERSION) return conn.close(1002, `protocol ${msg.protocol} unsupported; this coordinator speaks ${PROTOCOL_VERSION}`);
@@ -185,7 +184,7 @@ export class Cluster {
         }
         entry.lastHeard = Date.now();
         try {
-          this.handle(entry, msg, raw);
+          this.handle(entry, msg);
         } catch (err) {
           this.log.warn({ worker: entry.id, err: errorMessage(err) }, 'bad message; closing that worker');
           conn.close(1008, errorMessage(err).slice(0, 120));
@@ -220,7 +219,7 @@ export class Cluster {
     return entry;
   }
 
-  private handle(w: WorkerEntry, msg: WorkerMessage, raw?: string): void {
+  private handle(w: WorkerEntry, msg: WorkerMessage): void {
     const run = msg.type !== 'hello' && 'runId' in msg ? this.runs.get(msg.runId) : undefined;
     switch (msg.type) {
       case 'hello':
@@ -244,8 +243,9 @@ export class Cluster {
         break;
       case 'window':
         if (!run || !run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
-        if (run.state !== 'finished' && run.state !== 'failed' && run.aggregator.add(w.id, msg) === 'added') {
-          run.journal?.appendWindow(w.id, msg, raw);
+        if (run.state !== 'finished' && run.state !== 'failed') {
+          const journal = run.journal;
+          run.aggregator.add(w.id, msg, journal && ((keys, hists) => journal.addWindow(w.id, msg, keys, hists)));
         }
         if (w.acks?.runId !== msg.runId) w.acks = { runId: msg.runId, indexes: [] };
         w.acks.indexes.push(msg.index);

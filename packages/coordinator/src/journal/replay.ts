@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorMessage, VolleyError, WorkerMessageSchema, type WindowMessage } from '@volley/shared';
+import { errorMessage, seriesList, VolleyError, WorkerHealthSchema, WorkerMessageSchema, type WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
 import type { JournalRecord } from './writer.js';
@@ -14,6 +14,12 @@ const RecordSchema = z.discriminatedUnion('t', [
   }), thresholds: z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() })]))).optional() }),
   z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
   z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
+  z.object({
+    t: z.literal('windows'), index: z.number().int().nonnegative(),
+    parts: z.array(z.object({ w: z.string(), vus: z.number().int().nonnegative(), requests: z.number().int().nonnegative(), health: WorkerHealthSchema.optional() })).min(1),
+    // the union of the workers' series: more than one window may hold
+    series: seriesList(1_000_000),
+  }),
   z.object({ t: z.literal('event'), atMs: z.number(), kind: z.string(), worker: z.string().optional(), detail: z.string() }),
   z.object({ t: z.literal('end'), durationMs: z.number(), shortMs: z.number() }),
 ]);
@@ -63,6 +69,7 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
       case 'run': run = rec.run; thresholds = rec.thresholds ?? {}; break;
       case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores, requests: 0 }); break;
       case 'window': agg.add(rec.w, rec.m as WindowMessage); break;
+      case 'windows': agg.addMerged(rec); break;
       case 'event': events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail }); break;
       case 'end': end = rec; break;
     }

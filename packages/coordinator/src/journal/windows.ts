@@ -10,7 +10,7 @@ export interface MergedWindow {
 
 /**
  * Every second of a run merged over its workers, in order, read from the
- * journal (raw windows). Memory stays bounded: a second is handed on once
+ * journal. Memory stays bounded: a second is handed on once
  * it is `settleAfter` windows behind the newest seen.
  */
 export function* mergedWindows(text: string, file: string, settleAfter = 30): Generator<MergedWindow> {
@@ -30,20 +30,22 @@ export function* mergedWindows(text: string, file: string, settleAfter = 30): Ge
   };
   for (const rec of journalRecords(text, file)) {
     if (rec.t === 'run') startMs = Date.parse(rec.run.startedAt);
-    if (rec.t !== 'window') continue;
-    const m = rec.m as WindowMessage;
-    const id = `${rec.w}\u0000${m.index}`;
-    if (seen.has(id) || m.index < next) continue; // a resend, or a second already handed on
-    seen.add(id);
-    let series = open.get(m.index);
-    if (!series) open.set(m.index, (series = new Map()));
-    for (const s of m.series) {
+    // a worker's own window (journals before 2026-11-27), or several merged
+    const w = rec.t === 'window' ? { index: (rec.m as WindowMessage).index, parts: [rec.w], series: (rec.m as WindowMessage).series }
+      : rec.t === 'windows' ? { index: rec.index, parts: rec.parts.map((p) => p.w), series: rec.series } : undefined;
+    if (!w) continue;
+    const ids = w.parts.map((p) => `${p}\u0000${w.index}`);
+    if (ids.some((id) => seen.has(id)) || w.index < next) continue; // a resend, or a second already handed on
+    for (const id of ids) seen.add(id);
+    let series = open.get(w.index);
+    if (!series) open.set(w.index, (series = new Map()));
+    for (const s of w.series) {
       const key = seriesKey(s.metric, s.tags);
       let acc = series.get(key);
       if (!acc) series.set(key, (acc = emptyAgg(s.kind, s.metric, s.tags)));
       addWire(acc, s);
     }
-    newest = Math.max(newest, m.index);
+    newest = Math.max(newest, w.index);
     yield* emit(newest - settleAfter);
   }
   yield* emit(newest);

@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { WindowMessage } from '@volley/shared';
+import type { SparseHistogram, WindowMessage } from '@volley/shared';
+import { WindowBatch, type MergedWindows } from './batch.js';
 import type { RunInfo } from '../aggregate/summary.js';
 import type { ThresholdSpecs } from '../thresholds/evaluate.js';
 
@@ -11,16 +12,20 @@ import type { ThresholdSpecs } from '../thresholds/evaluate.js';
  * dies loses at most the last second). Records (field `t`):
  *   run     the run's parameters, written when it starts
  *   worker  a worker that took part {id, name, cores}
- *   window  a worker's window as received and accepted {w, m}
+ *   windows the windows of one index accepted in one turn of the event
+ *           loop, merged {index, parts: [{w, vus, requests, health}], series}
  *   event   a cluster event {atMs, kind, worker, detail}
  *   end     the run ended {durationMs, shortMs}
- * Windows are journaled raw (not merged) so that a rebuild merges them the
- * same exact way — and counts each (worker, index) once.
+ * Windows are merged exactly (batch.ts), and each part names its worker, so
+ * a rebuild counts each (worker, index) once and gives what the live run
+ * gave. Journals written before 2026-11-27 hold each worker's own window
+ * (`window {w, m}`); `volley report` still reads them.
  */
 export type JournalRecord =
   | { t: 'run'; run: Omit<RunInfo, 'workers' | 'events' | 'shortMs' | 'durationMs'>; thresholds?: ThresholdSpecs }
   | { t: 'worker'; id: string; name: string; cores: number }
   | { t: 'window'; w: string; m: WindowMessage }
+  | ({ t: 'windows' } & MergedWindows)
   | { t: 'event'; atMs: number; kind: string; worker?: string; detail: string }
   | { t: 'end'; durationMs: number; shortMs: number };
 
@@ -31,6 +36,7 @@ export class JournalWriter {
   private dirty = false;
   private pending: string[] = [];
   private pendingFlush?: NodeJS.Immediate;
+  private readonly batch = new WindowBatch();
   private readonly timer: NodeJS.Timeout;
 
   constructor(readonly path: string) {
@@ -40,23 +46,26 @@ export class JournalWriter {
   }
 
   append(record: JournalRecord): void {
+    this.takeBatch(); // the windows accepted before this record go before it
     this.write(JSON.stringify(record));
   }
 
-  /**
-   * A window record; `raw`, the frame's text as received (already checked
-   * to decode as `m`), is written as it is rather than encoded again —
-   * unless it spans lines, which would break the one-record-a-line format.
-   */
-  appendWindow(worker: string, m: WindowMessage, raw?: string): void {
-    if (raw === undefined || raw.includes('\n') || raw.includes('\r')) this.append({ t: 'window', w: worker, m });
-    else this.write(`{"t":"window","w":${JSON.stringify(worker)},"m":${raw}}`);
+  /** A window the aggregator accepted, with its series' keys and decoded histograms; merged into this turn's batch. */
+  addWindow(worker: string, m: WindowMessage, keys: readonly string[], hists: readonly (SparseHistogram | undefined)[]): void {
+    if (this.fd < 0) return;
+    this.batch.add(worker, m, keys, hists);
+    this.pendingFlush ??= setImmediate(() => this.writePending());
+  }
+
+  private takeBatch(): void {
+    if (this.batch.empty) return;
+    for (const m of this.batch.take()) this.pending.push(JSON.stringify({ t: 'windows', ...m }));
   }
 
   /**
-   * Lines wait for the end of this turn of the event loop and go out in one
-   * write (a coordinator of 1,000 workers takes a thousand windows a
-   * second); acknowledgements leave in the next heartbeat, a later turn,
+   * Lines (and the turn's windows, merged) wait for the end of this turn of
+   * the event loop and go out in one write (a coordinator of 1,000 workers
+   * takes a thousand windows a second); acknowledgements leave in the next heartbeat, a later turn,
    * so what is acknowledged is in the kernel first.
    */
   private write(line: string): void {
@@ -69,6 +78,7 @@ export class JournalWriter {
   writePending(): void {
     if (this.pendingFlush) clearImmediate(this.pendingFlush);
     this.pendingFlush = undefined;
+    this.takeBatch();
     if (this.fd < 0 || this.pending.length === 0) return;
     const text = this.pending.join('\n') + '\n';
     this.pending = [];
