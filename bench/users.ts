@@ -53,7 +53,9 @@ try {
     await once(child, 'exit');
     clearInterval(poll);
     const newest = readdirSync(journalDir).map((f) => join(journalDir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
-    const windows = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.t === 'window').map((l) => l.m);
+    // one worker: each journal record of merged windows holds its one window of that second
+    const windows = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.t === 'windows')
+      .map((l) => ({ index: l.index, vus: l.parts[0].vus, health: l.parts[0].health, series: l.series }));
     const steady = windows.filter((w) => w.index >= rampS + 2 && w.index < runS - 1 && w.health);
     const s = JSON.parse(readFileSync(join(tmpdir(), `volley-bench-users-${users}.json`), 'utf8'));
     rows.push({
