@@ -142,7 +142,12 @@ describe('the run journal', () => {
   });
 
   it('names the line of a merged record that is not one', () => {
-    const text = [JSON.stringify({ t: 'run', run: RUN }), JSON.stringify({ t: 'windows', index: 0, parts: [], series: [] }), JSON.stringify({ t: 'end', durationMs: 1, shortMs: 0 })].join('\n');
-    expect(() => replayJournal(text, 'bad.jsonl')).toThrow(/bad\.jsonl:2: not a journal record \(parts/);
+    const journal = (rec: object): string => [JSON.stringify({ t: 'run', run: RUN }), JSON.stringify(rec), JSON.stringify({ t: 'end', durationMs: 1, shortMs: 0 })].join('\n');
+    const part = { w: 'w0', vus: 1, requests: 1 };
+    const trend = { kind: 'trend', metric: 'http_req_duration', tags: {}, count: 1, sum: 5, min: 5, max: 5 };
+    expect(() => replayJournal(journal({ t: 'windows', index: 0, parts: [], series: [] }), 'bad.jsonl')).toThrow(/bad\.jsonl:2: not a journal record \(parts/);
+    expect(() => replayJournal(journal({ t: 'windows', index: 0, parts: [part, part], series: [] }), 'bad.jsonl')).toThrow(/bad\.jsonl:2: .*a worker named twice/);
+    expect(() => replayJournal(journal({ t: 'windows', index: 0, parts: [part], series: [{ ...trend, hist: 'bm90IGEgaGlzdG9ncmFt' }] }), 'bad.jsonl'))
+      .toThrow(/bad\.jsonl:2: malformed histogram/);
   });
 });

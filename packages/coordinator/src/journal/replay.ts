@@ -16,7 +16,8 @@ const RecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
   z.object({
     t: z.literal('windows'), index: z.number().int().nonnegative(),
-    parts: z.array(z.object({ w: z.string(), vus: z.number().int().nonnegative(), requests: z.number().int().nonnegative(), health: WorkerHealthSchema.optional() })).min(1),
+    parts: z.array(z.object({ w: z.string(), vus: z.number().int().nonnegative(), requests: z.number().int().nonnegative(), health: WorkerHealthSchema.optional() })).min(1)
+      .refine((ps) => new Set(ps.map((p) => p.w)).size === ps.length, 'a worker named twice'),
     // the union of the workers' series: more than one window may hold
     series: seriesList(1_000_000),
   }),
@@ -27,10 +28,11 @@ const RecordSchema = z.discriminatedUnion('t', [
 type JournalLine = z.infer<typeof RecordSchema>;
 
 /**
- * The journal's records, validated. A last line cut short by a crash is
- * skipped (counted in `skipped`); any other bad line is an error naming it.
+ * The journal's records, validated, each with its line number. A last line
+ * cut short by a crash is skipped (counted in `skipped`); any other bad
+ * line is an error naming it.
  */
-export function* journalRecords(text: string, file: string, skipped = { n: 0 }): Generator<JournalLine> {
+export function* journalRecords(text: string, file: string, skipped = { n: 0 }): Generator<[JournalLine, number]> {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -47,7 +49,7 @@ export function* journalRecords(text: string, file: string, skipped = { n: 0 }):
       }
       throw new VolleyError('VOLLEY_BAD_OPTION', `${file}:${i + 1}: not a journal record (${errorMessage(err)})`);
     }
-    yield rec;
+    yield [rec, i + 1];
   }
 }
 
@@ -64,12 +66,20 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
   let thresholds: ThresholdSpecs = {};
   let end: Extract<JournalRecord, { t: 'end' }> | undefined;
   const skipped = { n: 0 };
-  for (const rec of journalRecords(text, file, skipped)) {
+  // a window whose histogram does not decode is named by its line
+  const merge = (line: number, add: () => unknown): void => {
+    try {
+      add();
+    } catch (err) {
+      throw new VolleyError('VOLLEY_BAD_OPTION', `${file}:${line}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+  for (const [rec, line] of journalRecords(text, file, skipped)) {
     switch (rec.t) {
       case 'run': run = rec.run; thresholds = rec.thresholds ?? {}; break;
       case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores, requests: 0 }); break;
-      case 'window': agg.add(rec.w, rec.m as WindowMessage); break;
-      case 'windows': agg.addMerged(rec); break;
+      case 'window': merge(line, () => agg.add(rec.w, rec.m as WindowMessage)); break;
+      case 'windows': merge(line, () => agg.addMerged(rec)); break;
       case 'event': events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail }); break;
       case 'end': end = rec; break;
     }

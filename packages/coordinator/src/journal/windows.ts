@@ -28,7 +28,7 @@ export function* mergedWindows(text: string, file: string, settleAfter = 30): Ge
       }
     }
   };
-  for (const rec of journalRecords(text, file)) {
+  for (const [rec] of journalRecords(text, file)) {
     if (rec.t === 'run') startMs = Date.parse(rec.run.startedAt);
     // a worker's own window (journals before 2026-11-27), or several merged
     const w = rec.t === 'window' ? { index: (rec.m as WindowMessage).index, parts: [rec.w], series: (rec.m as WindowMessage).series }
