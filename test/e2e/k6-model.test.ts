@@ -62,4 +62,45 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     // API_URL took the requests to the sample server, not to --host (and a second --env did not drop it)
     expect(s.volley.total.failures).toBe(0);
   });
+
+  it('takes k6’s load flags in place of the script’s stages: --vus with --duration, --iterations, --stage', async () => {
+    const before = server.totals()['GET /health'] ?? 0;
+    const iters = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '2', '--host', server.url, '--vus', '4', '--iterations', '30', '--json', join(dir, 'i.json')]);
+    expect(iters.code, iters.stderr + iters.stdout).toBe(0);
+    const i = JSON.parse(await readFile(join(dir, 'i.json'), 'utf8'));
+    // shared-iterations: exactly 30, by 4 VUs, across both workers
+    expect(i.metrics.iterations.values.count).toBe(30);
+    expect(server.totals()['GET /health']).toBe(before + 30);
+    expect(iters.stdout).toMatch(/up to 4 users/);
+
+    const constant = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '2', '--host', server.url, '--vus', '3', '-d', '2s', '--json', join(dir, 'c.json')]);
+    expect(constant.code, constant.stderr).toBe(0);
+    const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8'));
+    // all three at once for 2 s (the script's stages would have lasted 7 s and reached 10)
+    expect(c.metrics.vus_max.values.max).toBe(3);
+    expect(c.volley.timeline[0].vus).toBe(3);
+    expect(c.state.testRunDurationMs).toBeLessThan(4000);
+
+    const staged = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '1', '--host', server.url, '-s', '1s:6', '--stage', '1s:6', '-s', '1s:0', '--json', join(dir, 's.json')]);
+    expect(staged.code, staged.stderr).toBe(0);
+    const st = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
+    expect(st.metrics.vus_max.values.max).toBe(6);
+    expect(st.state.testRunDurationMs).toBeLessThan(5000);
+  });
+
+  it('refuses k6’s load flags mixed with Locust’s, or without how long to run, naming them', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--vus', '3', '--users', '3'], /--vus sets the load as k6 does and --users as Locust does/],
+      [['--vus', '3'], /--vus needs --duration, --iterations or --stage/],
+      [['-s', '3x:3'], /--stage 3x:3: "3x" is not a duration/],
+      [['-s', '3s'], /--stage 3s: write DURATION:TARGET/],
+      [['--stage', '3s:3', '-d', '3s'], /--stage goes without --duration and --iterations/],
+      [['--vus', '0', '-d', '1s'], /--vus must be a whole number ≥ 1, got 0/],
+    ];
+    for (const [flags, message] of cases) {
+      const res = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '1', '--host', server.url, ...flags]);
+      expect(res.code, flags.join(' ')).toBe(2);
+      expect(res.stderr, flags.join(' ')).toMatch(message);
+    }
+  });
 });

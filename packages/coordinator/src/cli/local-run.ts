@@ -4,6 +4,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { startServer } from '../server.js';
 import type { StartRunBody } from '../api/schema.js';
 import { prepareStart } from './prepare.js';
+import type { LoadPlan } from './scenario-options.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
@@ -16,9 +17,8 @@ export interface LocalRunOptions {
   log: Logger;
   progressEveryMs: number;
   journalDir?: string;
-  /** the command line set users/run time itself: the scenario's stages are not used */
-  explicitLoad?: boolean;
-  timeScale?: number;
+  /** how the load is set (default: by the body's users and run time) */
+  plan?: LoadPlan;
 }
 
 /**
@@ -27,7 +27,7 @@ export interface LocalRunOptions {
  */
 export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   // a bad scenario fails here, before any worker starts or any traffic is sent
-  const req = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, { explicitLoad: o.explicitLoad ?? true, timeScale: o.timeScale ?? 1 });
+  const req = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, o.plan ?? { explicitLoad: true, timeScale: 1 });
 
   const token = randomBytes(24).toString('base64url');
   const cluster = new Cluster(o.log, { journalDir: o.journalDir });

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
-import { explicitLoad, toStartBody, windowTargets, withJournalOption, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
+import { explicitLoad, k6Load, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
 import { join } from 'node:path';
 import { adhocScenario } from './adhoc.js';
 
@@ -66,7 +66,7 @@ export function cli(argv: string[]) {
     .command(
       'run [scenario]',
       'run a scenario (or one --url) with a local coordinator and K local worker processes',
-      (y) => withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))
+      (y) => withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' })))))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
         .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
         .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' })
@@ -78,13 +78,16 @@ export function cli(argv: string[]) {
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
         if (!a.scenario === !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', a.url ? 'give a scenario file or --url, not both' : 'name a scenario file, or give --url URL');
         for (const k of ['rate', 'method', 'header', 'body'] as const) if (a[k] !== undefined && !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', `--${k} goes with --url`);
+        const k6 = k6Load(a);
+        if (k6 && a.rate !== undefined) throw new VolleyError('VOLLEY_BAD_OPTION', '--rate sets the load itself: give --users and --run-time with it, not k6\'s --vus, --duration, --iterations or --stage');
         const adhoc = a.url
-          ? adhocScenario(a.url, { users: a.users ?? 1, rate: a.rate, runTimeMs: parseDuration(a.runTime ?? '10s', '--run-time'), method: a.method, headers: a.header?.map(String), body: a.body })
+          ? adhocScenario(a.url, { users: a.users ?? a.vus ?? 1, rate: a.rate, runTimeMs: parseDuration(a.runTime ?? a.duration ?? '10s', '--run-time'), method: a.method, headers: a.header?.map(String), body: a.body })
           : undefined;
         const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
         const { runLocally } = await import('./local-run.js');
-        const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : a.scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale });
+        const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : a.scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
+          plan: { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 } });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
       },
     )
@@ -200,14 +203,14 @@ export function cli(argv: string[]) {
     .command(
       'start <scenario>',
       'start a run on a coordinator and follow it to its summary',
-      (y) => coordinatorOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true })))
+      (y) => withK6LoadOptions(coordinatorOption(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true }))))
         .option('detach', { type: 'boolean', default: false, describe: 'return once the run has started' }),
       async (a) => {
         const client = await controlClient(a);
         const body = { ...toStartBody(a, { expectWorkers: 1 }), files: await loadDataFiles(a.data) };
         process.once('SIGINT', () => void client.stop().catch(() => undefined));
         const { startRemote } = await import('./remote.js');
-        const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale });
+        const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale, k6: k6Load(a) });
         if (!summary) {
           process.stdout.write(`started ${id}\n`);
           return;

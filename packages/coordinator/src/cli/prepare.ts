@@ -1,7 +1,7 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
 import type { ScenarioBundle } from '@volley/shared';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
-import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
+import { applyScenarioPlan, scenarioThresholds, type LoadPlan } from './scenario-options.js';
 
 /**
  * A start request for a scenario file: bundled, loaded once here (a bad
@@ -11,12 +11,12 @@ import { applyScenarioPlan, scenarioThresholds } from './scenario-options.js';
 export async function prepareStart(
   scenarioFile: string | ScenarioBundle,
   body: Omit<StartRunBody, 'scenario'>,
-  plan: { explicitLoad: boolean; timeScale: number },
+  plan: LoadPlan,
 ): Promise<ReturnType<typeof StartRunBodySchema.parse>> {
   // esbuild loads only when there is a scenario file to bundle
   const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
   const def = await loadScenario(scenario, `check-${process.pid}`);
-  const withPlan = applyScenarioPlan(body, def, name, plan.explicitLoad, plan.timeScale);
+  const withPlan = applyScenarioPlan(body, def, name, plan);
   return StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown });
 }

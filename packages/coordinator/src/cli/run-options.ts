@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { parseDuration, VolleyError } from '@volley/shared';
+import type { K6Options } from '@volley/shared/scenario';
 import type { StartRunBody } from '../api/schema.js';
 import type { ReportTargets } from '../report/write.js';
 import { loadPem } from './token.js';
@@ -26,6 +27,55 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' })
     .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' });
+}
+
+/**
+ * k6's load flags (run, start), as `k6 run` takes them: a plan made from
+ * them replaces the script's own (`--vus 50 --duration 1m`: constant-vus;
+ * `--iterations`: shared-iterations; `--stage 30s:100`: ramping-vus).
+ */
+export function withK6LoadOptions<T>(y: Argv<T>) {
+  return y
+    .option('vus', { type: 'number', describe: "k6's --vus: this many users, all started at once (with --duration or --iterations)" })
+    .option('duration', { alias: 'd', type: 'string', describe: "k6's --duration: how long the --vus users run" })
+    .option('iterations', { alias: 'i', type: 'number', describe: "k6's --iterations: iterations shared by the --vus users (--duration becomes their time limit)" })
+    .option('stage', { alias: 's', type: 'array', string: true, describe: "k6's --stage DURATION:TARGET: ramp to TARGET users over DURATION (repeatable)" });
+}
+
+export interface K6LoadArgs {
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+  stage?: string[];
+  users?: number;
+  spawnRate?: number;
+  runTime?: string;
+}
+
+const bad = (message: string): VolleyError => new VolleyError('VOLLEY_BAD_OPTION', message);
+
+/** k6's load flags as k6's options, or undefined when none is given; refused when mixed with Locust's. */
+export function k6Load(a: K6LoadArgs): K6Options | undefined {
+  const stage = a.stage ?? [];
+  const given = [a.vus !== undefined && '--vus', a.duration !== undefined && '--duration', a.iterations !== undefined && '--iterations', stage.length > 0 && '--stage'].filter((f): f is string => !!f);
+  if (given.length === 0) return undefined;
+  const locust = [a.users !== undefined && '--users', a.spawnRate !== undefined && '--spawn-rate', a.runTime !== undefined && '--run-time'].find((f): f is string => !!f);
+  if (locust) throw bad(`${given[0]} sets the load as k6 does and ${locust} as Locust does: use one or the other`);
+  if (a.vus !== undefined && !(Number.isInteger(a.vus) && a.vus >= 1)) throw bad(`--vus must be a whole number ≥ 1, got ${a.vus}`);
+  if (a.iterations !== undefined && !(Number.isInteger(a.iterations) && a.iterations >= 1)) throw bad(`--iterations must be a whole number ≥ 1, got ${a.iterations}`);
+  if (a.duration !== undefined && parseDuration(a.duration, '--duration') <= 0) throw bad('--duration must be above 0');
+  const stages = stage.map((text) => {
+    const m = /^([^:]+):(\d+)$/.exec(text);
+    if (!m) throw bad(`--stage ${text}: write DURATION:TARGET, e.g. 30s:100`);
+    parseDuration(m[1]!, `--stage ${text}`);
+    return { duration: m[1]!, target: Number(m[2]) };
+  });
+  if (stages.length) {
+    if (a.duration !== undefined || a.iterations !== undefined) throw bad('--stage goes without --duration and --iterations: the stages say how long');
+    return { stages };
+  }
+  if (a.duration === undefined && a.iterations === undefined) throw bad('--vus needs --duration, --iterations or --stage: how long, or how much, should the users run?');
+  return { vus: a.vus ?? 1, duration: a.duration, iterations: a.iterations };
 }
 
 /** For commands that host the coordinator (run, demo, coordinator). */

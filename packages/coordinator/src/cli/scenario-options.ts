@@ -74,17 +74,29 @@ export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[
   }
   const common = { name: 'default', startTimeMs: 0, gracefulStopMs: DEFAULT_GRACEFUL_MS };
   if (o.stages) return [{ ...common, executor: { type: 'ramping-vus', startVUs: 0, stages: stagesOf(o.stages, 'options.stages'), gracefulRampDownMs: DEFAULT_GRACEFUL_MS } }];
+  // iterations with a duration: shared-iterations, the duration its limit (as k6 reads the two together)
+  if (o.iterations !== undefined) return [{ ...common, executor: { type: 'shared-iterations', vus: whole(o.vus, 'options.vus', 1), iterations: whole(o.iterations, 'options.iterations', 1), maxDurationMs: scaled(o.duration, 'options.duration', 600_000) } }];
   if (o.vus !== undefined && o.duration !== undefined) return [{ ...common, executor: { type: 'constant-vus', vus: whole(o.vus, 'options.vus', 1), durationMs: scaled(o.duration, 'options.duration') } }];
-  if (o.iterations !== undefined) return [{ ...common, executor: { type: 'shared-iterations', vus: whole(o.vus, 'options.vus', 1), iterations: whole(o.iterations, 'options.iterations', 1), maxDurationMs: 600_000 } }];
   return undefined;
 }
 
-/** The scenario's own plan, unless the command line set the load explicitly. */
-export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: ScenarioDefinition, file: string, explicitLoad: boolean, timeScale: number): B {
-  if (explicitLoad || !def.options) return body;
+/** How a run's load is set: by the command line (Locust's flags, or k6's as `k6`), else by the scenario's own options. */
+export interface LoadPlan {
+  /** Locust's flags were given: users at a spawn rate for a run time, not the scenario's plan */
+  explicitLoad: boolean;
+  timeScale: number;
+  /** k6's flags, as k6's options: their plan replaces the scenario's */
+  k6?: K6Options;
+}
+
+/** The plan of k6's flags, or else the scenario's own, unless Locust's flags set the load. */
+export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: ScenarioDefinition, file: string, plan: LoadPlan): B {
+  const options = plan.k6 ?? (plan.explicitLoad ? undefined : def.options);
+  if (!options) return body;
   let scenarios: ScenarioPlan[] | undefined;
   try {
-    scenarios = plansFromOptions(def.options, timeScale);
+    // the flags' durations are taken as written; --time-scale shortens the scenario's own
+    scenarios = plansFromOptions(options, plan.k6 ? 1 : plan.timeScale);
     if (scenarios) for (const sc of scenarios) ScenarioPlanSchema.parse(sc);
   } catch (err) {
     const issue = (err as { issues?: { path: (string | number)[]; message: string }[] }).issues?.[0];
