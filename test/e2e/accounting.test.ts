@@ -20,9 +20,10 @@ describe('volley run with 2 worker processes', () => {
   beforeAll(async () => {
     server = await startDidServer();
     dir = await mkdtemp(join(tmpdir(), 'volley-e2e-'));
+    // spelled as the guide runs Locust, with `locust` changed to `volley run`
     result = await volley([
-      'run', 'test/fixtures/fast-did.ts', '--workers', '2', '--users', '30', '--spawn-rate', '20', '--run-time', '5s',
-      '--host', server.url, '--json', join(dir, 'summary.json'), '--csv', join(dir, 'run'),
+      'run', '-f', 'test/fixtures/fast-did.ts', '--workers', '2', '--users', '30', '--spawn-rate', '20', '--run-time', '5s',
+      `--host=${server.url}`, '--headless', '--json', join(dir, 'summary.json'), '--csv', join(dir, 'run'),
     ]);
     if (result.code === 0) summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
   });

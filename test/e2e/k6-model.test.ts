@@ -96,6 +96,7 @@ describe('k6 model: options.stages, a default function, checks and custom metric
       [['-s', '3s'], /--stage 3s: write DURATION:TARGET/],
       [['--stage', '3s:3', '-d', '3s'], /--stage goes without --duration and --iterations/],
       [['--vus', '0', '-d', '1s'], /--vus must be a whole number ≥ 1, got 0/],
+      [['-f', 'test/fixtures/fast-did.ts', '-d', '1s'], /two scenario files: test\/fixtures\/k6-stages.ts and -f test\/fixtures\/fast-did.ts/],
     ];
     for (const [flags, message] of cases) {
       const res = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '1', '--host', server.url, ...flags]);

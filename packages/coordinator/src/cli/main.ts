@@ -8,7 +8,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
-import { explicitLoad, k6Load, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withRunOptions, withWindowOutputs, type RunArgs } from './run-options.js';
+import {
+  explicitLoad, k6Load, scenarioFile, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withLocustFileOptions, withRunOptions, withWindowOutputs, type RunArgs,
+} from './run-options.js';
 import { join } from 'node:path';
 import { adhocScenario } from './adhoc.js';
 
@@ -66,7 +68,7 @@ export function cli(argv: string[]) {
     .command(
       'run [scenario]',
       'run a scenario (or one --url) with a local coordinator and K local worker processes',
-      (y) => withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' })))))
+      (y) => withLocustFileOptions(withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
         .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
         .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' })
@@ -76,7 +78,8 @@ export function cli(argv: string[]) {
       async (a) => {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
-        if (!a.scenario === !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', a.url ? 'give a scenario file or --url, not both' : 'name a scenario file, or give --url URL');
+        const scenario = scenarioFile(a);
+        if (!scenario === !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', a.url ? 'give a scenario file or --url, not both' : 'name a scenario file, or give --url URL');
         for (const k of ['rate', 'method', 'header', 'body'] as const) if (a[k] !== undefined && !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', `--${k} goes with --url`);
         const k6 = k6Load(a);
         if (k6 && a.rate !== undefined) throw new VolleyError('VOLLEY_BAD_OPTION', '--rate sets the load itself: give --users and --run-time with it, not k6\'s --vus, --duration, --iterations or --stage');
@@ -86,7 +89,7 @@ export function cli(argv: string[]) {
         const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
         const { runLocally } = await import('./local-run.js');
-        const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : a.scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
+        const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
           plan: { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 } });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
       },

@@ -78,6 +78,26 @@ export function k6Load(a: K6LoadArgs): K6Options | undefined {
   return { vus: a.vus ?? 1, duration: a.duration, iterations: a.iterations };
 }
 
+/**
+ * Locust's way to name the file and run without its UI (`volley run`), so
+ * that a `locust -f FILE --headless …` line runs with `locust` changed to
+ * `volley run`: `volley run` never opens a UI (the dashboard is
+ * `volley coordinator`'s).
+ */
+export function withLocustFileOptions<T>(y: Argv<T>) {
+  return y
+    .option('locustfile', { alias: 'f', type: 'string', describe: "Locust's -f: the scenario file (or name it as the first argument)" })
+    .option('headless', { type: 'boolean', describe: "taken as Locust takes it; volley run has no UI (the dashboard is volley coordinator's)" });
+}
+
+/** The scenario file, named as the first argument or by -f (not both, unless the same). */
+export function scenarioFile(a: { scenario?: string; locustfile?: string }): string | undefined {
+  if (a.scenario !== undefined && a.locustfile !== undefined && a.scenario !== a.locustfile) {
+    throw bad(`two scenario files: ${a.scenario} and -f ${a.locustfile}; name one`);
+  }
+  return a.scenario ?? a.locustfile;
+}
+
 /** For commands that host the coordinator (run, demo, coordinator). */
 export function withJournalOption<T>(y: Argv<T>) {
   return y.option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' });
