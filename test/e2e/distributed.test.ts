@@ -2,17 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
-import { countsFromSummary, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { countsFromSummary, freeBarredPort, freePort, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
 
 /** Coordinator, workers and client as separate `volley` processes, as across machines. */
 describe('volley coordinator / worker / start', () => {
@@ -97,6 +88,17 @@ describe('volley coordinator / worker / start', () => {
     ]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/only 2 of 5 expected worker\(s\) joined within 1 s/);
+  });
+
+  it('reaches a coordinator on a port the fetch standard bars (10080, 6665–6669, …)', async () => {
+    const port = await freeBarredPort();
+    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile]);
+    procs.push(coordinator);
+    await waitForOutput(coordinator, /coordinator listening/);
+    const status = await volley(['status', '--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile], {}, 20_000);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/workers: 0 connected/);
+    await stopProcess(coordinator);
   });
 
   it('volley stop ends the run early and the summary still comes', async () => {

@@ -2,7 +2,7 @@ import type { ClusterStatus, RunStatus } from '../cluster/cluster.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import type { StartRunBody } from './schema.js';
 import { VolleyError } from '@volley/shared';
-import { Agent, fetch, type Dispatcher, type Response } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 
 /** A typed client of the coordinator's control API. */
 export class ControlClient {
@@ -13,26 +13,30 @@ export class ControlClient {
     if (ca) this.dispatcher = new Agent({ connect: { ca } });
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  // undici's request, not fetch: fetch refuses the ports its standard bars
+  // (6000, 6665–6669, 10080, …), and a coordinator may listen on any
+  private async call<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let status: number;
+    let text: string;
     try {
-      res = await fetch(new URL(path, this.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: this.dispatcher });
+      const res = await request(new URL(path, this.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: this.dispatcher });
+      status = res.statusCode;
+      text = await res.body.text();
     } catch (err) {
       throw new VolleyError('VOLLEY_RUN_STATE', `cannot reach the coordinator at ${this.base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`);
     }
-    const text = await res.text();
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       json = { error: text };
     }
-    if (!res.ok) {
-      const msg = (json as { error?: string }).error ?? res.statusText;
-      throw new VolleyError(res.status === 401 ? 'VOLLEY_UNAUTHORIZED' : 'VOLLEY_RUN_STATE', `coordinator answered ${res.status}: ${msg}`);
+    if (status < 200 || status > 299) {
+      const msg = (json as { error?: string }).error ?? `HTTP ${status}`;
+      throw new VolleyError(status === 401 ? 'VOLLEY_UNAUTHORIZED' : 'VOLLEY_RUN_STATE', `coordinator answered ${status}: ${msg}`);
     }
     return json as T;
   }
