@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { afterEach } from 'vitest';
 import { startDidServer, type DidServer, type DidServerOptions } from '@volley/examples/did-api/server';
+import { BROWSER_BARRED_PORTS } from '@volley/shared';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../packages/coordinator/src/cli/main.ts', import.meta.url));
@@ -109,11 +110,6 @@ export async function startProxy(targetPort: number): Promise<{ port: number; cu
   };
 }
 
-/** The fetch standard's "bad ports": fetch and browsers refuse them, so a test that opens one with either would fail at random. */
-const BARRED_PORTS = new Set([1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115,
-  117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993,
-  995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
-
 /** A free port on loopback that fetch and Chromium will open. */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
@@ -122,7 +118,7 @@ export async function freePort(): Promise<number> {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as { port: number }).port;
     await new Promise((r) => s.close(r));
-    if (!BARRED_PORTS.has(port)) return port;
+    if (!BROWSER_BARRED_PORTS.has(port)) return port;
   }
 }
 

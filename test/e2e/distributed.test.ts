@@ -95,6 +95,7 @@ describe('volley coordinator / worker / start', () => {
     const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile]);
     procs.push(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
+    await waitForOutput(coordinator, new RegExp(`browsers refuse port ${port} .*the dashboard will not open there`));
     const status = await volley(['status', '--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile], {}, 20_000);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/workers: 0 connected/);

@@ -12,3 +12,4 @@ export * from './liveness.js';
 export * from './thresholds/index.js';
 export * from './executors.js';
 export * from './http-token.js';
+export * from './barred-ports.js';

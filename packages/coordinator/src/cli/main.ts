@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
+import { BROWSER_BARRED_PORTS, errorMessage, parseDuration, VolleyError } from '@volley/shared';
 import { makeLogger } from './log.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -147,6 +147,7 @@ export function cli(argv: string[]) {
         const cluster = new Cluster(log, { journalDir: a.journalDir });
         const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log, scenariosDir: a.scenarios });
         process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl}; dashboard: ${server.url}/${token ? '?token=…' : ''})\n`);
+        if (BROWSER_BARRED_PORTS.has(port)) process.stderr.write(`volley: browsers refuse port ${port} (the fetch standard's bad ports): the dashboard will not open there; workers and the volley CLI are not affected\n`);
         if (prepared) {
           // one run, then exit with its code (a Job's status is the verdict)
           const onSignal = (): void => void cluster.stop('coordinator shutting down');
