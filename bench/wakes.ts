@@ -1,7 +1,8 @@
 /**
  * Where a request's CPU goes at a fixed rate, by process and by thread:
  * Volley (`volley run --url --rate`) beside Node's sockets and llhttp alone
- * paced the same way (bench/fixtures/socket-floor.mjs), each on core 0
+ * paced the same way (bench/fixtures/socket-floor.mjs) and a Node process
+ * that only wakes every millisecond (what a wake-up costs), each on core 0
  * against nginx on core 1. Over the steady middle of each run, from /proc:
  * every thread's CPU (fraction of a core) and voluntary context switches a
  * second — a switch is the process going to sleep, so one per wake-up.
@@ -109,11 +110,15 @@ try {
   const v = await measure('volley', volley, () => ({ coordinator: volley.pid, worker: childOf(volley.pid!) }));
   const floor = spawn('taskset', ['-c', '0', process.execPath, join(root, 'bench/fixtures/socket-floor.mjs'), `${nginx.url}/`, String(rate), String(seconds), String(connections)], { stdio: 'ignore' });
   const f = await measure('sockets alone', floor, () => ({ floor: floor.pid }));
+  // what waking up costs with nothing to do: a 1 ms timer, no I/O
+  const tick = `const end = performance.now() + ${seconds * 1000}; (function t() { if (performance.now() < end) setTimeout(t, 1); })();`;
+  const timer = spawn('taskset', ['-c', '0', process.execPath, '-e', tick], { stdio: 'ignore' });
+  const t = await measure('timer alone', timer, () => ({ timer: timer.pid }));
   console.log(JSON.stringify({
     rate, seconds, connections,
-    steady: [...v.rows, ...f.rows],
+    steady: [...v.rows, ...f.rows, ...t.rows],
     // CPU from start to exit (the last reading before it exited): start-up and the run together
-    wholeRunCpuSeconds: { ...v.totals, ...f.totals },
+    wholeRunCpuSeconds: { ...v.totals, ...f.totals, ...t.totals },
   }, null, 2));
 } finally {
   await nginx.stop();
