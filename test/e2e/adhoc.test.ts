@@ -70,6 +70,20 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     expect((await volley(['run', '--url', 'ftp://x/y'])).stderr).toMatch(/--url ftp:\/\/x\/y: only http and https/);
   });
 
+  it("Locust's --exit-code-on-error: that code when a request failed, 0 when none did; -L takes Locust's level names", async () => {
+    // the sample server answers 404 to a path it does not know
+    const failing = await volley(['run', '--url', `${server.url}/nope`, '--users', '1', '--run-time', '1s', '--workers', '1', '--exit-code-on-error', '3', '-L', 'WARNING']);
+    expect(failing.code, failing.stderr).toBe(3);
+    expect(failing.stdout).toMatch(/Failures: [1-9]/);
+    const fine = await volley(['run', '--url', `${server.url}/health`, '--users', '1', '--run-time', '1s', '--workers', '1', '--exit-code-on-error', '3', '--stop-timeout', '5']);
+    expect(fine.code, fine.stderr).toBe(0);
+    // without it, as k6: failed requests alone do not fail the run
+    const plain = await volley(['run', '--url', `${server.url}/nope`, '--users', '1', '--run-time', '1s', '--workers', '1']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect((await volley(['run', '--url', `${server.url}/health`, '--exit-code-on-error', '300'])).stderr).toMatch(/--exit-code-on-error must be a whole number from 0 to 255, got 300/);
+    expect((await volley(['run', '--url', `${server.url}/health`, '-L', 'LOUD'])).stderr).toMatch(/--log-level LOUD: use trace, debug, info, warn, error, fatal or silent/);
+  });
+
   it('a worker at its limit is reported as the likely bottleneck; a light run is not', async () => {
     // a worker busy with its users' own code: since its connections are lean, a URL alone no longer saturates it before the sample server
     const busy = await volley(['run', 'test/fixtures/busy-worker.ts', '--users', '16', '--spawn-rate', '16', '--run-time', '4s', '--workers', '1', '--host', server.url, '--json', join(dir, 'c.json')]);

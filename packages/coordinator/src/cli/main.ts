@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
 import {
-  explicitLoad, k6Load, scenarioFile, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withLocustFileOptions, withRunOptions, withWindowOutputs, type RunArgs,
+  exitCodeOnError, explicitLoad, k6Load, scenarioFile, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withLocustFileOptions, withRunOptions, withWindowOutputs, type RunArgs,
 } from './run-options.js';
 import { join } from 'node:path';
 import { adhocScenario } from './adhoc.js';
@@ -64,7 +64,7 @@ export function cli(argv: string[]) {
     // an option given twice: the last one wins, as in most CLIs — except the
     // repeatable ones (--env, --data, --out, --header), which keep every value
     .middleware(lastOneWins, true)
-    .option('log-level', { type: 'string', describe: 'pino level for logs on stderr (default: warn for runs, info for daemons)' })
+    .option('log-level', { alias: ['loglevel', 'L'], type: 'string', describe: 'level of logs on stderr: trace, debug, info, warn, error (or Locust\'s names; default: warn for runs, info for daemons)' })
     .command(
       'run [scenario]',
       'run a scenario (or one --url) with a local coordinator and K local worker processes',
@@ -79,6 +79,7 @@ export function cli(argv: string[]) {
         const log = makeLogger(a.logLevel, 'warn');
         if (!Number.isInteger(a.workers) || a.workers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--workers must be a whole number ≥ 1, got ${a.workers}`);
         const scenario = scenarioFile(a);
+        const onError = exitCodeOnError(a);
         if (!scenario === !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', a.url ? 'give a scenario file or --url, not both' : 'name a scenario file, or give --url URL');
         for (const k of ['rate', 'method', 'header', 'body'] as const) if (a[k] !== undefined && !a.url) throw new VolleyError('VOLLEY_BAD_OPTION', `--${k} goes with --url`);
         const k6 = k6Load(a);
@@ -92,6 +93,8 @@ export function cli(argv: string[]) {
         const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
           plan: { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 } });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
+        // a failed threshold's 99 says more, and stays
+        if (onError !== undefined && summary.total.failures > 0 && !process.exitCode) process.exitCode = onError;
       },
     )
     .command(

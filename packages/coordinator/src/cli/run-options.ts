@@ -13,7 +13,7 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('run-time', { alias: 't', type: 'string', describe: 'how long the run lasts, e.g. 30s, 1m30s [default: 30s, or the scenario\'s options]' })
     .option('time-scale', { type: 'number', describe: 'multiply the scenario\'s stage durations (0.05 turns 12 minutes into 36 s)', default: 1 })
     .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
-    .option('graceful-stop', { type: 'string', describe: 'how long in-flight tasks may finish at the end', default: '30s' })
+    .option('graceful-stop', { alias: 'stop-timeout', type: 'string', describe: 'how long in-flight tasks may finish at the end (Locust\'s --stop-timeout)', default: '30s' })
     .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
     .option('insecure-skip-tls-verify', { type: 'boolean', describe: 'accept any certificate from the system under test', default: false })
     .option('target-ca', { type: 'string', describe: 'PEM CA to trust for the system under test' })
@@ -79,15 +79,24 @@ export function k6Load(a: K6LoadArgs): K6Options | undefined {
 }
 
 /**
- * Locust's way to name the file and run without its UI (`volley run`), so
- * that a `locust -f FILE --headless …` line runs with `locust` changed to
- * `volley run`: `volley run` never opens a UI (the dashboard is
- * `volley coordinator`'s).
+ * Locust's spellings on `volley run`, so that a `locust -f FILE --headless …`
+ * line runs with `locust` changed to `volley run`: -f names the file;
+ * --headless is taken (`volley run` never opens a UI, the dashboard is
+ * `volley coordinator`'s); --exit-code-on-error as Locust's, but off unless
+ * given (Volley exits as k6 does: 0 unless a threshold failed).
  */
 export function withLocustFileOptions<T>(y: Argv<T>) {
   return y
     .option('locustfile', { alias: 'f', type: 'string', describe: "Locust's -f: the scenario file (or name it as the first argument)" })
-    .option('headless', { type: 'boolean', describe: "taken as Locust takes it; volley run has no UI (the dashboard is volley coordinator's)" });
+    .option('headless', { type: 'boolean', describe: "taken as Locust takes it; volley run has no UI (the dashboard is volley coordinator's)" })
+    .option('exit-code-on-error', { type: 'number', describe: "Locust's: exit with this code when any request failed (else, as k6, 0 unless a threshold failed)" });
+}
+
+/** The exit code --exit-code-on-error asks for, checked before the run. */
+export function exitCodeOnError(a: { exitCodeOnError?: number }): number | undefined {
+  const code = a.exitCodeOnError;
+  if (code !== undefined && !(Number.isInteger(code) && code >= 0 && code <= 255)) throw bad(`--exit-code-on-error must be a whole number from 0 to 255, got ${code}`);
+  return code;
 }
 
 /** The scenario file, named as the first argument or by -f (not both, unless the same). */
