@@ -88,6 +88,23 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     expect(st.state.testRunDurationMs).toBeLessThan(5000);
   });
 
+  it('hands the summary to the script’s handleSummary(), prints and writes what it returns instead of the default', async () => {
+    const file = join(dir, 'from-handler', 'summary.json');
+    const res = await volley(['run', 'test/fixtures/k6-handle-summary.ts', '--workers', '2', '--host', server.url, '--json', join(dir, 'h.json')], { SUMMARY_FILE: file });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/custom summary: 10 requests, p\(95\) [0-9.]+ ms/);
+    expect(res.stdout).not.toMatch(/METRICS|Total requests:/);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ requests: 10 });
+    expect(res.stdout).toContain(`report: ${file}`);
+    // the reports asked for on the command line are still written
+    expect(JSON.parse(await readFile(join(dir, 'h.json'), 'utf8')).metrics.http_reqs.values.count).toBe(10);
+
+    const failed = await volley(['run', 'test/fixtures/k6-handle-summary.ts', '--workers', '1', '--host', server.url], { HANDLER_FAILS: '1' });
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stderr).toMatch(/handleSummary\(\) threw: boom; the default summary follows/);
+    expect(failed.stdout).toMatch(/Total requests: 10/);
+  });
+
   it('refuses k6’s load flags mixed with Locust’s, or without how long to run, naming them', async () => {
     const cases: [string[], RegExp][] = [
       [['--vus', '3', '--users', '3'], /--vus sets the load as k6 does and --users as Locust does/],

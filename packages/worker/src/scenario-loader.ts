@@ -27,16 +27,17 @@ export async function loadScenario(bundle: ScenarioBundle, runId: string): Promi
     await rm(file, { force: true });
   }
   const exec: Record<string, IterationFunction> = {};
-  for (const [k, v] of Object.entries(mod)) if (!['default', 'setup', 'teardown'].includes(k) && typeof v === 'function') exec[k] = v as IterationFunction;
+  for (const [k, v] of Object.entries(mod)) if (!['default', 'setup', 'teardown', 'handleSummary'].includes(k) && typeof v === 'function') exec[k] = v as IterationFunction;
   const def = typeof mod.default === 'function' ? fromK6Module(mod.default as IterationFunction, mod.options, bundle.name) : validateScenario(mod.default, bundle.name);
-  const hooks = mod as { setup?: unknown; teardown?: unknown };
-  for (const h of ['setup', 'teardown'] as const) {
+  const hooks = mod as { setup?: unknown; teardown?: unknown; handleSummary?: unknown };
+  for (const h of ['setup', 'teardown', 'handleSummary'] as const) {
     if (hooks[h] !== undefined && typeof hooks[h] !== 'function') throw new VolleyError('VOLLEY_BAD_SCENARIO', `${bundle.name}: export ${h} must be a function`);
   }
   return {
     ...def, exec,
     setup: def.setup ?? (hooks.setup as ScenarioDefinition['setup']),
     teardown: def.teardown ?? (hooks.teardown as ScenarioDefinition['teardown']),
+    handleSummary: def.handleSummary ?? (hooks.handleSummary as ScenarioDefinition['handleSummary']),
   };
 }
 

@@ -38,7 +38,7 @@ export interface DemoOptions {
 export async function runDemo(o: DemoOptions & { body: Parameters<typeof runLocally>[0]['body']; journalDir?: string }): Promise<{ summary: RunSummary; compared: ReturnType<typeof compareWithServer> }> {
   const target = await startDidServer();
   try {
-    const summary = await runLocally({ scenarioFile: exampleScenario(), workers: o.workers, body: { ...o.body, host: target.url }, log: o.log, progressEveryMs: 5000, journalDir: o.journalDir });
+    const { summary } = await runLocally({ scenarioFile: exampleScenario(), workers: o.workers, body: { ...o.body, host: target.url }, log: o.log, progressEveryMs: 5000, journalDir: o.journalDir });
     return { summary, compared: compareWithServer(summary, target.totals()) };
   } finally {
     await target.close();

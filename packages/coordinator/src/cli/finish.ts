@@ -1,4 +1,7 @@
+import { errorMessage } from '@volley/shared';
+import type { HandleSummary } from '@volley/shared/scenario';
 import type { RunSummary } from '../aggregate/summary.js';
+import { runHandleSummary, writeSummaryFiles, type SummaryOutputs } from './handle-summary.js';
 import { renderText } from '../report/text.js';
 import { writeReports, writeWindowReports, type WindowTargets } from '../report/write.js';
 import { reportTargets, type RunArgs } from './run-options.js';
@@ -8,10 +11,25 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_RUN_FAILED = 1;
 export const EXIT_THRESHOLDS_FAILED = 99;
 
-/** The end of a run on this terminal: the summary, the reports asked for, and the exit code its thresholds give. */
-export async function finish(summary: RunSummary, args: RunArgs, journal?: string, windows: WindowTargets = {}): Promise<void> {
-  process.stdout.write('\n' + renderText(summary));
-  const written = await writeReports(summary, reportTargets(args));
+/**
+ * The end of a run on this terminal: the summary, the reports asked for,
+ * and the exit code its thresholds give. With a scenario's handleSummary
+ * (k6's), what it returns is printed and written instead of the default
+ * summary; if it fails, that is said and the default follows (as k6 does).
+ */
+export async function finish(summary: RunSummary, args: RunArgs, journal?: string, windows: WindowTargets = {}, handleSummary?: HandleSummary): Promise<void> {
+  let custom: SummaryOutputs | undefined;
+  if (handleSummary) {
+    try {
+      custom = await runHandleSummary(handleSummary, summary);
+    } catch (err) {
+      process.stderr.write(`volley: ${errorMessage(err)}; the default summary follows\n`);
+    }
+  }
+  if (!custom) process.stdout.write('\n' + renderText(summary));
+  if (custom?.stdout) process.stdout.write(custom.stdout);
+  if (custom?.stderr) process.stderr.write(custom.stderr);
+  const written = [...(custom ? await writeSummaryFiles(custom.files) : []), ...(await writeReports(summary, reportTargets(args)))];
   if (journal) written.push(...(await writeWindowReports(journal, windows)));
   if (journal) process.stdout.write(`journal: ${journal}\n`);
   if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;

@@ -4,6 +4,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { startServer } from '../server.js';
 import type { StartRunBody } from '../api/schema.js';
 import { prepareStart } from './prepare.js';
+import type { HandleSummary } from '@volley/shared/scenario';
 import type { LoadPlan } from './scenario-options.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
@@ -25,9 +26,9 @@ export interface LocalRunOptions {
  * `volley run`: a coordinator in this process and K local worker processes
  * over real WebSockets on loopback — the same path as a distributed run.
  */
-export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
+export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSummary; handleSummary?: HandleSummary }> {
   // a bad scenario fails here, before any worker starts or any traffic is sent
-  const req = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, o.plan ?? { explicitLoad: true, timeScale: 1 });
+  const { body: req, handleSummary } = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, o.plan ?? { explicitLoad: true, timeScale: 1 });
 
   const token = randomBytes(24).toString('base64url');
   const cluster = new Cluster(o.log, { journalDir: o.journalDir });
@@ -43,7 +44,7 @@ export async function runLocally(o: LocalRunOptions): Promise<RunSummary> {
   try {
     const { id, finished } = cluster.start(req);
     stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
-    return await finished;
+    return { summary: await finished, handleSummary };
   } finally {
     stopProgress();
     process.off('SIGINT', onSignal);

@@ -90,9 +90,9 @@ export function cli(argv: string[]) {
         const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
         const { runLocally } = await import('./local-run.js');
-        const summary = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
+        const { summary, handleSummary } = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
           plan: { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 } });
-        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows);
+        await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows, handleSummary);
         // a failed threshold's 99 says more, and stays
         if (onError !== undefined && summary.total.failures > 0 && !process.exitCode) process.exitCode = onError;
       },
@@ -157,8 +157,8 @@ export function cli(argv: string[]) {
           process.once('SIGTERM', onSignal);
           process.once('SIGINT', onSignal);
           try {
-            const summary = await cluster.start(prepared).finished;
-            await finish(summary, runArgs, join(a.journalDir, `${summary.run.id}.jsonl`));
+            const summary = await cluster.start(prepared.body).finished;
+            await finish(summary, runArgs, join(a.journalDir, `${summary.run.id}.jsonl`), {}, prepared.handleSummary);
             const { renderK6Json } = await import('../report/k6-json.js');
             process.stdout.write(`VOLLEY_SUMMARY_JSON ${JSON.stringify(JSON.parse(renderK6Json(summary)))}\n`);
           } finally {
@@ -217,12 +217,12 @@ export function cli(argv: string[]) {
         const body = { ...toStartBody(a, { expectWorkers: 1 }), files: await loadDataFiles(a.data) };
         process.once('SIGINT', () => void client.stop().catch(() => undefined));
         const { startRemote } = await import('./remote.js');
-        const { id, summary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale, k6: k6Load(a) });
+        const { id, summary, handleSummary } = await startRemote(client, a.scenario, body, a.detach, 10_000, { explicitLoad: explicitLoad(a), timeScale: a.timeScale, k6: k6Load(a) });
         if (!summary) {
           process.stdout.write(`started ${id}\n`);
           return;
         }
-        await finish(summary, a);
+        await finish(summary, a, undefined, {}, handleSummary);
       },
     )
     .command('status', 'show the coordinator’s workers and run', (y) => coordinatorOption(y), async (a) => {

@@ -1,7 +1,14 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
 import type { ScenarioBundle } from '@volley/shared';
+import type { HandleSummary } from '@volley/shared/scenario';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import { applyScenarioPlan, scenarioThresholds, type LoadPlan } from './scenario-options.js';
+
+/** A checked start request, and the scenario's handleSummary (k6's), which runs here when the run ends. */
+export interface Prepared {
+  body: ReturnType<typeof StartRunBodySchema.parse>;
+  handleSummary?: HandleSummary;
+}
 
 /**
  * A start request for a scenario file: bundled, loaded once here (a bad
@@ -10,13 +17,14 @@ import { applyScenarioPlan, scenarioThresholds, type LoadPlan } from './scenario
  */
 export async function prepareStart(
   scenarioFile: string | ScenarioBundle,
-  body: Omit<StartRunBody, 'scenario'>,
+  given: Omit<StartRunBody, 'scenario'>,
   plan: LoadPlan,
-): Promise<ReturnType<typeof StartRunBodySchema.parse>> {
+): Promise<Prepared> {
   // esbuild loads only when there is a scenario file to bundle
   const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
   const def = await loadScenario(scenario, `check-${process.pid}`);
-  const withPlan = applyScenarioPlan(body, def, name, plan);
-  return StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown });
+  const withPlan = applyScenarioPlan(given, def, name, plan);
+  const body = StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown });
+  return { body, handleSummary: def.handleSummary };
 }

@@ -20,5 +20,5 @@ export async function startBodyFromForm(dir: string | undefined, form: { file: s
   const files = await listScenarios(dir);
   if (!dir || !files.includes(form.file)) throw new VolleyError('VOLLEY_BAD_OPTION', `no scenario "${form.file}" here; choose one of: ${files.join(', ') || '(none: start the coordinator with --scenarios DIR)'}`);
   const { file, ...load } = form;
-  return prepareStart(resolve(join(dir, file)), load, { explicitLoad: true, timeScale: 1 });
+  return (await prepareStart(resolve(join(dir, file)), load, { explicitLoad: true, timeScale: 1 })).body;
 }

@@ -144,7 +144,16 @@ export interface ScenarioDefinition {
   readonly setup?: (ctx: SetupContext) => unknown;
   /** runs once for the whole cluster after the run, with setup's result */
   readonly teardown?: (ctx: SetupContext) => unknown;
+  /** k6's: the end-of-test summary is handed to it; its result says what to print and write instead of the default */
+  readonly handleSummary?: HandleSummary;
 }
+
+/**
+ * k6's `handleSummary(data)`: `data` is the summary as `--json` writes it
+ * (k6's shape); the result maps `stdout`, `stderr` or a file path to what
+ * goes there. With it, the default summary is not printed.
+ */
+export type HandleSummary = (data: Record<string, any>) => Record<string, string | Uint8Array> | Promise<Record<string, string | Uint8Array>>;
 
 /** What setup() and teardown() are handed. */
 export interface SetupContext {
@@ -196,6 +205,7 @@ export function defineScenario(def: {
   thresholds?: Thresholds;
   setup?: ScenarioDefinition['setup'];
   teardown?: ScenarioDefinition['teardown'];
+  handleSummary?: ScenarioDefinition['handleSummary'];
 }): ScenarioDefinition {
   return { volley: 1, users: def.users, thresholds: def.thresholds, setup: def.setup, teardown: def.teardown };
 }
