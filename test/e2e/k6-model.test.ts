@@ -88,6 +88,17 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     expect(st.state.testRunDurationMs).toBeLessThan(5000);
   });
 
+  it('gives a script k6’s __ENV, at its top level too: --env over the environment', async () => {
+    const before = server.totals()['GET /health'] ?? 0;
+    const res = await volley(['run', 'test/fixtures/k6-env.ts', '--workers', '2', '--host', 'http://127.0.0.1:9', '--env', `API_URL=${server.url}`, '--json', join(dir, 'env.json')],
+      { REQUEST_NAME: 'named_by_env' });
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(dir, 'env.json'), 'utf8'));
+    expect(s.volley.requests.map((r: any) => r.name)).toEqual(['named_by_env']);
+    expect(s.volley.total.count).toBe(5);
+    expect(server.totals()['GET /health']).toBe(before + 5);
+  });
+
   it('hands the summary to the script’s handleSummary(), prints and writes what it returns instead of the default', async () => {
     const file = join(dir, 'from-handler', 'summary.json');
     const res = await volley(['run', 'test/fixtures/k6-handle-summary.ts', '--workers', '2', '--host', server.url, '--json', join(dir, 'h.json')], { SUMMARY_FILE: file });

@@ -136,7 +136,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         run = undefined;
         doneFor = undefined;
         try {
-          const scenario = await loadScenario(msg.scenario, msg.config.runId);
+          const scenario = await loadScenario(msg.scenario, msg.config.runId, msg.config.env);
           if (!warmed && process.env.VOLLEY_NO_WARM_UP !== '1') {
             warmed = true;
             await warmUp();

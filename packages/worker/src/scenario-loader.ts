@@ -11,7 +11,9 @@ import { EXECUTORS, type IterationFunction, type K6Options, type ScenarioDefinit
  */
 let loads = 0;
 
-export async function loadScenario(bundle: ScenarioBundle, runId: string): Promise<ScenarioDefinition> {
+export async function loadScenario(bundle: ScenarioBundle, runId: string, runEnv: Readonly<Record<string, string>> = {}): Promise<ScenarioDefinition> {
+  // k6's __ENV, for a script's top level as much as its functions: the run's --env over this process's environment (as ctx.env)
+  (globalThis as { __ENV?: unknown }).__ENV = Object.freeze({ ...process.env, ...runEnv });
   const dir = join(tmpdir(), `volley-worker-${process.pid}`);
   await mkdir(dir, { recursive: true });
   // a new file name for every load: Node caches ES modules by URL, so a

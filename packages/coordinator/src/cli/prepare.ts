@@ -23,7 +23,7 @@ export async function prepareStart(
   // esbuild loads only when there is a scenario file to bundle
   const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
-  const def = await loadScenario(scenario, `check-${process.pid}`);
+  const def = await loadScenario(scenario, `check-${process.pid}`, given.env);
   const withPlan = applyScenarioPlan(given, def, name, plan);
   const body = StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown });
   return { body, handleSummary: def.handleSummary };

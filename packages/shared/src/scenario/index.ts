@@ -166,6 +166,12 @@ export interface SetupContext {
   readonly files: Readonly<Record<string, any>>;
 }
 
+declare global {
+  /** k6's `__ENV`: the run's `--env` values over the process's environment, as `ctx.env` (also at a script's top level) */
+  // eslint-disable-next-line no-var
+  var __ENV: Readonly<Record<string, string | undefined>>;
+}
+
 /** k6's model: `export default async function (ctx) { … }` runs once per iteration, back to back. */
 export type IterationFunction = (ctx: UserContext<undefined>) => Promise<void> | void;
 
