@@ -6,9 +6,7 @@ import { renderText } from '../report/text.js';
 import { writeReports, writeWindowReports, type WindowTargets } from '../report/write.js';
 import { reportTargets, type RunArgs } from './run-options.js';
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad input, 99 a threshold failed (as k6). */
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_RUN_FAILED = 1;
+/** A threshold failed (as k6); main.ts has the others: 0 done, 1 the run failed, 2 bad input. */
 export const EXIT_THRESHOLDS_FAILED = 99;
 
 /**

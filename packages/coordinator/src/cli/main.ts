@@ -22,7 +22,7 @@ export const VERSION = '0.1.0';
 // client: a Node process's start is mostly loading modules, and a local
 // run starts two. This file keeps to yargs and the options' checks.
 
-/** Exit code of bad input; the rest are in finish.ts. */
+/** Exit codes: 0 done, 1 the run failed, 2 bad input; a failed threshold's 99 is finish.ts's. */
 const EXIT_BAD_INPUT = 2;
 const EXIT_RUN_FAILED = 1;
 
