@@ -3,7 +3,7 @@ import {
   addWire, decodeSparse, emptyAgg, seriesKey, VolleyError,
   type SeriesAgg, type SeriesWire, type SparseHistogram, type WindowMessage,
 } from '@volley/shared';
-import { requestsIn, type MergedWindows, type WindowPart } from '../journal/batch.js';
+import { requestsIn, type AcceptedWindow, type MergedWindows, type WindowPart } from '../journal/batch.js';
 
 /** One window index merged over every worker that sent it. */
 export interface WindowAgg {
@@ -63,13 +63,14 @@ export class Aggregator {
 
   /**
    * Throws VolleyError (bad message) for a malformed window; then nothing of
-   * it is applied. `onAdded` gets each series' key and decoded histogram
-   * once it is (the journal merges them).
+   * it is applied. `onAdded` gets it as applied, its series decoded (the
+   * journal merges them).
    */
-  add(workerId: string, w: WindowMessage, onAdded?: (keys: string[], hists: (SparseHistogram | undefined)[]) => void): AddResult {
+  add(workerId: string, w: WindowMessage, onAdded?: (accepted: AcceptedWindow) => void): AddResult {
     if (this.seen.get(workerId)?.has(w.index)) return 'duplicate';
     const { keys, hists } = this.decode(w.series);
-    this.apply(w.index, [{ w: workerId, vus: w.vus, requests: requestsIn(w.series), health: w.health }], w.series, keys, hists);
+    const part: WindowPart = { w: workerId, vus: w.vus, requests: requestsIn(w.series), ...(w.health ? { health: w.health } : {}) };
+    this.apply(w.index, [part], w.series, keys, hists);
     for (const s of w.series) {
       if (s.kind !== 'counter' || s.metric !== 'iterations') continue;
       let m = this.iterationsByWorker.get(workerId);
@@ -77,7 +78,7 @@ export class Aggregator {
       const sc = s.tags.scenario ?? 'default';
       m.set(sc, (m.get(sc) ?? 0) + s.value);
     }
-    onAdded?.(keys, hists);
+    onAdded?.({ index: w.index, part, series: w.series, keys, hists });
     return 'added';
   }
 

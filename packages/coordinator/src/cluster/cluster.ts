@@ -245,7 +245,7 @@ export class Cluster {
         if (!run || !run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
         if (run.state !== 'finished' && run.state !== 'failed') {
           const journal = run.journal;
-          run.aggregator.add(w.id, msg, journal && ((keys, hists) => journal.addWindow(w.id, msg, keys, hists)));
+          run.aggregator.add(w.id, msg, journal && ((accepted) => journal.addWindow(accepted)));
         }
         if (w.acks?.runId !== msg.runId) w.acks = { runId: msg.runId, indexes: [] };
         w.acks.indexes.push(msg.index);

@@ -16,6 +16,15 @@ export interface MergedWindows {
   series: SeriesWire[];
 }
 
+/** A window the aggregator accepted: its worker's part, its series, and each series' key and decoded histogram. */
+export interface AcceptedWindow {
+  index: number;
+  part: WindowPart;
+  series: readonly SeriesWire[];
+  keys: readonly string[];
+  hists: readonly (SparseHistogram | undefined)[];
+}
+
 /** A worker's requests in a window: the counts of its http_req_duration series. */
 export function requestsIn(series: readonly SeriesWire[]): number {
   let n = 0;
@@ -47,13 +56,12 @@ export class WindowBatch {
     return this.byIndex.size === 0;
   }
 
-  /** `keys` and `hists`: each series' key and decoded histogram, as the aggregator made them. */
-  add(worker: string, m: WindowMessage, keys: readonly string[], hists: readonly (SparseHistogram | undefined)[]): void {
-    let entry = this.byIndex.get(m.index);
-    if (!entry) this.byIndex.set(m.index, (entry = { parts: [], series: new Map() }));
-    entry.parts.push({ w: worker, vus: m.vus, requests: requestsIn(m.series), ...(m.health ? { health: m.health } : {}) });
-    for (let i = 0; i < m.series.length; i++) {
-      const s = m.series[i]!;
+  add({ index, part, series, keys, hists }: AcceptedWindow): void {
+    let entry = this.byIndex.get(index);
+    if (!entry) this.byIndex.set(index, (entry = { parts: [], series: new Map() }));
+    entry.parts.push(part);
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
       let p = entry.series.get(keys[i]!);
       if (!p) entry.series.set(keys[i]!, (p = this.pending(s)));
       switch (s.kind) {

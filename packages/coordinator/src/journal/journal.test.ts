@@ -59,7 +59,7 @@ describe('the run journal', () => {
     for (let index = 0; index < SECONDS; index++) {
       const these = all.filter((w) => w.msg.index === index);
       for (const [i, { worker, msg }] of these.entries()) {
-        expect(live.add(worker, msg, (keys, hists) => journal.addWindow(worker, msg, keys, hists))).toBe('added');
+        expect(live.add(worker, msg, (accepted) => journal.addWindow(accepted))).toBe('added');
         if (i === 2) await turn();
       }
       // a window resent after a reconnect counts once, and is not journaled again
@@ -104,7 +104,7 @@ describe('the run journal', () => {
     const path = join(dir, 'sum.jsonl');
     const journal = new JournalWriter(path);
     const agg = new Aggregator();
-    for (const { worker, msg } of all) agg.add(worker, msg, (keys, hists) => journal.addWindow(worker, msg, keys, hists));
+    for (const { worker, msg } of all) agg.add(worker, msg, (accepted) => journal.addWindow(accepted));
     journal.close();
     const [rec] = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rec).toMatchObject({ t: 'windows', index: 0, parts: WORKERS.map((w) => ({ w, vus: 6 })) });

@@ -1,7 +1,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SparseHistogram, WindowMessage } from '@volley/shared';
-import { WindowBatch, type MergedWindows } from './batch.js';
+import type { WindowMessage } from '@volley/shared';
+import { WindowBatch, type AcceptedWindow, type MergedWindows } from './batch.js';
 import type { RunInfo } from '../aggregate/summary.js';
 import type { ThresholdSpecs } from '../thresholds/evaluate.js';
 
@@ -50,10 +50,10 @@ export class JournalWriter {
     this.write(JSON.stringify(record));
   }
 
-  /** A window the aggregator accepted, with its series' keys and decoded histograms; merged into this turn's batch. */
-  addWindow(worker: string, m: WindowMessage, keys: readonly string[], hists: readonly (SparseHistogram | undefined)[]): void {
+  /** A window the aggregator accepted; merged into this turn's batch. */
+  addWindow(w: AcceptedWindow): void {
     if (this.fd < 0) return;
-    this.batch.add(worker, m, keys, hists);
+    this.batch.add(w);
     this.pendingFlush ??= setImmediate(() => this.writePending());
   }
 
