@@ -3,7 +3,38 @@ import {
   addWire, decodeSparse, emptyAgg, seriesKey, VolleyError,
   type SeriesAgg, type SeriesWire, type SparseHistogram, type WindowMessage,
 } from '@volley/shared';
-import { requestsIn, type AcceptedWindow, type MergedWindows, type WindowPart } from '../journal/batch.js';
+
+/** One worker's part of a window, besides its series: what the summary keeps per worker. */
+export interface WindowPart {
+  w: string;
+  vus: number;
+  /** its requests in this window (see requestsIn) */
+  requests: number;
+  health?: WindowMessage['health'];
+}
+
+/** Windows of one index from several workers, merged (a journal record, journal/batch.ts). */
+export interface MergedWindows {
+  index: number;
+  parts: WindowPart[];
+  series: SeriesWire[];
+}
+
+/** A window the aggregator accepted: its worker's part, its series, and each series' key and decoded histogram. */
+export interface AcceptedWindow {
+  index: number;
+  part: WindowPart;
+  series: readonly SeriesWire[];
+  keys: readonly string[];
+  hists: readonly (SparseHistogram | undefined)[];
+}
+
+/** A worker's requests in a window: the counts of its http_req_duration series. */
+function requestsIn(series: readonly SeriesWire[]): number {
+  let n = 0;
+  for (const s of series) if (s.kind === 'trend' && s.metric === 'http_req_duration') n += s.count;
+  return n;
+}
 
 /** One window index merged over every worker that sent it. */
 export interface WindowAgg {

@@ -1,36 +1,5 @@
-import { addTrendStats, CountsRecorder, type SeriesWire, type SparseHistogram, type Tags, type WindowMessage } from '@volley/shared';
-
-/** One worker's part of a window, besides its series: what the summary keeps per worker. */
-export interface WindowPart {
-  w: string;
-  vus: number;
-  /** its requests in this window (see requestsIn) */
-  requests: number;
-  health?: WindowMessage['health'];
-}
-
-/** The windows of one index taken in one batch, merged: a journal record. */
-export interface MergedWindows {
-  index: number;
-  parts: WindowPart[];
-  series: SeriesWire[];
-}
-
-/** A window the aggregator accepted: its worker's part, its series, and each series' key and decoded histogram. */
-export interface AcceptedWindow {
-  index: number;
-  part: WindowPart;
-  series: readonly SeriesWire[];
-  keys: readonly string[];
-  hists: readonly (SparseHistogram | undefined)[];
-}
-
-/** A worker's requests in a window: the counts of its http_req_duration series. */
-export function requestsIn(series: readonly SeriesWire[]): number {
-  let n = 0;
-  for (const s of series) if (s.kind === 'trend' && s.metric === 'http_req_duration') n += s.count;
-  return n;
-}
+import { addTrendStats, CountsRecorder, type SeriesWire, type Tags } from '@volley/shared';
+import type { AcceptedWindow, MergedWindows, WindowPart } from '../aggregate/aggregator.js';
 
 type Pending =
   | { kind: 'trend'; metric: string; tags: Tags; count: number; sum: number; min: number; max: number; counts: CountsRecorder }

@@ -1,7 +1,8 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WindowMessage } from '@volley/shared';
-import { WindowBatch, type AcceptedWindow, type MergedWindows } from './batch.js';
+import type { AcceptedWindow, MergedWindows } from '../aggregate/aggregator.js';
+import { WindowBatch } from './batch.js';
 import type { RunInfo } from '../aggregate/summary.js';
 import type { ThresholdSpecs } from '../thresholds/evaluate.js';
 
