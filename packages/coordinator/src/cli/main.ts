@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
 import {
-  exitCodeOnError, explicitLoad, k6Load, scenarioFile, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withLocustFileOptions, withRunOptions, withWindowOutputs, type RunArgs,
+  exitCodeOnError, explicitLoad, k6Load, scenarioFile, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withLocustOptions, withRunOptions, withWindowOutputs, type RunArgs,
 } from './run-options.js';
 import { join } from 'node:path';
 import { adhocScenario } from './adhoc.js';
@@ -68,7 +68,7 @@ export function cli(argv: string[]) {
     .command(
       'run [scenario]',
       'run a scenario (or one --url) with a local coordinator and K local worker processes',
-      (y) => withLocustFileOptions(withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))))
+      (y) => withLocustOptions(withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
         .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
         .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' })

@@ -85,7 +85,7 @@ export function k6Load(a: K6LoadArgs): K6Options | undefined {
  * `volley coordinator`'s); --exit-code-on-error as Locust's, but off unless
  * given (Volley exits as k6 does: 0 unless a threshold failed).
  */
-export function withLocustFileOptions<T>(y: Argv<T>) {
+export function withLocustOptions<T>(y: Argv<T>) {
   return y
     .option('locustfile', { alias: 'f', type: 'string', describe: "Locust's -f: the scenario file (or name it as the first argument)" })
     .option('headless', { type: 'boolean', describe: "taken as Locust takes it; volley run has no UI (the dashboard is volley coordinator's)" })
