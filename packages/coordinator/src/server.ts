@@ -12,7 +12,7 @@ import { StartRunBodySchema } from './api/schema.js';
 import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
 import type { Registry } from 'prom-client';
 import { renderDashboard } from './dashboard/page.js';
-import { listScenarios, startBodyFromForm } from './dashboard/scenarios.js';
+import { directoryCatalog, type ScenarioCatalog } from './dashboard/scenarios.js';
 import { loadHtmlAssets } from './report/write.js';
 import { renderHtml, type HtmlAssets } from './report/html.js';
 import { renderK6Json } from './report/k6-json.js';
@@ -36,8 +36,8 @@ export interface ServerOptions {
   workerToken?: string;
   /** PEM certificate and key: serve https and wss */
   tls?: { cert: string; key: string };
-  /** scenario files the dashboard may start */
-  scenariosDir?: string;
+  /** the scenarios the dashboard may start (default: none) */
+  scenarios?: ScenarioCatalog;
   cluster: Cluster;
   log: Logger;
 }
@@ -97,6 +97,12 @@ export function assertMayListen(host: string, token: string | undefined): void {
   }
 }
 
+/** Why an address could not be listened on, in the user's terms: bad input, not a crash. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const why = { EADDRINUSE: 'the port is in use; choose another', EACCES: 'not permitted (ports below 1024 need root)', EADDRNOTAVAIL: 'no such address on this machine', ENOTFOUND: 'no such host' }[err.code ?? ''];
+  return why ? new VolleyError('VOLLEY_BAD_OPTION', `cannot listen on ${host}:${port}: ${why}`) : err;
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { cluster, log, token } = opts;
   assertMayListen(opts.host, token);
@@ -109,6 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const authorized = (req: IncomingMessage, expected = token): boolean =>
     !expected || tokenMatches(bearerToken(req.headers.authorization), expected) || (expected === token && tokenMatches(cookieToken(req), expected));
   let assets: HtmlAssets | undefined;
+  const catalog = opts.scenarios ?? directoryCatalog(undefined);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://coordinator');
@@ -130,7 +137,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (req.method === 'GET' && path === '/') {
       assets ??= await loadHtmlAssets();
-      const html = renderDashboard({ scenarios: await listScenarios(opts.scenariosDir), defaultHost: 'http://127.0.0.1:8000' }, assets);
+      const html = renderDashboard({ scenarios: await catalog.list(), defaults: catalog.defaults }, assets);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(html);
       return;
@@ -143,13 +150,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       req.on('close', () => clearInterval(timer));
       return;
     }
-    if (req.method === 'GET' && path === '/api/scenarios') return send(res, 200, { scenarios: await listScenarios(opts.scenariosDir) });
+    if (req.method === 'GET' && path === '/api/scenarios') return send(res, 200, { scenarios: await catalog.list() });
     if (req.method === 'POST' && path === '/api/runs/from-dashboard') {
       const parsed = DashboardFormSchema.safeParse(await readBody(req));
       if (!parsed.success) throw new HttpError(400, `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
       let body;
       try {
-        body = await startBodyFromForm(opts.scenariosDir, parsed.data);
+        body = (await catalog.prepare(parsed.data)).body;
       } catch (err) {
         throw new HttpError(400, errorMessage(err));
       }
@@ -259,7 +266,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, opts.host, opts.port)));
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;

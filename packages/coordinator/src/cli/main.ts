@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { loadPem, loadToken } from './token.js';
 import { loadDataFiles } from './data-files.js';
 import {
-  exitCodeOnError, explicitLoad, k6Load, scenarioFile, toStartBody, windowTargets, withJournalOption, withK6LoadOptions, withLocustOptions, withRunOptions, withWindowOutputs, type RunArgs,
+  DEFAULT_FORM_HOST, exitCodeOnError, explicitLoad, k6Load, scenarioFile, toStartBody, webUiChoice, windowTargets, withJournalOption, withK6LoadOptions, withLocustOptions, withRunOptions, withWindowOutputs, type RunArgs,
 } from './run-options.js';
 import { join } from 'node:path';
 import { adhocScenario } from './adhoc.js';
@@ -67,7 +67,7 @@ export function cli(argv: string[]) {
     .option('log-level', { alias: ['loglevel', 'L'], type: 'string', describe: 'level of logs on stderr: trace, debug, info, warn, error (or Locust\'s names; default: warn for runs, info for daemons)' })
     .command(
       'run [scenario]',
-      'run a scenario (or one --url) with a local coordinator and K local worker processes',
+      'run a scenario (or one --url) with a local coordinator and K local worker processes; with -f and no --headless, open a web UI that starts runs of it (as locust -f)',
       (y) => withLocustOptions(withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))))
         .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
         .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
@@ -87,11 +87,29 @@ export function cli(argv: string[]) {
         const adhoc = a.url
           ? adhocScenario(a.url, { users: a.users ?? a.vus ?? 1, rate: a.rate, runTimeMs: parseDuration(a.runTime ?? a.duration ?? '10s', '--run-time'), method: a.method, headers: a.header?.map(String), body: a.body })
           : undefined;
-        const body = { ...toStartBody({ ...a, host: a.host ?? adhoc?.host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
+        const ui = webUiChoice(a);
+        // the web UI's form takes the host when the command line does not (unless the run starts at once)
+        const host = a.host ?? adhoc?.host ?? (ui && !ui.autostart ? DEFAULT_FORM_HOST : undefined);
+        const body = { ...toStartBody({ ...a, host }, { expectWorkers: a.workers }), files: await loadDataFiles(a.data) };
         const windows = windowTargets(a); // checked before the run, not after
+        const plan = { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 };
+        if (ui) {
+          const { serveWebUi } = await import('./web-ui.js');
+          const runTime = a.runTime ?? a.duration;
+          await serveWebUi({
+            scenarioFile: scenario!, workers: a.workers, host: ui.host, port: ui.port, base: body, plan, autostart: ui.autostart, autoquitMs: ui.autoquitMs, log, journalDir: a.journalDir,
+            defaults: { users: a.users ?? a.vus ?? 50, spawnRate: a.spawnRate ?? 10, runTimeS: runTime ? Math.ceil(parseDuration(runTime, '--run-time') / 1000) : 60, host: body.host },
+            announce: (line) => process.stdout.write(`${line}\n`),
+            onFinished: async (summary, handleSummary) => {
+              process.exitCode = undefined; // the session exits with its last run's verdict
+              await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows, handleSummary);
+              if (onError !== undefined && summary.total.failures > 0 && !process.exitCode) process.exitCode = onError;
+            },
+          });
+          return;
+        }
         const { runLocally } = await import('./local-run.js');
-        const { summary, handleSummary } = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir,
-          plan: { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 } });
+        const { summary, handleSummary } = await runLocally({ scenarioFile: adhoc ? adhoc.bundle : scenario!, workers: a.workers, body, log, progressEveryMs: 10_000, journalDir: a.journalDir, plan });
         await finish(summary, a, join(a.journalDir, `${summary.run.id}.jsonl`), windows, handleSummary);
         // a failed threshold's 99 says more, and stays
         if (onError !== undefined && summary.total.failures > 0 && !process.exitCode) process.exitCode = onError;
@@ -139,7 +157,9 @@ export function cli(argv: string[]) {
         const { host, port } = parseListen(a.listen);
         // with --run, check everything before listening: a bad scenario or option exits 2 at once
         const runArgs = { ...a, data: [] as string[], insecureSkipTlsVerify: false } as RunArgs & typeof a;
-        const [{ prepareStart }, { Cluster }, { assertMayListen, startServer }] = await Promise.all([import('./prepare.js'), import('../cluster/cluster.js'), import('../server.js')]);
+        const [{ prepareStart }, { Cluster }, { assertMayListen, startServer }, { directoryCatalog }] = await Promise.all([
+          import('./prepare.js'), import('../cluster/cluster.js'), import('../server.js'), import('../dashboard/scenarios.js'),
+        ]);
         const prepared = a.run ? await prepareStart(a.run, toStartBody(runArgs, { expectWorkers: 1 }), { explicitLoad: explicitLoad(runArgs), timeScale: a.timeScale }) : undefined;
         const token = loadToken(a.tokenFile, a.token);
         const workerToken = a.workerTokenFile ? loadToken(a.workerTokenFile) : undefined;
@@ -148,7 +168,7 @@ export function cli(argv: string[]) {
         if (!!cert !== !!key) throw new VolleyError('VOLLEY_BAD_OPTION', '--tls-cert and --tls-key go together');
         assertMayListen(host, token);
         const cluster = new Cluster(log, { journalDir: a.journalDir });
-        const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log, scenariosDir: a.scenarios });
+        const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log, scenarios: directoryCatalog(a.scenarios) });
         process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl}; dashboard: ${server.url}/${token ? '?token=…' : ''})\n`);
         if (BROWSER_BARRED_PORTS.has(port)) process.stderr.write(`volley: browsers refuse port ${port} (the fetch standard's bad ports): the dashboard will not open there; workers and the volley CLI are not affected\n`);
         if (prepared) {

@@ -79,17 +79,56 @@ export function k6Load(a: K6LoadArgs): K6Options | undefined {
 }
 
 /**
- * Locust's spellings on `volley run`, so that a `locust -f FILE --headless …`
- * line runs with `locust` changed to `volley run`: -f names the file;
- * --headless is taken (`volley run` never opens a UI, the dashboard is
- * `volley coordinator`'s); --exit-code-on-error as Locust's, but off unless
- * given (Volley exits as k6 does: 0 unless a threshold failed).
+ * Locust's spellings on `volley run`, so that a `locust -f FILE …` line
+ * runs with `locust` changed to `volley run`, and behaves as Locust's
+ * does: -f names the file, and without --headless opens the web UI
+ * (--web-host, --web-port, --autostart, --autoquit as Locust's); a file
+ * named as the first argument runs at once, as `k6 run` does.
+ * --exit-code-on-error as Locust's, but off unless given (Volley exits as
+ * k6 does: 0 unless a threshold failed).
  */
 export function withLocustOptions<T>(y: Argv<T>) {
   return y
-    .option('locustfile', { alias: 'f', type: 'string', describe: "Locust's -f: the scenario file (or name it as the first argument)" })
-    .option('headless', { type: 'boolean', describe: "taken as Locust takes it; volley run has no UI (the dashboard is volley coordinator's)" })
+    .option('locustfile', { alias: 'f', type: 'string', describe: "Locust's -f: the scenario file; without --headless, opens the web UI to start runs of it (or name the file as the first argument: it runs at once)" })
+    .option('headless', { type: 'boolean', describe: "Locust's: with -f, run at once without the web UI" })
+    .option('web-host', { type: 'string', describe: 'the web UI listens on this address [default: 127.0.0.1]' })
+    .option('web-port', { alias: 'P', type: 'number', describe: 'the web UI listens on this port [default: 8089]' })
+    .option('autostart', { type: 'boolean', describe: 'start the run at once, the web UI showing it (Locust\'s)' })
+    .option('autoquit', { type: 'number', describe: 'with --autostart: quit this many seconds after the run ends (Locust\'s)' })
     .option('exit-code-on-error', { type: 'number', describe: "Locust's: exit with this code when any request failed (else, as k6, 0 unless a threshold failed)" });
+}
+
+/** The host the web UI's form shows when --host is not given. */
+export const DEFAULT_FORM_HOST = 'http://127.0.0.1:8000';
+
+export interface WebUiArgs {
+  locustfile?: string;
+  headless?: boolean;
+  webHost?: string;
+  webPort?: number;
+  autostart?: boolean;
+  autoquit?: number;
+}
+
+/**
+ * Locust's rule: -f without --headless opens the web UI. Its options,
+ * checked; undefined when the run is headless (then they are refused:
+ * they would do nothing).
+ */
+export function webUiChoice(a: WebUiArgs): { host: string; port: number; autostart: boolean; autoquitMs?: number } | undefined {
+  const given = [a.webHost !== undefined && '--web-host', a.webPort !== undefined && '--web-port', a.autostart && '--autostart', a.autoquit !== undefined && '--autoquit'].find((f): f is string => !!f);
+  if (a.locustfile === undefined || a.headless) {
+    if (given) throw bad(`${given} goes with the web UI, which opens as Locust's does: name the file with -f and leave out --headless`);
+    return undefined;
+  }
+  const port = a.webPort ?? 8089;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw bad(`--web-port must be a port number from 0 to 65535, got ${a.webPort}`);
+  if (a.webHost !== undefined && !/^[\w.:-]+$/.test(a.webHost)) throw bad(`--web-host ${a.webHost}: write an address or a host name, e.g. 127.0.0.1`);
+  if (a.autoquit !== undefined) {
+    if (!a.autostart) throw bad('--autoquit goes with --autostart (as in Locust): it counts from the end of the run that starts at once');
+    if (!(Number.isFinite(a.autoquit) && a.autoquit >= 0)) throw bad(`--autoquit must be a number of seconds ≥ 0, got ${a.autoquit}`);
+  }
+  return { host: a.webHost ?? '127.0.0.1', port, autostart: !!a.autostart, autoquitMs: a.autoquit === undefined ? undefined : Math.round(a.autoquit * 1000) };
 }
 
 /** The exit code --exit-code-on-error asks for, checked before the run. */

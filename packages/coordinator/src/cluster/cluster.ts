@@ -140,6 +140,12 @@ const START_LEAD_MS = 500;
  * (preparing → running → stopping → finished | failed). It owns timers
  * (heartbeats, the run clock) but no sockets.
  */
+export interface ClusterOptions {
+  journalDir?: string;
+  /** told of every run started, whoever started it (the web UI of `volley run -f` prints each one's end) */
+  onRunStarted?: (run: { id: string; request: StartRequest; finished: Promise<RunSummary> }) => void;
+}
+
 export class Cluster {
   private readonly workers = new Map<string, WorkerEntry>();
   private readonly runs = new Map<string, Run>();
@@ -150,7 +156,7 @@ export class Cluster {
   private nextWorker = 1;
   private ticks = 0;
 
-  constructor(private readonly log: Logger, private readonly options: { journalDir?: string } = {}) {
+  constructor(private readonly log: Logger, private readonly options: ClusterOptions = {}) {
     this.heartbeat = setInterval(() => this.tick(), LIVENESS_TICK_MS);
   }
 
@@ -446,6 +452,7 @@ export class Cluster {
     });
     finished.catch(() => undefined); // the caller decides; never an unhandled rejection
     this.currentSettled = finished.catch(() => undefined);
+    this.options.onRunStarted?.({ id, request: req, finished });
     return { id, finished };
   }
 

@@ -1,4 +1,5 @@
 import { esc, type HtmlAssets } from '../report/html.js';
+import type { FormDefaults } from './scenarios.js';
 
 /**
  * The coordinator's dashboard, server-rendered: a form to start one of the
@@ -6,7 +7,8 @@ import { esc, type HtmlAssets } from '../report/html.js';
  * (fed by server-sent events from /api/events), and the reports to download
  * once the run is over. Pure: what to show in, HTML out.
  */
-export function renderDashboard(view: { scenarios: string[]; defaultHost: string }, assets: HtmlAssets): string {
+export function renderDashboard(view: { scenarios: string[]; defaults: FormDefaults }, assets: HtmlAssets): string {
+  const d = view.defaults;
   const options = view.scenarios.map((f) => `<option value="${esc(f)}">${esc(f)}</option>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -23,10 +25,10 @@ th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}#error{color:#b3261e}#down
 <h1>Volley</h1>
 <form id="start-form">
   <label>Scenario<select id="scenario">${options}</select></label>
-  <label>Users<input id="users" type="number" min="0" value="50"></label>
-  <label>Spawn rate /s<input id="spawn-rate" type="number" min="0.1" step="any" value="10"></label>
-  <label>Duration s<input id="run-time" type="number" min="1" value="60"></label>
-  <label>Host<input id="host" size="32" value="${esc(view.defaultHost)}"></label>
+  <label>Users<input id="users" type="number" min="0" value="${d.users}"></label>
+  <label>Spawn rate /s<input id="spawn-rate" type="number" min="0.1" step="any" value="${d.spawnRate}"></label>
+  <label>Duration s<input id="run-time" type="number" min="1" value="${d.runTimeS}"></label>
+  <label>Host<input id="host" size="32" value="${esc(d.host)}"></label>
   <button id="start" type="submit">Start</button>
   <button id="stop" type="button">Stop</button>
 </form>

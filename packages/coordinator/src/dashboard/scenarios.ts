@@ -1,24 +1,79 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { VolleyError } from '@volley/shared';
 import type { StartRunBody } from '../api/schema.js';
-import { prepareStart } from '../cli/prepare.js';
+import { prepareStart, type Prepared } from '../cli/prepare.js';
+import { DEFAULT_FORM_HOST } from '../cli/run-options.js';
 
-/** The scenario files a coordinator offers on its dashboard (those in --scenarios DIR). */
-export async function listScenarios(dir: string | undefined): Promise<string[]> {
-  if (!dir) return [];
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => /\.(ts|js|mjs)$/.test(n) && !n.endsWith('.d.ts') && !n.includes('.test.')).sort();
+/** What the dashboard's form sends to start a run. */
+export interface DashboardForm {
+  file: string;
+  users: number;
+  spawnRate: number;
+  runTimeMs: number;
+  host: string;
+}
+
+/** What the form shows before anyone types (Locust fills its form from -u, -r, -t and --host). */
+export interface FormDefaults {
+  users: number;
+  spawnRate: number;
+  runTimeS: number;
+  host: string;
+}
+
+export const DEFAULT_FORM: FormDefaults = { users: 50, spawnRate: 10, runTimeS: 60, host: DEFAULT_FORM_HOST };
+
+/** The scenarios a dashboard offers, and how one becomes a start request. */
+export interface ScenarioCatalog {
+  readonly defaults: FormDefaults;
+  list(): Promise<string[]>;
+  /** the checked start request for the form's scenario and load; bad input throws a VolleyError naming it */
+  prepare(form: DashboardForm): Promise<Prepared>;
+}
+
+function offered(name: string, files: string[]): void {
+  if (!files.includes(name)) throw new VolleyError('VOLLEY_BAD_OPTION', `no scenario "${name}" here; choose one of: ${files.join(', ') || '(none: start the coordinator with --scenarios DIR)'}`);
 }
 
 /**
- * A start request for one of those files, as the dashboard form gives it:
- * prepared as the CLI prepares one (bundled, checked, its thresholds and
- * hooks); the form sets the load.
+ * `volley coordinator --scenarios DIR`: the scenario files in DIR, read at
+ * each request (files added later are offered). The form sets the load;
+ * the rest of the start request is the API's defaults.
  */
-export async function startBodyFromForm(dir: string | undefined, form: { file: string; users: number; spawnRate: number; runTimeMs: number; host: string }): Promise<StartRunBody> {
-  const files = await listScenarios(dir);
-  if (!dir || !files.includes(form.file)) throw new VolleyError('VOLLEY_BAD_OPTION', `no scenario "${form.file}" here; choose one of: ${files.join(', ') || '(none: start the coordinator with --scenarios DIR)'}`);
-  const { file, ...load } = form;
-  return (await prepareStart(resolve(join(dir, file)), load, { explicitLoad: true, timeScale: 1 })).body;
+export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
+  const list = async (): Promise<string[]> => {
+    if (!dir) return [];
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names.filter((n) => /\.(ts|js|mjs)$/.test(n) && !n.endsWith('.d.ts') && !n.includes('.test.')).sort();
+  };
+  return {
+    defaults: DEFAULT_FORM,
+    list,
+    async prepare({ file, ...load }) {
+      offered(file, await list());
+      return prepareStart(resolve(join(dir!, file)), load, { explicitLoad: true, timeScale: 1 });
+    },
+  };
+}
+
+/**
+ * The web UI of `volley run -f FILE` (Locust's): that one file, bundled
+ * again at each start (an edit between runs is picked up), with the
+ * command line's options (env, data files, graceful stop, workers to wait
+ * for…) under the form's load. `onPrepared` sees each start request made
+ * (the web UI keeps its handleSummary for the run's end).
+ */
+export function fileCatalog(file: string, base: Omit<StartRunBody, 'scenario'>, defaults: FormDefaults, onPrepared?: (p: Prepared) => void): ScenarioCatalog {
+  const name = basename(file);
+  return {
+    defaults,
+    list: async () => [name],
+    async prepare({ file: chosen, ...load }) {
+      offered(chosen, [name]);
+      const prepared = await prepareStart(file, { ...base, ...load }, { explicitLoad: true, timeScale: 1 });
+      onPrepared?.(prepared);
+      return prepared;
+    },
+  };
 }

@@ -1,0 +1,115 @@
+// `volley run -f FILE` without --headless, as `locust -f FILE` is: a web UI
+// that starts runs of that file on local workers, until Ctrl-C.
+import { afterAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { freePort, spawnVolley, stopAfterEach, stopProcess, volley, waitForOutput } from '../helpers.js';
+import { haveChromium, launchChromium } from '../browser.js';
+
+const { track, didServer } = stopAfterEach();
+
+/** The Aggregated row's request count in a Locust stats CSV. */
+const aggregatedCount = (csv: string): number => Number(csv.trim().split('\n').find((l) => l.includes(',Aggregated,'))!.split(',')[2]);
+
+describe('the web UI of volley run -f', () => {
+  it('--autostart runs at once and --autoquit ends the session with the run\'s verdict', async () => {
+    const server = await didServer();
+    const res = await volley(['run', '-f', 'test/fixtures/thresholds.ts', '--host', server.url, '--workers', '2', '-P', '0',
+      '-u', '4', '-r', '100', '-t', '2s', '--autostart', '--autoquit', '0.5']);
+    expect(res.stdout).toMatch(/web UI at http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+ \(2 local workers; Ctrl-C quits\)/);
+    expect(res.stdout).toMatch(/✗ 'p\(95\)<0\.001'/);
+    const requests = Number(/Total requests: (\d+)/.exec(res.stdout)?.[1]);
+    expect(requests).toBe(server.totals()['GET /health']);
+    expect(requests).toBeGreaterThan(0);
+    expect(res.stderr).toMatch(/quitting in 0\.5 s \(--autoquit\)/);
+    expect(res.code).toBe(99);
+  });
+
+  it('refuses what would do nothing or cannot work, before listening', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const busy = (taken.address() as AddressInfo).port;
+    const cases: [string[], RegExp][] = [
+      [['-f', 'test/fixtures/fast-did.ts', '-P', String(busy)], new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy}: the port is in use; choose another`)],
+      [['test/fixtures/fast-did.ts', '--web-port', '9000'], /--web-port goes with the web UI, which opens as Locust's does: name the file with -f and leave out --headless/],
+      [['-f', 'test/fixtures/fast-did.ts', '--headless', '--autostart'], /--autostart goes with the web UI/],
+      [['-f', 'test/fixtures/fast-did.ts', '--autoquit', '3'], /--autoquit goes with --autostart/],
+      [['-f', 'test/fixtures/fast-did.ts', '-P', '70000'], /--web-port must be a port number from 0 to 65535, got 70000/],
+      [['-f', 'test/fixtures/no-such-file.ts', '-P', '0'], /no-such-file\.ts/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await volley(['run', ...args, '--host', 'http://127.0.0.1:1', '--workers', '1']);
+      expect(res.stderr, args.join(' ')).toMatch(message);
+      expect(res.stdout, args.join(' ')).not.toMatch(/web UI at/);
+      expect(res.code, args.join(' ')).toBe(2);
+    }
+    taken.close();
+  });
+});
+
+if (!haveChromium()) console.warn('web UI browser test skipped: /usr/bin/chromium is missing (npm test installs it when run as root)');
+
+describe.skipIf(!haveChromium())('the web UI of volley run -f in headless Chromium', () => {
+  let server: DidServer | undefined;
+  afterAll(async () => server?.close());
+
+  it('fills the form from the command line, runs twice from the page, prints each run\'s end, and quits on Ctrl-C', async () => {
+    server = await startDidServer();
+    const dir = mkdtempSync(join(tmpdir(), 'volley-web-ui-'));
+    const port = await freePort();
+    const ui = spawnVolley(['run', '-f', 'examples/did-api/locustfile.ts', `--host=${server.url}`, '--workers', '2', '--web-port', String(port),
+      '-u', '7', '-r', '7', '-t', '30s', '--csv', join(dir, 'ui')]);
+    track(ui);
+    const [, url] = await waitForOutput(ui, /web UI at (http:\S+)/, 30_000);
+    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=`));
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      expect((await page.goto(`http://127.0.0.1:${port}/`))?.status()).toBe(401); // the address without its token opens nothing
+      await page.goto(url!);
+      expect(await page.$$eval('#scenario option', (os) => os.map((o) => o.textContent))).toEqual(['locustfile.ts']);
+      expect(await page.inputValue('#users')).toBe('7');
+      expect(await page.inputValue('#spawn-rate')).toBe('7');
+      expect(await page.inputValue('#run-time')).toBe('30');
+      expect(await page.inputValue('#host')).toBe(server.url);
+
+      // the first run: as filled in, stopped from the page
+      await page.click('#start');
+      await page.waitForSelector('#state[data-state="running"]', { timeout: 20_000 });
+      await page.waitForFunction(`Number(document.querySelector('#live-requests tr.total td[data-field="count"]')?.textContent ?? 0) > 0`, null, { timeout: 20_000 });
+      expect(await page.textContent('#state')).toMatch(/2 workers/);
+      await page.click('#stop');
+      await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
+      await waitForOutput(ui, /report: \S+ui_stats\.csv/, 20_000);
+      const first = aggregatedCount(readFileSync(join(dir, 'ui_stats.csv'), 'utf8'));
+      expect(first).toBe(Object.values(server.totals()).reduce((a, b) => a + b, 0));
+
+      // a second run from the same page, with another load: its end is printed too, its reports replace the first's
+      const firstRun = (await page.textContent('#state'))!.split(':')[0]!;
+      await page.fill('#users', '3');
+      await page.fill('#run-time', '2');
+      await page.click('#start');
+      // evaluated in the page: another run, finished
+      const state = `document.querySelector('#state')`;
+      await page.waitForFunction(`!${state}.textContent.startsWith(${JSON.stringify(firstRun)}) && ${state}.dataset.state === 'finished'`, null, { timeout: 30_000 });
+      await expect.poll(() => ui.output.stdout.match(/^Total requests: \d+$/gm)?.length ?? 0, { timeout: 20_000 }).toBe(2);
+      const second = aggregatedCount(readFileSync(join(dir, 'ui_stats.csv'), 'utf8'));
+      expect(second).toBeGreaterThan(0);
+      expect(Number(await page.textContent('#live-requests tr.total td[data-field="count"]'))).toBe(second);
+      expect(first + second).toBe(Object.values(server.totals()).reduce((a, b) => a + b, 0));
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    ui.kill('SIGINT');
+    const [code] = (await once(ui, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    await stopProcess(ui);
+  });
+});
