@@ -43,6 +43,11 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       await page.waitForFunction(totalAbove(first), null, { timeout: 20_000 });
       expect(await count()).toBeGreaterThan(first);
       expect(await page.locator('#chart-live canvas').count()).toBeGreaterThan(0);
+      // the report's tables, live: each worker with its share and health
+      await page.waitForFunction(`document.querySelectorAll('#workers-table tbody tr').length === 2`, null, { timeout: 20_000 });
+      expect(await page.$$eval('#workers-table tbody tr td:first-child', (tds) => tds.map((t) => t.textContent).sort())).toEqual(['d1', 'd2']);
+      await page.waitForFunction(`/%$/.test(document.querySelector('#workers-table tbody tr td:nth-child(5)')?.textContent ?? '')`, null, { timeout: 20_000 });
+      expect(await page.$$eval('#sections h2', (hs) => hs.map((h) => h.textContent))).toEqual(['Thresholds', 'Requests', 'Workers', 'Failures']);
 
       await page.click('#stop');
       await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });

@@ -14,7 +14,7 @@ import type { Registry } from 'prom-client';
 import { renderDashboard } from './dashboard/page.js';
 import { directoryCatalog, type ScenarioCatalog } from './dashboard/scenarios.js';
 import { loadHtmlAssets } from './report/write.js';
-import { renderHtml, type HtmlAssets } from './report/html.js';
+import { renderHtml, runSections, type HtmlAssets } from './report/html.js';
 import { renderK6Json } from './report/k6-json.js';
 import { renderLocustStatsCsv } from './report/locust-csv.js';
 import { z } from 'zod';
@@ -144,7 +144,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (req.method === 'GET' && path === '/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      const push = (): void => void res.write(`data: ${JSON.stringify({ status: cluster.status(), summary: cluster.liveSummary() })}\n\n`);
+      const push = (): void => {
+        const summary = cluster.liveSummary();
+        res.write(`data: ${JSON.stringify({ status: cluster.status(), summary, sections: summary && runSections(summary, 'live-requests') })}\n\n`);
+      };
       push();
       const timer = setInterval(push, 1000);
       req.on('close', () => clearInterval(timer));

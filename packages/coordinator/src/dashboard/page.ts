@@ -1,11 +1,13 @@
-import { esc, type HtmlAssets } from '../report/html.js';
+import { esc, REPORT_CSS, type HtmlAssets } from '../report/html.js';
 import type { FormDefaults } from './scenarios.js';
 
 /**
  * The coordinator's dashboard, server-rendered: a form to start one of the
- * scenarios it offers, a stop button, live charts and the per-request table
- * (fed by server-sent events from /api/events), and the reports to download
- * once the run is over. Pure: what to show in, HTML out.
+ * scenarios it offers, a stop button, live charts, and the report's tables
+ * as they stand (thresholds, requests, checks, workers with their health,
+ * failures, cluster events), fed by server-sent events from /api/events;
+ * the reports to download once the run is over. Pure: what to show in,
+ * HTML out.
  */
 export function renderDashboard(view: { scenarios: string[]; defaults: FormDefaults }, assets: HtmlAssets): string {
   const d = view.defaults;
@@ -13,13 +15,10 @@ export function renderDashboard(view: { scenarios: string[]; defaults: FormDefau
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Volley</title>
-<style>${assets.uplotCss}
-body{font:14px/1.45 system-ui,sans-serif;margin:20px auto;max-width:1200px;color:#1d2330;padding:0 16px}
+<style>${assets.uplotCss}${REPORT_CSS}
 h1{font-size:20px;margin:0 0 12px}form{display:flex;flex-wrap:wrap;gap:10px;align-items:end;background:#f5f7fa;padding:12px;border-radius:6px}
 label{display:flex;flex-direction:column;font-size:12px;color:#445}input,select{font:inherit;padding:4px 6px}
-button{font:inherit;padding:6px 14px;cursor:pointer}#state{margin:12px 0;font-weight:600}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:4px 8px;border-bottom:1px solid #eef0f4;text-align:right}
-th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}#error{color:#b3261e}#downloads a{margin-right:12px}
+button{font:inherit;padding:6px 14px;cursor:pointer}#state{margin:12px 0;font-weight:600}#error{color:#b3261e}#downloads a{margin-right:12px}
 </style></head>
 <body>
 <h1>Volley</h1>
@@ -34,9 +33,10 @@ th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}#error{color:#b3261e}#down
 </form>
 <div id="error"></div>
 <div id="state">no run yet</div>
-<div id="chart-live"></div><div id="chart-users"></div>
-<table id="live-requests"><thead><tr><th>Type</th><th>Name</th><th># reqs</th><th># fails</th><th>Avg</th><th>p50</th><th>p95</th><th>p99</th><th>req/s</th></tr></thead><tbody></tbody></table>
 <p id="downloads"></p>
+<div id="notes"></div>
+<div id="chart-live"></div><div id="chart-users"></div>
+<div id="sections"></div>
 <script>${assets.uplotJs}</script>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -72,17 +72,22 @@ function draw(summary) {
   } else {
     charts[0].setData(live); charts[1].setData(users);
   }
-  const row = (r, total) => '<tr' + (total ? ' class="total"' : '') + ' data-name="' + r.name + '"><td>' + r.method + '</td><td>' + r.name + '</td><td data-field="count">' + r.count + '</td><td>' + r.failures +
-    '</td><td>' + r.avgMs.toFixed(2) + '</td><td>' + r.percentilesMs['50'].toFixed(2) + '</td><td>' + r.percentilesMs['95'].toFixed(2) + '</td><td>' + r.percentilesMs['99'].toFixed(2) + '</td><td>' + r.rps.toFixed(2) + '</td></tr>';
-  $('live-requests').tBodies[0].innerHTML = summary.requests.map((r) => row(r)).join('') + row(summary.total, true);
+}
+// the tables come rendered by the server, as the HTML report renders them (report/html.ts)
+function show(x) {
+  $('notes').innerHTML = x.notes;
+  $('sections').innerHTML = '<h2>Thresholds</h2>' + x.thresholds + '<h2>Requests</h2>' + x.requests + '<p class="meta">Times in milliseconds.</p>' +
+    (x.checks ? '<h2>Checks</h2>' + x.checks : '') + '<h2>Workers</h2>' + x.workers + '<h2>Failures</h2>' + x.failures +
+    (x.events ? '<h2>Cluster events</h2>' + x.events : '') + (x.output ? '<h2>Scenario output</h2>' + x.output : '');
 }
 const events = new EventSource('/api/events');
 events.onmessage = (m) => {
-  const { status, summary } = JSON.parse(m.data);
+  const { status, summary, sections } = JSON.parse(m.data);
   const run = status.run;
   $('state').textContent = run ? run.id + ': ' + run.state + ' · ' + (run.elapsedMs / 1000).toFixed(0) + ' s · ' + run.vus + ' users · ' + run.rps + ' req/s · ' + run.requests + ' requests · ' + run.failures + ' failed · ' + status.workers.filter((w) => w.connected).length + ' workers' + (run.error ? ' · ' + run.error : '') : 'no run yet · ' + status.workers.filter((w) => w.connected).length + ' workers';
   $('state').dataset.state = run ? run.state : 'idle';
   if (summary) draw(summary);
+  if (sections) show(sections);
   $('downloads').innerHTML = run && run.state === 'finished'
     ? ['report.html', 'summary.json', 'stats.csv'].map((f) => '<a download href="/api/runs/' + run.id + '/' + f + '">' + f + '</a>').join('')
     : '';

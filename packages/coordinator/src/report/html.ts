@@ -27,7 +27,8 @@ function table(id: string, head: string[], rows: string[]): string {
   return `<table id="${id}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-const CSS = `
+/** The stylesheet the report and the dashboard share. */
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#1d2330;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
 .meta{color:#556;margin:0}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
@@ -36,15 +37,21 @@ th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}tr.total td{font-weight:60
 .ok{color:#167a3e}.bad{color:#b3261e;font-weight:600}.chart{margin:8px 0 20px}.note{background:#fff8e1;padding:8px 12px;border-radius:4px}
 `;
 
-/**
- * The run as one self-contained HTML page: parameters, thresholds, the
- * per-request table, charts over time (RPS, p50/p95/p99, users), each
- * worker's contribution, failures by reason. Pure: summary in, text out.
- */
-export function renderHtml(s: RunSummary, assets: HtmlAssets): string {
+/** The parts of a run's page that the report and the live dashboard share, as HTML. */
+export interface RunSections {
+  notes: string;
+  thresholds: string;
+  requests: string;
+  checks: string;
+  workers: string;
+  failures: string;
+  events: string;
+  output: string;
+}
+
+/** Each part of a run's page; pure: summary in, HTML out. `requestsId` names the requests table. */
+export function runSections(s: RunSummary, requestsId = 'requests-table'): RunSections {
   const r = s.run;
-  const started = new Date(r.startedAt);
-  const load = r.spawnRate > 0 ? `${r.users} users at ${r.spawnRate}/s` : `scenarios up to ${r.users} users`;
   const thresholds = s.thresholds.length
     ? table('thresholds-table', ['', 'Metric', 'Threshold', 'Observed'], s.thresholds.map((t) =>
       `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.threshold)}</td><td>${esc(t.observed === undefined ? (t.note ?? 'no data') : `${t.aggregation}=${Number(t.observed.toFixed(4))}`)}</td></tr>`))
@@ -58,12 +65,30 @@ export function renderHtml(s: RunSummary, assets: HtmlAssets): string {
   const failures = s.failures.length
     ? table('failures-table', ['Occurrences', 'Method', 'Name', 'Error'], s.failures.map((f) => `<tr><td>${f.count}</td><td>${esc(f.method)}</td><td>${esc(f.name)}</td><td style="text-align:left">${esc(f.error)}</td></tr>`))
     : '<p>No failures.</p>';
-  const checks = s.checks.length
-    ? `<h2>Checks</h2>${table('checks-table', ['Check', 'Passes', 'Fails'], s.checks.map((c) => `<tr class="${c.fails ? 'bad' : 'ok'}"><td>${esc(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`))}`
-    : '';
-  const events = r.events.length ? `<h2>Cluster events</h2><ul>${r.events.map((e) => `<li>${(e.atMs / 1000).toFixed(1)} s: ${esc(e.kind)}${e.worker ? ` ${esc(e.worker)}` : ''} — ${esc(e.detail)}</li>`).join('')}</ul>` : '';
-  const notes = s.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
-  const output = r.output?.length ? `<h2>Scenario output</h2><pre id="scenario-output">${r.output.map(esc).join('\n')}</pre>` : '';
+  return {
+    notes: s.notes.map((n) => `<p class="note">${esc(n)}</p>`).join(''),
+    thresholds,
+    requests: table(requestsId, ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'], [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)]),
+    checks: s.checks.length
+      ? table('checks-table', ['Check', 'Passes', 'Fails'], s.checks.map((c) => `<tr class="${c.fails ? 'bad' : 'ok'}"><td>${esc(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`))
+      : '',
+    workers,
+    failures,
+    events: r.events.length ? `<ul>${r.events.map((e) => `<li>${(e.atMs / 1000).toFixed(1)} s: ${esc(e.kind)}${e.worker ? ` ${esc(e.worker)}` : ''} — ${esc(e.detail)}</li>`).join('')}</ul>` : '',
+    output: r.output?.length ? `<pre id="scenario-output">${r.output.map(esc).join('\n')}</pre>` : '',
+  };
+}
+
+/**
+ * The run as one self-contained HTML page: parameters, thresholds, the
+ * per-request table, charts over time (RPS, p50/p95/p99, users), each
+ * worker's contribution, failures by reason. Pure: summary in, text out.
+ */
+export function renderHtml(s: RunSummary, assets: HtmlAssets): string {
+  const r = s.run;
+  const started = new Date(r.startedAt);
+  const load = r.spawnRate > 0 ? `${r.users} users at ${r.spawnRate}/s` : `scenarios up to ${r.users} users`;
+  const x = runSections(s);
   const series = {
     t: s.timeline.map((p) => started.getTime() / 1000 + p.index + 1),
     rps: s.timeline.map((p) => p.requests),
@@ -76,21 +101,21 @@ export function renderHtml(s: RunSummary, assets: HtmlAssets): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Volley report — ${esc(r.scenario)}</title>
-<style>${assets.uplotCss}${CSS}</style></head>
+<style>${assets.uplotCss}${REPORT_CSS}</style></head>
 <body>
 <header><h1>Volley report: ${esc(r.scenario)}</h1>
 <p class="meta">Run <code>${esc(r.id)}</code> against <code>${esc(r.host)}</code>, started ${esc(started.toISOString())}, ran ${esc(formatDuration(r.durationMs))}; ${esc(load)}; ${r.workers.length} worker(s); peak VUs ${s.maxVus}.</p></header>
-${notes}
-<h2>Thresholds</h2>${thresholds}
-<h2>Requests</h2>${table('requests-table', ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'], [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)])}
+${x.notes}
+<h2>Thresholds</h2>${x.thresholds}
+<h2>Requests</h2>${x.requests}
 <p class="meta">Times in milliseconds.</p>
 <h2>Over time</h2>
 <div class="chart" id="chart-rps"></div><div class="chart" id="chart-latency"></div><div class="chart" id="chart-users"></div>
-${checks}
-<h2>Workers</h2>${workers}
-<h2>Failures</h2>${failures}
-${events}
-${output}
+${x.checks ? `<h2>Checks</h2>${x.checks}` : ''}
+<h2>Workers</h2>${x.workers}
+<h2>Failures</h2>${x.failures}
+${x.events ? `<h2>Cluster events</h2>${x.events}` : ''}
+${x.output ? `<h2>Scenario output</h2>${x.output}` : ''}
 <script>${assets.uplotJs}</script>
 <script>
 const DATA = ${scriptJson(series)};
