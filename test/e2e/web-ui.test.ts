@@ -29,6 +29,22 @@ describe('the web UI of volley run -f', () => {
     expect(res.code).toBe(99);
   });
 
+  it('a run that follows its k6 scenarios\' own plan is not scaled: refused as bad input, and the run goes on', async () => {
+    const server = await didServer();
+    const ui = spawnVolley(['run', '-f', 'test/fixtures/k6-stages.ts', '--host', server.url, '--workers', '1', '-P', '0', '--autostart', '--autoquit', '0']);
+    track(ui);
+    const [, origin, token] = await waitForOutput(ui, /web UI at (http:\/\/[^/]+)\/\?token=(\S+)/, 30_000);
+    const state = async (): Promise<string | undefined> =>
+      ((await (await fetch(`${origin}/api/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { run?: { state: string } }).run?.state;
+    await expect.poll(state, { timeout: 20_000 }).toBe('running');
+    const res = await volley(['scale', '--coordinator', origin!, '--token', token!, '--users', '50']);
+    expect(res.stderr).toMatch(/coordinator answered 400: run \S+ follows its scenarios' own plan \(ramping-vus\); a run started with users and a spawn rate can be scaled/);
+    expect(res.code).toBe(2);
+    const [code] = (await once(ui, 'exit')) as [number | null];
+    expect(ui.output.stdout).toMatch(/vus_max\.+: 10 /);
+    expect(code).toBe(0);
+  });
+
   it('refuses what would do nothing or cannot work, before listening', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
@@ -84,6 +100,21 @@ describe.skipIf(!haveChromium())('the web UI of volley run -f in headless Chromi
       await page.waitForSelector('#state[data-state="running"]', { timeout: 20_000 });
       await page.waitForFunction(`Number(document.querySelector('#live-requests tr.total td[data-field="count"]')?.textContent ?? 0) > 0`, null, { timeout: 20_000 });
       expect(await page.textContent('#state')).toMatch(/2 workers/);
+      await page.waitForFunction(`document.querySelector('#state').textContent.includes(' 7 users')`, null, { timeout: 20_000 });
+
+      // Locust's edit of a running test: the page's users and spawn rate, from now on
+      await page.fill('#users', '12');
+      await page.fill('#spawn-rate', '50');
+      await page.click('#scale');
+      await page.waitForFunction(`document.querySelector('#state').textContent.includes(' 12 users')`, null, { timeout: 20_000 });
+      await page.waitForFunction(`document.querySelector('#sections').textContent.includes('scaled — 7 → 12 users at 50/s')`, null, { timeout: 10_000 });
+      // and k6's `scale` from another terminal, with the session's token
+      const [, origin, token] = /^(http:\/\/[^/]+)\/\?token=(.+)$/.exec(url!)!;
+      const scaled = await volley(['scale', '--coordinator', origin!, '--token', token!, '--vus', '4']);
+      expect(scaled.stdout).toMatch(/scaling run-\S+ to 4 users/);
+      expect(scaled.code).toBe(0);
+      await page.waitForFunction(`document.querySelector('#state').textContent.includes(' 4 users')`, null, { timeout: 20_000 });
+      expect(await page.textContent('#error')).toBe('');
       await page.click('#stop');
       await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
       await waitForOutput(ui, /report: \S+ui_stats\.csv/, 20_000);
@@ -107,6 +138,11 @@ describe.skipIf(!haveChromium())('the web UI of volley run -f in headless Chromi
     } finally {
       await browser.close();
     }
+    // nothing to scale between runs: refused, and said
+    const [, origin, token] = /^(http:\/\/[^/]+)\/\?token=(.+)$/.exec(url!)!;
+    const idle = await volley(['scale', '--coordinator', origin!, '--token', token!, '--users', '5']);
+    expect(idle.stderr).toMatch(/coordinator answered 409: run \S+ is finished: only a running run can be scaled/);
+    expect(idle.code).toBe(1);
     ui.kill('SIGINT');
     const [code] = (await once(ui, 'exit')) as [number | null];
     expect(code).toBe(0);

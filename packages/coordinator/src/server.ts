@@ -8,7 +8,7 @@ import {
   bearerToken, decodeWorkerMessage, errorMessage, isLoopbackHost, MAX_WORKER_FRAME, tokenMatches, VolleyError,
 } from '@volley/shared';
 import type { Cluster } from './cluster/cluster.js';
-import { StartRunBodySchema } from './api/schema.js';
+import { ScaleBodySchema, StartRunBodySchema } from './api/schema.js';
 import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
 import type { Registry } from 'prom-client';
 import { renderDashboard } from './dashboard/page.js';
@@ -201,6 +201,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (err instanceof VolleyError && err.code === 'VOLLEY_RUN_STATE') throw new HttpError(409, err.message);
         if (err instanceof VolleyError) throw new HttpError(400, err.message);
         throw err;
+      }
+    }
+    if (req.method === 'POST' && path === '/api/runs/current/scale') {
+      const parsed = ScaleBodySchema.safeParse(await readBody(req));
+      if (!parsed.success) throw new HttpError(400, `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
+      try {
+        return send(res, 200, cluster.scale(parsed.data.users, parsed.data.spawnRate));
+      } catch (err) {
+        throw new HttpError(err instanceof VolleyError && err.code === 'VOLLEY_RUN_STATE' ? 409 : 400, errorMessage(err));
       }
     }
     if (req.method === 'POST' && path === '/api/runs/current/stop') {

@@ -11,7 +11,7 @@ import { ownerOf, shareOf, type Segment } from './segments.js';
  */
 const Count = z.number().int().min(0).max(10_000_000);
 const Ms = z.number().int().min(0).max(31 * 24 * 3_600_000);
-const StageList = z.array(z.object({ durationMs: Ms, target: z.number().min(0).max(10_000_000) })).min(1).max(1000);
+export const StageList = z.array(z.object({ durationMs: Ms, target: z.number().min(0).max(10_000_000) })).min(1).max(1000);
 
 export const ExecutorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ramping-vus'), startVUs: Count, stages: StageList, gracefulRampDownMs: Ms }),

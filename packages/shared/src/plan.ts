@@ -78,3 +78,42 @@ export function planSteps(stages: readonly Stage[], seg: Segment, startVus = 0):
   }
   return steps;
 }
+
+/** A ramping-vus plan holds at most this many stages (the protocol's limit). */
+export const MAX_STAGES = 1000;
+
+/**
+ * Locust's "edit a running test" and `k6 scale`: the same stages up to
+ * `atMs` (ms after the start), then a ramp from the VUs of that instant to
+ * `users` at `spawnRate` a second, held to the end; the run's length does
+ * not change. A stage that `atMs` falls inside is cut there at the VU count
+ * of that instant (floored, as vusAt counts), so on a ramp the cut part
+ * may run up to one VU behind the original.
+ */
+export function rescaleStages(stages: readonly Stage[], atMs: number, users: number, spawnRate: number, startVus = 0): Stage[] {
+  if (!Number.isInteger(users) || users < 0) throw new VolleyError('VOLLEY_BAD_OPTION', `users must be a whole number ≥ 0, got ${users}`);
+  if (!(spawnRate > 0 && Number.isFinite(spawnRate))) throw new VolleyError('VOLLEY_BAD_OPTION', `spawn rate must be above 0, got ${spawnRate}`);
+  const total = stagesDuration(stages);
+  const at = Math.max(0, Math.round(atMs));
+  if (at >= total) throw new VolleyError('VOLLEY_RUN_STATE', 'the run is ending: nothing left to scale');
+  const out: Stage[] = [];
+  let t = 0;
+  for (const s of stages) {
+    if (t + s.durationMs > at) break;
+    out.push(s);
+    t += s.durationMs;
+  }
+  const now = vusAt(stages, at, startVus);
+  if (at > t) out.push({ durationMs: at - t, target: now });
+  const rest = total - at;
+  const rampMs = Math.round((Math.abs(users - now) / spawnRate) * 1000);
+  if (rampMs >= rest) {
+    // the run ends during the ramp: stop it where the run ends
+    out.push({ durationMs: rest, target: now + Math.trunc(((users - now) * rest) / rampMs) });
+  } else {
+    if (rampMs > 0) out.push({ durationMs: rampMs, target: users });
+    out.push({ durationMs: rest - rampMs, target: users });
+  }
+  if (out.length > MAX_STAGES) throw new VolleyError('VOLLEY_BAD_OPTION', `this run has been scaled too often: its plan would hold ${out.length} stages, at most ${MAX_STAGES}`);
+  return out;
+}

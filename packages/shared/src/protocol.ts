@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VolleyError } from './errors.js';
 import { MAX_ENCODED_HISTOGRAM } from './histogram-codec.js';
-import { ScenarioPlanSchema } from './executors.js';
+import { ScenarioPlanSchema, StageList } from './executors.js';
 import { checkSeries } from './series-check.js';
 import type { SeriesWire } from './metrics.js';
 
@@ -23,13 +23,14 @@ import type { SeriesWire } from './metrics.js';
  *   window{runId, index, series} ─▶ every second; kept until acknowledged
  *                   ◀────────────── heartbeat{acked{runId, indexes}}   (acks ride the next beat)
  *                   ◀────────────── assign{runId, segment}  (rebalance)
+ *                   ◀────────────── restage{runId, scenario, stages}  (scaled)
  *                   ◀────────────── stop{runId, graceMs}
  *   done{runId, lastIndex} ───────▶ after the last window
  *                   ◀────────────── teardown{runId, setupData}  (one worker, when the scenario has teardown())
  *   teardown-done ────────────────▶
  *   heartbeat ◀───────────────────▶ heartbeat, each second both ways
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** setup()'s result travels as JSON text of at most this many characters */
 export const MAX_SETUP_DATA = 1024 * 1024;
@@ -160,6 +161,8 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('teardown'), runId: Id, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
   // moved: iterations (per scenario) of a lost worker that this one now runs as well
   z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema, moved: z.record(z.string().max(128), Count).optional() }),
+  // a scaled run (Locust's edit, k6's scale): this ramping-vus scenario's stages from now on, the past unchanged
+  z.object({ type: z.literal('restage'), runId: Id, scenario: z.string().max(128), stages: StageList }),
   z.object({ type: z.literal('stop'), runId: Id, reason: z.string().max(1024), gracefulStopMs: Count }),
   z.object({ type: z.literal('shutdown'), reason: z.string().max(1024) }),
 ]);

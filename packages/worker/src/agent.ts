@@ -185,6 +185,9 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       case 'assign':
         if (run?.runId === msg.runId) run.reassign(msg.segment, msg.moved);
         return;
+      case 'restage':
+        if (run?.runId === msg.runId) run.restage(msg.scenario, msg.stages);
+        return;
       case 'stop':
         if (run?.runId === msg.runId) await stopRun(msg.gracefulStopMs);
         else if (!run || run.runId !== msg.runId) send({ type: 'done', runId: msg.runId, lastIndex: -1 });

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { Logger } from 'pino';
-import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type WindowMessage } from '@volley/shared';
+import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type Stage, type WindowMessage } from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
@@ -168,6 +168,13 @@ export class WorkerRun {
   reassign(segment: Segment, moved: Record<string, number> = {}): void {
     for (const e of this.executors) e.executor.reassign(segment, moved[e.name]);
     this.checkIdle();
+  }
+
+  /** A scaled run: the ramping scenario's stages from now on (other executors follow their own plan). */
+  restage(scenario: string, stages: Stage[]): void {
+    const e = this.executors.find((x) => x.name === scenario);
+    if (e?.executor.restage) e.executor.restage(stages);
+    else this.log.warn({ scenario }, 'asked to scale a scenario that has no ramp here');
   }
 
   /** Idle: every executor finished, and none has iterations moved to it still to run. */

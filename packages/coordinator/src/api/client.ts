@@ -1,6 +1,6 @@
 import type { ClusterStatus, RunStatus } from '../cluster/cluster.js';
 import type { RunSummary } from '../aggregate/summary.js';
-import type { StartRunBody } from './schema.js';
+import type { ScaleBody, StartRunBody } from './schema.js';
 import { VolleyError } from '@volley/shared';
 import { Agent, request, type Dispatcher } from 'undici';
 
@@ -36,7 +36,8 @@ export class ControlClient {
     }
     if (status < 200 || status > 299) {
       const msg = (json as { error?: string }).error ?? `HTTP ${status}`;
-      throw new VolleyError(status === 401 ? 'VOLLEY_UNAUTHORIZED' : 'VOLLEY_RUN_STATE', `coordinator answered ${status}: ${msg}`);
+      // 400: what we asked was refused as bad input (exit 2); 409: not now, given the run's state
+      throw new VolleyError(status === 401 ? 'VOLLEY_UNAUTHORIZED' : status === 400 ? 'VOLLEY_BAD_OPTION' : 'VOLLEY_RUN_STATE', `coordinator answered ${status}: ${msg}`);
     }
     return json as T;
   }
@@ -47,6 +48,10 @@ export class ControlClient {
 
   start(body: StartRunBody): Promise<{ id: string }> {
     return this.call('POST', '/api/runs', body);
+  }
+
+  scale(body: ScaleBody): Promise<RunStatus> {
+    return this.call('POST', '/api/runs/current/scale', body);
   }
 
   stop(): Promise<RunStatus> {

@@ -30,3 +30,11 @@ export const StartRunBodySchema = z.object({
 });
 
 export type StartRunBody = z.input<typeof StartRunBodySchema>;
+
+/** POST /api/runs/current/scale: the running run's users from now on (Locust's edit, k6's scale). */
+export const ScaleBodySchema = z.object({
+  users: z.number().int().min(0).max(10_000_000),
+  spawnRate: z.number().positive().max(1_000_000).optional(),
+}).strict();
+
+export type ScaleBody = z.infer<typeof ScaleBodySchema>;

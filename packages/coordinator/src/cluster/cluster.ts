@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import {
   addAgg, emptyAgg, percentile, type SeriesAgg,
   planDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
-  errorMessage, iterationsOwed, PROTOCOL_VERSION, segmentsFor, shareOf, usersToStages, VolleyError,
+  errorMessage, iterationsOwed, PROTOCOL_VERSION, rescaleStages, segmentsFor, shareOf, usersToStages, vusAt, VolleyError,
   type CoordinatorMessage, type RunConfig, type ScenarioPlan, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
@@ -61,7 +61,7 @@ interface WorkerEntry {
 export interface RunEvent {
   /** ms since the start instant (negative while preparing) */
   atMs: number;
-  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort';
+  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort' | 'scaled';
   worker?: string;
   detail: string;
 }
@@ -134,6 +134,8 @@ const READY_TIMEOUT_MS = 30_000;
 const SETUP_TIMEOUT_MS = 120_000;
 /** lead time between the start message and the common start instant */
 const START_LEAD_MS = 500;
+/** lead time between a scale request and the instant the new ramp starts on every worker */
+const SCALE_LEAD_MS = 300;
 
 /**
  * The coordinator's core: the worker registry and the run lifecycle
@@ -468,6 +470,30 @@ export class Cluster {
     run.stopReason = reason;
     run.stopRequested = true;
     this.waiter.notify();
+    return this.runStatus(run);
+  }
+
+  /**
+   * Locust's "edit a running test", k6's `scale`: the users of a run started
+   * with users and a spawn rate go to `users`, at `spawnRate` a second
+   * (default: the run's own), from a common instant a moment ahead; the
+   * run's end stays. Workers that join later get the new plan with their
+   * share. A run of k6 scenarios follows its own plan and is refused.
+   */
+  scale(users: number, spawnRate?: number): RunStatus {
+    const run = this.current;
+    if (!run || run.state !== 'running') throw new VolleyError('VOLLEY_RUN_STATE', run ? `run ${run.id} is ${run.state}: only a running run can be scaled` : 'no run to scale');
+    const plan = run.config.plan.scenarios;
+    const ramp = plan.length === 1 && !run.request.scenarios ? plan[0]! : undefined;
+    if (!ramp || ramp.executor.type !== 'ramping-vus') {
+      throw new VolleyError('VOLLEY_BAD_OPTION', `run ${run.id} follows its scenarios' own plan (${plan.map((p) => p.executor.type).join(', ')}); a run started with users and a spawn rate can be scaled`);
+    }
+    const rate = spawnRate ?? run.request.spawnRate;
+    const atMs = Date.now() + SCALE_LEAD_MS - run.startAt;
+    const from = vusAt(ramp.executor.stages, atMs, ramp.executor.startVUs);
+    ramp.executor.stages = rescaleStages(ramp.executor.stages, atMs, users, rate, ramp.executor.startVUs);
+    for (const id of run.members) this.workers.get(id)?.conn?.send({ type: 'restage', runId: run.id, scenario: ramp.name, stages: ramp.executor.stages });
+    this.event(run, 'scaled', undefined, `${from} → ${users} users at ${rate}/s`);
     return this.runStatus(run);
   }
 

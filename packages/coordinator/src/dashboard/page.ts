@@ -3,7 +3,8 @@ import type { FormDefaults } from './scenarios.js';
 
 /**
  * The coordinator's dashboard, server-rendered: a form to start one of the
- * scenarios it offers, a stop button, live charts, and the report's tables
+ * scenarios it offers, to change a running run's users (Locust's edit) and
+ * to stop it, live charts, and the report's tables
  * as they stand (thresholds, requests, checks, workers with their health,
  * failures, cluster events), fed by server-sent events from /api/events;
  * the reports to download once the run is over. Pure: what to show in,
@@ -29,6 +30,7 @@ button{font:inherit;padding:6px 14px;cursor:pointer}#state{margin:12px 0;font-we
   <label>Duration s<input id="run-time" type="number" min="1" value="${d.runTimeS}"></label>
   <label>Host<input id="host" size="32" value="${esc(d.host)}"></label>
   <button id="start" type="submit">Start</button>
+  <button id="scale" type="button" title="the running run's users from now on, at this spawn rate (Locust's edit)">Change users</button>
   <button id="stop" type="button">Stop</button>
 </form>
 <div id="error"></div>
@@ -54,7 +56,12 @@ $('start-form').addEventListener('submit', async (e) => {
       runTimeMs: Math.round(Number($('run-time').value) * 1000), host: $('host').value });
   } catch (err) { $('error').textContent = String(err.message || err); }
 });
-$('stop').addEventListener('click', () => post('/api/runs/current/stop').catch((err) => ($('error').textContent = String(err.message || err))));
+const fail = (err) => ($('error').textContent = String(err.message || err));
+$('scale').addEventListener('click', () => {
+  $('error').textContent = '';
+  post('/api/runs/current/scale', { users: Number($('users').value), spawnRate: Number($('spawn-rate').value) }).catch(fail);
+});
+$('stop').addEventListener('click', () => post('/api/runs/current/stop').catch(fail));
 let charts;
 let shownRun;
 function draw(summary) {

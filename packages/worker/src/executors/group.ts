@@ -1,4 +1,4 @@
-import { ownsUnit, type Segment } from '@volley/shared';
+import { ownsUnit, type Segment, type Stage } from '@volley/shared';
 import type { Logger } from 'pino';
 import { Vu, type IterationSource, type VuDeps } from '../vu.js';
 
@@ -8,6 +8,8 @@ export interface Executor {
   start(startLocal: number): void;
   /** a new share after a rebalance; `moved`: iterations of a lost worker this one takes on (iteration executors) */
   reassign(segment: Segment, moved?: number): void;
+  /** new stages from now on, the past as it was (a scaled ramping-vus run) */
+  restage?(stages: Stage[]): void;
   /** stops now: sleeps end, in-flight iterations get `gracefulMs`, then their requests are aborted */
   stop(gracefulMs: number): Promise<void>;
   /** resolves when the executor has done all its work on its own */

@@ -1,4 +1,4 @@
-import { planSteps, type ExecutorConfig, type Segment, type Step } from '@volley/shared';
+import { planSteps, type ExecutorConfig, type Segment, type Stage, type Step } from '@volley/shared';
 import type { Vu } from '../vu.js';
 import { OwnedUnits, VuGroup, type Executor, type ExecutorDeps } from './group.js';
 
@@ -14,7 +14,7 @@ type Config = Extract<ExecutorConfig, { type: 'ramping-vus' | 'constant-vus' }>;
 export class RampingVus implements Executor {
   readonly completed: Promise<void>;
   private complete!: () => void;
-  private readonly stages;
+  private stages: Stage[];
   private readonly startVus: number;
   private readonly rampDownMs: number;
   private readonly group: VuGroup;
@@ -54,6 +54,11 @@ export class RampingVus implements Executor {
   reassign(segment: Segment): void {
     this.segment = segment;
     this.units.reset(segment);
+    if (!this.stopped && this.startLocal !== 0) this.follow();
+  }
+
+  restage(stages: Stage[]): void {
+    this.stages = stages;
     if (!this.stopped && this.startLocal !== 0) this.follow();
   }
 
