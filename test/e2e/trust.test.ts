@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '@volley/shared';
 import { countsFromSummary, freePort, sleep, spawnVolley, startCluster, stopAfterEach, volley, waitForOutput, waitForStatus } from '../helpers.js';
 
 /** Opens a raw WebSocket to the coordinator; resolves with how it was closed (or refused). */
@@ -22,7 +23,7 @@ async function attack(url: string, token: string | undefined, act: (ws: WebSocke
   return closed;
 }
 
-const hello = (protocol = 1) => JSON.stringify({ type: 'hello', protocol, name: 'intruder', cores: 1, pid: 1, version: 'x' });
+const hello = (protocol = PROTOCOL_VERSION) => JSON.stringify({ type: 'hello', protocol, name: 'intruder', cores: 1, pid: 1, version: 'x' });
 
 describe('trust', () => {
   const owned = stopAfterEach();
