@@ -64,4 +64,29 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       await browser.close();
     }
   });
+
+  it("starts a k6 script's own stages when asked, the form's load set aside", async () => {
+    const c = await startCluster(['k1'], undefined, ['--scenarios', join(ROOT, 'test/fixtures')]);
+    procs.push(...c.all);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${c.port}/?token=cluster-token`);
+      await page.selectOption('#scenario', 'k6-stages.ts');
+      await page.fill('#users', '3');
+      await page.fill('#host', server!.url);
+      await page.check('#own-plan');
+      expect(await page.isDisabled('#users')).toBe(true);
+      await page.click('#start');
+      await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
+      const href = await page.getAttribute('#downloads a[href$="summary.json"]', 'href');
+      const json = (await page.evaluate(async (h) => (await fetch(h!)).json(), href)) as { metrics: Record<string, { values: Record<string, number> }> };
+      // the script's stages: up to 10 users over 7 s, not the form's 3 for 60 s
+      expect(json.metrics.vus_max!.values.max).toBe(10);
+      expect(json.metrics.calls!.values.count).toBeGreaterThan(10);
+      expect(await page.textContent('#state')).toMatch(/: finished · [78] s/);
+    } finally {
+      await browser.close();
+    }
+  });
 });

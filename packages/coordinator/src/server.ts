@@ -25,6 +25,7 @@ const DashboardFormSchema = z.object({
   spawnRate: z.number().positive().max(1_000_000),
   runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000),
   host: z.string().url(),
+  ownPlan: z.boolean().optional(),
 });
 
 export interface ServerOptions {

@@ -49,7 +49,7 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
 
   const token = randomBytes(18).toString('base64url');
   const handleSummaries = new WeakMap<object, HandleSummary | undefined>([[first.body, first.handleSummary]]);
-  const catalog = fileCatalog(o.scenarioFile, o.base, o.defaults, (p) => handleSummaries.set(p.body, p.handleSummary));
+  const catalog = fileCatalog({ file: o.scenarioFile, base: o.base, defaults: o.defaults, timeScale: o.plan.timeScale, onPrepared: (p) => handleSummaries.set(p.body, p.handleSummary) });
 
   let last: RunSummary | undefined;
   let ending: Promise<void> = Promise.resolve();

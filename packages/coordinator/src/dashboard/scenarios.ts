@@ -12,6 +12,8 @@ export interface DashboardForm {
   spawnRate: number;
   runTimeMs: number;
   host: string;
+  /** run the scenario's own plan (k6's options: stages, scenarios…) instead of the form's load, which is then its fallback */
+  ownPlan?: boolean;
 }
 
 /** What the form shows before anyone types (Locust fills its form from -u, -r, -t and --host). */
@@ -50,9 +52,9 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
   return {
     defaults: DEFAULT_FORM,
     list,
-    async prepare({ file, ...load }) {
+    async prepare({ file, ownPlan, ...load }) {
       offered(file, await list());
-      return prepareStart(resolve(join(dir!, file)), load, { explicitLoad: true, timeScale: 1 });
+      return prepareStart(resolve(join(dir!, file)), load, { explicitLoad: !ownPlan, timeScale: 1 });
     },
   };
 }
@@ -61,17 +63,19 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
  * The web UI of `volley run -f FILE` (Locust's): that one file, bundled
  * again at each start (an edit between runs is picked up), with the
  * command line's options (env, data files, graceful stop, workers to wait
- * for…) under the form's load. `onPrepared` sees each start request made
+ * for…) under the form's load (or the scenario's own plan, stretched by
+ * --time-scale, when the form asks for it). `onPrepared` sees each start request made
  * (the web UI keeps its handleSummary for the run's end).
  */
-export function fileCatalog(file: string, base: Omit<StartRunBody, 'scenario'>, defaults: FormDefaults, onPrepared?: (p: Prepared) => void): ScenarioCatalog {
+export function fileCatalog(o: { file: string; base: Omit<StartRunBody, 'scenario'>; defaults: FormDefaults; timeScale: number; onPrepared?: (p: Prepared) => void }): ScenarioCatalog {
+  const { file, base, onPrepared } = o;
   const name = basename(file);
   return {
-    defaults,
+    defaults: o.defaults,
     list: async () => [name],
-    async prepare({ file: chosen, ...load }) {
+    async prepare({ file: chosen, ownPlan, ...load }) {
       offered(chosen, [name]);
-      const prepared = await prepareStart(file, { ...base, ...load }, { explicitLoad: true, timeScale: 1 });
+      const prepared = await prepareStart(file, { ...base, ...load }, { explicitLoad: !ownPlan, timeScale: o.timeScale });
       onPrepared?.(prepared);
       return prepared;
     },
