@@ -81,10 +81,19 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     expect(c.volley.timeline[0].vus).toBe(3);
     expect(c.state.testRunDurationMs).toBeLessThan(4000);
 
-    const staged = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '1', '--host', server.url, '-s', '1s:6', '--stage', '1s:6', '-s', '1s:0', '--json', join(dir, 's.json')]);
+    // and k6's --summary-trend-stats: these statistics, in this order, on every trend's line and in the JSON
+    const staged = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '1', '--host', server.url, '-s', '1s:6', '--stage', '1s:6', '-s', '1s:0', '--json', join(dir, 's.json'),
+      '--summary-trend-stats', 'med,p(99.9),count']);
+    expect(staged.stdout).toMatch(/^ {2}http_req_duration\.+: med=[\d.]+ms p\(99\.9\)=[\d.]+ms count=\d+$/m);
+    expect(staged.stdout).toMatch(/^ {2}body_bytes\.+: med=[\d.]+ p\(99\.9\)=[\d.]+ count=\d+$/m);
     expect(staged.code, staged.stderr).toBe(0);
     const st = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(st.metrics.vus_max.values.max).toBe(6);
+    expect(st.options.summaryTrendStats).toEqual(['med', 'p(99.9)', 'count']);
+    // the journal keeps them: a summary rebuilt from it shows the same statistics
+    const rebuilt = await volley(['report', /journal: (\S+)/.exec(staged.stdout)![1]!]);
+    expect(rebuilt.stdout).toMatch(/^ {2}http_req_duration\.+: med=[\d.]+ms p\(99\.9\)=[\d.]+ms count=\d+$/m);
+    expect(st.metrics.http_req_duration.values['p(99.9)']).toBeGreaterThanOrEqual(st.metrics.http_req_duration.values['p(99)']);
     expect(st.state.testRunDurationMs).toBeLessThan(5000);
   });
 
@@ -125,6 +134,7 @@ describe('k6 model: options.stages, a default function, checks and custom metric
       [['--stage', '3s:3', '-d', '3s'], /--stage goes without --duration and --iterations/],
       [['--vus', '0', '-d', '1s'], /--vus must be a whole number ≥ 1, got 0/],
       [['-f', 'test/fixtures/fast-did.ts', '-d', '1s'], /two scenario files: test\/fixtures\/k6-stages.ts and -f test\/fixtures\/fast-did.ts/],
+      [['--summary-trend-stats', 'avg,p95'], /--summary-trend-stats: p95 is not one of avg, min, med, max, count, p\(N\) with N from 0 to 100/],
     ];
     for (const [flags, message] of cases) {
       const res = await volley(['run', 'test/fixtures/k6-stages.ts', '--workers', '1', '--host', server.url, ...flags]);

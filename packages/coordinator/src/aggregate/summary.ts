@@ -60,6 +60,8 @@ export interface RunInfo {
   executors?: string[];
   /** what the scenario's setup() and teardown() printed */
   output?: string[];
+  /** the trend statistics the summary shows (k6's --summary-trend-stats; default DEFAULT_TREND_STATS) */
+  trendStats?: string[];
   id: string;
   scenario: string;
   host: string;
@@ -120,8 +122,17 @@ function requestStats(method: string, name: string, d: Trend, failed: Rate | und
   };
 }
 
-function trendValues(t: Trend): Record<string, number> {
+/** The percentiles among `stats` beyond those every summary holds. */
+function extraPercentiles(stats: readonly string[] | undefined): number[] {
+  const always = new Set(['p(90)', 'p(95)', 'p(99)']);
+  return (stats ?? []).filter((k) => k.startsWith('p(') && !always.has(k)).map((k) => Number(k.slice(2, -1)));
+}
+
+function trendValues(t: Trend, extra: readonly number[] = []): Record<string, number> {
+  const more: Record<string, number> = {};
+  for (const p of extra) more[`p(${p})`] = us2ms(percentile(t.hist, p));
   return {
+    ...more,
     avg: t.count ? us2ms(t.sum / t.count) : 0,
     min: t.count ? us2ms(t.min) : 0,
     med: us2ms(percentile(t.hist, 50)),
@@ -134,10 +145,10 @@ function trendValues(t: Trend): Record<string, number> {
 }
 
 /** k6's values for any series. */
-function metricValues(agg: SeriesAgg, seconds: number): MetricValues {
+function metricValues(agg: SeriesAgg, seconds: number, extra: readonly number[]): MetricValues {
   switch (agg.kind) {
     case 'trend':
-      return { type: 'trend', contains: agg.metric.endsWith('_duration') || agg.metric.startsWith('http_req_') ? 'time' : 'default', values: trendValues(agg) };
+      return { type: 'trend', contains: agg.metric.endsWith('_duration') || agg.metric.startsWith('http_req_') ? 'time' : 'default', values: trendValues(agg, extra) };
     case 'counter':
       return { type: 'counter', contains: 'default', values: { count: agg.value, rate: seconds > 0 ? agg.value / seconds : 0 } };
     case 'rate': {
@@ -170,6 +181,7 @@ function rollup(totals: Iterable<SeriesAgg>, metric: string, keyOf: (tags: Recor
 export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly ThresholdSet[] = []): RunSummary {
   const { totals, windows } = agg;
   const seconds = run.durationMs / 1000;
+  const extra = extraPercentiles(run.trendStats);
   const all = [...totals.values()];
   const byRequest = (t: Record<string, string>): string | undefined => (t.method !== undefined && t.name !== undefined ? `${t.method}\u0000${t.name}` : undefined);
 
@@ -200,7 +212,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   const metrics: Record<string, MetricValues> = {};
   const rate = (n: number): number => (seconds > 0 ? n / seconds : 0);
   if (totalDuration.count > 0) {
-    metrics[METRIC.httpReqDuration] = { type: 'trend', contains: 'time', values: trendValues(totalDuration) };
+    metrics[METRIC.httpReqDuration] = { type: 'trend', contains: 'time', values: trendValues(totalDuration, extra) };
     metrics[METRIC.httpReqs] = { type: 'counter', contains: 'default', values: { count: totalDuration.count, rate: rate(totalDuration.count) } };
     const fails = totalFailed?.passes ?? 0;
     metrics[METRIC.httpReqFailed] = { type: 'rate', contains: 'default', values: { rate: fails / totalDuration.count, passes: fails, fails: totalDuration.count - fails } };
@@ -208,7 +220,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     // sub-metrics by the name tag, spelled as k6 spells them
     const byName = (t: Record<string, string>): string | undefined => t.name;
     for (const [name, d] of rollup(all, METRIC.httpReqDuration, byName)) {
-      metrics[seriesKey(METRIC.httpReqDuration, { name })] = { type: 'trend', contains: 'time', values: trendValues(d as Trend) };
+      metrics[seriesKey(METRIC.httpReqDuration, { name })] = { type: 'trend', contains: 'time', values: trendValues(d as Trend, extra) };
       metrics[seriesKey(METRIC.httpReqs, { name })] = { type: 'counter', contains: 'default', values: { count: (d as Trend).count, rate: rate((d as Trend).count) } };
     }
     for (const [name, f] of rollup(all, METRIC.httpReqFailed, byName)) {
@@ -222,13 +234,13 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   // k6 shows time trends in ms; the phases are durations too
   for (const phase of [METRIC.httpReqBlocked, METRIC.httpReqConnecting, METRIC.httpReqTlsHandshaking, METRIC.httpReqSending, METRIC.httpReqWaiting, METRIC.httpReqReceiving]) {
     const agg = resolveMetric(all, windows, { metric: phase, tags: {} });
-    if (agg) metrics[phase] = { ...metricValues(agg, seconds), contains: 'time' } as MetricValues;
+    if (agg) metrics[phase] = { ...metricValues(agg, seconds, extra), contains: 'time' } as MetricValues;
     done.add(phase);
   }
   for (const name of new Set(all.map((x) => x.metric))) {
     if (done.has(name)) continue;
     const agg = resolveMetric(all, windows, { metric: name, tags: {} });
-    if (agg) metrics[name] = metricValues(agg, seconds);
+    if (agg) metrics[name] = metricValues(agg, seconds, extra);
   }
   const checks: CheckStats[] = [];
   for (const [name, r] of rollup(all, METRIC.checks, (t) => t.check)) {
@@ -260,7 +272,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     const key = seriesKey(set.key.metric, set.key.tags);
     if (metrics[key] || Object.keys(set.key.tags).length === 0) continue;
     const agg = resolveMetric(all, windows, set.key);
-    if (agg) metrics[key] = { ...metricValues(agg, seconds), ...(metrics[set.key.metric]?.contains ? { contains: metrics[set.key.metric]!.contains } : {}) } as MetricValues;
+    if (agg) metrics[key] = { ...metricValues(agg, seconds, extra), ...(metrics[set.key.metric]?.contains ? { contains: metrics[set.key.metric]!.contains } : {}) } as MetricValues;
   }
   const notes: string[] = [];
   const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));

@@ -151,7 +151,8 @@ export function cli(argv: string[]) {
         .option('time-scale', { type: 'number', default: 1 }).option('graceful-stop', { type: 'string', default: '30s' })
         .option('env', { alias: 'e', type: 'string', array: true, default: [] as string[] })
         .option('expect-workers', { type: 'number' }).option('expect-workers-timeout', { type: 'string', default: '10m' })
-        .option('json', { type: 'string' }).option('csv', { type: 'string' }).option('html', { type: 'string' }).option('junit', { type: 'string' }),
+        .option('json', { type: 'string' }).option('csv', { type: 'string' }).option('html', { type: 'string' }).option('junit', { type: 'string' })
+        .option('summary-trend-stats', { type: 'string', describe: "with --run: k6's, the statistics each trend shows in the summary" }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'info');
         const { host, port } = parseListen(a.listen);

@@ -2,7 +2,7 @@ import { loadScenario } from '@volley/worker/scenario-loader';
 import type { ScenarioBundle } from '@volley/shared';
 import type { HandleSummary } from '@volley/shared/scenario';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
-import { applyScenarioPlan, scenarioThresholds, type LoadPlan } from './scenario-options.js';
+import { applyScenarioPlan, scenarioThresholds, scenarioTrendStats, type LoadPlan } from './scenario-options.js';
 
 /** A checked start request, and the scenario's handleSummary (k6's), which runs here when the run ends. */
 export interface Prepared {
@@ -25,6 +25,9 @@ export async function prepareStart(
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
   const def = await loadScenario(scenario, `check-${process.pid}`, given.env);
   const withPlan = applyScenarioPlan(given, def, name, plan);
-  const body = StartRunBodySchema.parse({ ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown });
+  const body = StartRunBodySchema.parse({
+    ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown,
+    summaryTrendStats: given.summaryTrendStats ?? scenarioTrendStats(def, name),
+  });
   return { body, handleSummary: def.handleSummary };
 }

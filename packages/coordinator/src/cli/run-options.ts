@@ -4,6 +4,7 @@ import type { K6Options } from '@volley/shared/scenario';
 import type { StartRunBody } from '../api/schema.js';
 import type { ReportTargets } from '../report/write.js';
 import { loadPem } from './token.js';
+import { parseTrendStats } from '../aggregate/trend-stats.js';
 
 /** Options every command that starts a run takes (run, start, demo). */
 export function withRunOptions<T>(y: Argv<T>) {
@@ -26,7 +27,8 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' })
-    .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' });
+    .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' })
+    .option('summary-trend-stats', { type: 'string', describe: "k6's: the statistics each trend shows in the summary, e.g. avg,med,p(95),p(99.9),count [default: avg,min,med,max,p(90),p(95),p(99)]" });
 }
 
 /**
@@ -188,6 +190,7 @@ export interface RunArgs {
   csv?: string;
   junit?: string;
   html?: string;
+  summaryTrendStats?: string;
 }
 
 function targetTls(a: RunArgs): StartRunBody['targetTls'] {
@@ -241,6 +244,7 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
     ...(a.connections !== undefined ? { connections: a.connections } : {}),
     expectWorkers,
     expectWorkersTimeoutMs: parseDuration(a.expectWorkersTimeout, '--expect-workers-timeout'),
+    ...(a.summaryTrendStats !== undefined ? { summaryTrendStats: parseTrendStats(a.summaryTrendStats) } : {}),
   };
 }
 

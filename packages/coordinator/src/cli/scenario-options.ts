@@ -1,3 +1,4 @@
+import { parseTrendStats } from '../aggregate/trend-stats.js';
 import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
 import type { K6Options, ScenarioDefinition } from '@volley/shared/scenario';
 import { executorMaxVus, planDuration, ScenarioPlanSchema, type ScenarioPlan } from '@volley/shared';
@@ -24,6 +25,18 @@ export function scenarioThresholds(def: ScenarioDefinition, file: string): Thres
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${errorMessage(err)}`, { cause: err });
   }
   return specs;
+}
+
+/** A script's own options.summaryTrendStats (k6's), checked; a bad one names the file. */
+export function scenarioTrendStats(def: ScenarioDefinition, file: string): string[] | undefined {
+  const stats = def.options?.summaryTrendStats;
+  if (stats === undefined) return undefined;
+  if (!Array.isArray(stats) || !stats.every((x) => typeof x === 'string')) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.summaryTrendStats must be a list of strings, e.g. ['avg', 'p(95)']`);
+  try {
+    return parseTrendStats(stats.join(','));
+  } catch (err) {
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.${errorMessage(err).replace('--summary-trend-stats', 'summaryTrendStats')}`);
+  }
 }
 
 const DEFAULT_GRACEFUL_MS = 30_000;

@@ -40,6 +40,8 @@ export interface StartRequest {
   /** the scenario has setup() / teardown(): run each once, on one worker */
   setup?: boolean;
   teardown?: boolean;
+  /** k6's summaryTrendStats */
+  summaryTrendStats?: string[];
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -557,7 +559,7 @@ export class Cluster {
     const req = run.request;
     return summarize(run.aggregator, {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
-      runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), durationMs: Math.max(1, Date.now() - run.startAt),
+      runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), durationMs: Math.max(1, Date.now() - run.startAt), trendStats: req.summaryTrendStats,
       workers: [...run.participants].map((id) => this.workers.get(id)!).map((w) => ({ id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0, health: healthOf(run.aggregator.healthByWorker.get(w.id)) })),
       events: run.events, shortMs: run.shortMs, executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
     }, run.thresholds);
@@ -646,7 +648,7 @@ export class Cluster {
     run.state = 'running';
     if (this.options.journalDir) {
       run.journal = new JournalWriter(join(this.options.journalDir, `${run.id}.jsonl`));
-      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), executors: run.config.plan.scenarios.map((sc) => sc.executor.type) }, thresholds: req.thresholds });
+      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), executors: run.config.plan.scenarios.map((sc) => sc.executor.type), trendStats: req.summaryTrendStats }, thresholds: req.thresholds });
       for (const w of members()) run.journal.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
     }
     log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
@@ -684,7 +686,7 @@ export class Cluster {
       id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
       runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(),
       durationMs: Math.max(1, run.stoppedAt - run.startAt), workers, events: run.events, shortMs: run.shortMs,
-      executors: run.config.plan.scenarios.map((sc) => sc.executor.type), output: run.output,
+      executors: run.config.plan.scenarios.map((sc) => sc.executor.type), output: run.output, trendStats: req.summaryTrendStats,
     }, run.thresholds);
     run.journal?.append({ t: 'end', durationMs: run.summary.run.durationMs, shortMs: run.shortMs });
     run.journal?.close();

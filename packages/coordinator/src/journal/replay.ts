@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTrendStat } from '../aggregate/trend-stats.js';
 import { errorMessage, seriesList, VolleyError, WorkerHealthSchema, WorkerMessageSchema, type WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
@@ -11,6 +12,7 @@ const RecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('run'), run: z.object({
     id: z.string(), scenario: z.string(), host: z.string(), users: z.number(), spawnRate: z.number(),
     runTimeMs: z.number(), startedAt: z.string(), executors: z.array(z.string()).optional(),
+    trendStats: z.array(z.string().refine(isTrendStat, 'not a trend statistic')).optional(),
   }), thresholds: z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() })]))).optional() }),
   z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
   z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../aggregate/summary.js';
+import { DEFAULT_TREND_STATS } from '../aggregate/trend-stats.js';
 
 /**
  * The summary in the shape of k6's end-of-test summary data (what
@@ -15,7 +16,7 @@ export function renderK6Json(s: RunSummary): string {
   }
   const doc = {
     root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
-    options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'], summaryTimeUnit: '' },
+    options: { summaryTrendStats: s.run.trendStats ?? [...DEFAULT_TREND_STATS, 'count'], summaryTimeUnit: '' },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
     metrics,
     volley: { notes: s.notes, thresholds: s.thresholds, checks: s.checks, run: s.run, requests: s.requests, total: s.total, failures: s.failures, timeline: s.timeline },

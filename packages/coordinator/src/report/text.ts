@@ -1,3 +1,4 @@
+import { DEFAULT_TREND_STATS } from '../aggregate/trend-stats.js';
 import { formatDuration } from '@volley/shared';
 import type { RequestStats, RunSummary } from '../aggregate/summary.js';
 
@@ -58,7 +59,7 @@ export function renderMetrics(s: RunSummary): string[] {
     const v = m.values as Record<string, number>;
     const num = (x: number | undefined): string => (x === undefined ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(2));
     const line = m.type === 'trend'
-      ? ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'].map((k) => `${k}=${num(v[k])}${m.contains === 'time' ? 'ms' : ''}`).join(' ')
+      ? (s.run.trendStats ?? DEFAULT_TREND_STATS).map((k) => `${k}=${num(v[k])}${m.contains === 'time' && k !== 'count' ? 'ms' : ''}`).join(' ')
       : m.type === 'counter' ? `${num(v.count)}  ${num(v.rate)}/s`
       : m.type === 'rate' ? `${(100 * (v.rate ?? 0)).toFixed(2)}%  ${v.passes} of ${(v.passes ?? 0) + (v.fails ?? 0)}`
       : `${num(v.value)}  min=${num(v.min)} max=${num(v.max)}`;

@@ -129,6 +129,8 @@ export interface K6Options {
   /** several scenarios, each with its executor */
   scenarios?: Record<string, K6Scenario>;
   thresholds?: Thresholds;
+  /** the statistics each trend shows in the summary, e.g. ['avg', 'p(95)', 'p(99.9)'] (--summary-trend-stats wins) */
+  summaryTrendStats?: string[];
 }
 
 export interface ScenarioDefinition {
