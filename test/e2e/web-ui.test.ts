@@ -2,6 +2,7 @@
 // that starts runs of that file on local workers, until Ctrl-C.
 import { afterAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,28 @@ describe('the web UI of volley run -f', () => {
     expect(res.code).toBe(2);
     const [code] = (await once(ui, 'exit')) as [number | null];
     expect(ui.output.stdout).toMatch(/vus_max\.+: 10 /);
+    expect(code).toBe(0);
+  });
+
+  it('replaces a local worker that dies, so the next run has all K', async () => {
+    const server = await didServer();
+    const ui = spawnVolley(['run', '-f', 'test/fixtures/fast-did.ts', '--host', server.url, '--workers', '2', '-P', '0']);
+    track(ui);
+    const [, origin, token] = await waitForOutput(ui, /web UI at (http:\/\/[^/]+)\/\?token=(\S+)/, 30_000);
+    const api = async (path: string, body?: object): Promise<{ workers: { id: string; connected: boolean }[]; run?: { state: string } }> =>
+      (await fetch(`${origin}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) })).json() as never;
+    const connected = async (): Promise<string[]> => (await api('/api/status')).workers.filter((w) => w.connected).map((w) => w.id).sort();
+    await expect.poll(async () => (await connected()).length, { timeout: 20_000 }).toBe(2);
+    const before = await connected();
+    const [victim] = execFileSync('pgrep', ['-P', String(ui.pid), '-f', ' worker --coordinator ']).toString().trim().split('\n').map(Number);
+    process.kill(victim!, 'SIGKILL');
+    // a new worker in its place: two connected again, one of them new
+    await expect.poll(async () => { const now = await connected(); return now.length === 2 && now.some((id) => !before.includes(id)); }, { timeout: 20_000 }).toBe(true);
+    await api('/api/runs/from-dashboard', { file: 'fast-did.ts', users: 4, spawnRate: 100, runTimeMs: 2000, host: server.url });
+    await waitForOutput(ui, /^Total requests: \d+$/m, 30_000);
+    expect((await api('/api/status')).run?.state).toBe('finished');
+    ui.kill('SIGINT');
+    const [code] = (await once(ui, 'exit')) as [number | null];
     expect(code).toBe(0);
   });
 

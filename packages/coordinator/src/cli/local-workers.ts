@@ -20,28 +20,72 @@ export function workerNodeArgs(execArgv: readonly string[], nodeOptions = ''): s
   return [...execArgv, ...WORKER_NODE_FLAGS.filter((f) => !given.has(name(f)))];
 }
 
+/** One worker process of this same `volley` program (built or run from source: the node flags are passed on), joined to a local coordinator. */
+function spawnLocalWorker(i: number, coordinator: string, token: string, log: Logger): ChildProcess {
+  const entry = process.argv[1]!;
+  const child = spawn(process.execPath, [...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS), entry, 'worker', '--coordinator', coordinator, '--name', `local-${i}`, '--exit-on-disconnect'], {
+    env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    // their own process group: a Ctrl-C in the terminal goes to the coordinator,
+    // which stops the run and collects the workers' last windows
+    detached: true,
+  });
+  child.on('exit', (code, signal) => {
+    if (code !== 0) log.warn({ worker: `local-${i}`, code, signal }, 'local worker exited');
+  });
+  return child;
+}
+
 /**
- * Spawns K worker processes of this same `volley` program (built or run
- * from source: the node flags are passed on), connected to a local
- * coordinator. They exit when the coordinator tells them to or goes away.
+ * Spawns K worker processes connected to a local coordinator. They exit
+ * when the coordinator tells them to or goes away.
  */
 export function spawnLocalWorkers(count: number, coordinator: string, token: string, log: Logger): ChildProcess[] {
-  const entry = process.argv[1]!;
-  const children: ChildProcess[] = [];
-  for (let i = 1; i <= count; i++) {
-    const child = spawn(process.execPath, [...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS), entry, 'worker', '--coordinator', coordinator, '--name', `local-${i}`, '--exit-on-disconnect'], {
-      env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
-      stdio: ['ignore', 'ignore', 'inherit'],
-      // their own process group: a Ctrl-C in the terminal goes to the coordinator,
-      // which stops the run and collects the workers' last windows
-      detached: true,
-    });
-    child.on('exit', (code, signal) => {
-      if (code !== 0) log.warn({ worker: `local-${i}`, code, signal }, 'local worker exited');
-    });
-    children.push(child);
+  return Array.from({ length: count }, (_, i) => spawnLocalWorker(i + 1, coordinator, token, log));
+}
+
+/** How often a slot's worker may be replaced in a minute before it is left empty (a worker that dies at start would loop). */
+const RESPAWNS_PER_MINUTE = 3;
+
+/**
+ * K local workers kept at K for a long-lived coordinator (the web UI of
+ * `volley run -f`): one that dies is replaced, so the next run does not
+ * wait for a worker that will not come; a slot that keeps dying is left
+ * empty, and said so.
+ */
+export class LocalWorkerPool {
+  private readonly children: ChildProcess[];
+  private readonly deaths: number[][];
+  private stopping = false;
+
+  constructor(count: number, private readonly coordinator: string, private readonly token: string, private readonly log: Logger) {
+    this.deaths = Array.from({ length: count }, () => []);
+    this.children = Array.from({ length: count }, (_, i) => this.keep(i));
   }
-  return children;
+
+  private keep(i: number): ChildProcess {
+    const child = spawnLocalWorker(i + 1, this.coordinator, this.token, this.log);
+    child.once('exit', () => {
+      if (this.stopping) return;
+      const now = Date.now();
+      const recent = (this.deaths[i] = [...this.deaths[i]!.filter((t) => now - t < 60_000), now]);
+      if (recent.length > RESPAWNS_PER_MINUTE) {
+        this.log.error({ worker: `local-${i + 1}` }, `local worker died ${recent.length} times in a minute; not starting it again`);
+        return;
+      }
+      this.log.warn({ worker: `local-${i + 1}` }, 'starting a new local worker in its place');
+      setTimeout(() => {
+        if (!this.stopping) this.children[i] = this.keep(i);
+      }, 1000);
+    });
+    return child;
+  }
+
+  /** No more replacements; the workers alive now, to reap. */
+  stop(): ChildProcess[] {
+    this.stopping = true;
+    return [...this.children];
+  }
 }
 
 /** Waits for the workers to exit; kills those still alive after `graceMs`. */

@@ -9,7 +9,7 @@ import type { RunSummary } from '../aggregate/summary.js';
 import { fileCatalog, type FormDefaults } from '../dashboard/scenarios.js';
 import { prepareStart } from './prepare.js';
 import type { LoadPlan } from './scenario-options.js';
-import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
+import { LocalWorkerPool, reapWorkers } from './local-workers.js';
 
 export interface WebUiOptions {
   scenarioFile: string;
@@ -36,7 +36,7 @@ export interface WebUiOptions {
 /**
  * `volley run -f FILE` without --headless, as `locust -f FILE` is: a
  * coordinator whose web UI offers that one file, with K local workers
- * joined, until Ctrl-C. Each run started from the page (or by --autostart,
+ * joined (one that dies is replaced), until Ctrl-C. Each run started from the page (or by --autostart,
  * or by `volley start`) ends on this terminal as `volley run` ends: the
  * summary and the reports asked for. The page's address carries a token
  * made for this session (as Jupyter's does): with it no other local user
@@ -77,7 +77,7 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
     },
   });
   const server = await startServer({ host: o.host, port: o.port, token, cluster, log: o.log, scenarios: catalog });
-  const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log);
+  const pool = new LocalWorkerPool(o.workers, server.workerUrl, token, o.log);
   o.announce(`volley: web UI at ${server.url}/?token=${token} (${o.workers} local worker${o.workers === 1 ? '' : 's'}; Ctrl-C quits)`);
 
   const onSignal = (): void => {
@@ -98,6 +98,7 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    const children = pool.stop();
     cluster.shutdownWorkers('quitting');
     await reapWorkers(children, 5000);
     cluster.close();
