@@ -41,8 +41,24 @@ export interface RequestOptions {
   tags?: Record<string, string>;
 }
 
+/**
+ * One request of a batch: a path or URL (GET), `[method, path, options]`,
+ * or `{ method, path (or k6's url), options }`. Unlike k6's tuple, the
+ * body goes in the options (`body` or `json`), as in every other call.
+ */
+export type BatchRequest =
+  | string
+  | readonly [method: string, path: string, options?: RequestOptions]
+  | { readonly method?: string; readonly path?: string; readonly url?: string; readonly options?: RequestOptions };
+
 export interface HttpClient {
   request(method: string, path: string, options?: RequestOptions): Promise<VolleyResponse>;
+  /**
+   * k6's http.batch: the requests at once (a VU opens up to six connections
+   * to an origin), answered in the same order, or under the same keys.
+   */
+  batch(requests: readonly BatchRequest[]): Promise<VolleyResponse[]>;
+  batch<K extends string>(requests: Readonly<Record<K, BatchRequest>>): Promise<Record<K, VolleyResponse>>;
   get(path: string, options?: RequestOptions): Promise<VolleyResponse>;
   post(path: string, options?: RequestOptions): Promise<VolleyResponse>;
   put(path: string, options?: RequestOptions): Promise<VolleyResponse>;

@@ -1,4 +1,4 @@
-import type { HttpClient, RequestOptions, Verdict, VolleyResponse } from '@volley/shared/scenario';
+import type { BatchRequest, HttpClient, RequestOptions, Verdict, VolleyResponse } from '@volley/shared/scenario';
 import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
 import type { VuConnections } from './connections.js';
@@ -94,6 +94,24 @@ class Client implements VuHttpClient {
   }
   delete(path: string, options?: RequestOptions): Promise<VolleyResponse> {
     return this.request('DELETE', path, options);
+  }
+
+  batch(requests: readonly BatchRequest[]): Promise<VolleyResponse[]>;
+  batch<K extends string>(requests: Readonly<Record<K, BatchRequest>>): Promise<Record<K, VolleyResponse>>;
+  async batch(requests: readonly BatchRequest[] | Readonly<Record<string, BatchRequest>>): Promise<VolleyResponse[] | Record<string, VolleyResponse>> {
+    if (Array.isArray(requests)) return Promise.all(requests.map((r, i) => this.batchOne(r, `batch[${i}]`)));
+    const entries = Object.entries(requests as Record<string, BatchRequest>);
+    const answers = await Promise.all(entries.map(([k, r]) => this.batchOne(r, `batch.${k}`)));
+    return Object.fromEntries(entries.map(([k], i) => [k, answers[i]!]));
+  }
+
+  private batchOne(r: BatchRequest, where: string): Promise<VolleyResponse> {
+    if (typeof r === 'string') return this.request('GET', r);
+    if (Array.isArray(r)) return this.request(r[0], r[1], r[2]);
+    const o = r as Exclude<BatchRequest, string | readonly unknown[]>;
+    const path = o.path ?? o.url;
+    if (typeof path !== 'string') throw new TypeError(`${where}: give a path (or url), a [method, path, options] list, or a path string`);
+    return this.request(o.method ?? 'GET', path, o.options);
   }
 
   abortAll(): void {
