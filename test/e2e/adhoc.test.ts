@@ -57,6 +57,15 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
       // every request the server saw was the one asked for, and the report counts them all
       expect([...seen.keys()]).toEqual(['POST /api/v1/did/verify?x=1 application/json acme {"did":"did:ex:1"}']);
       expect(seen.values().next().value).toBe(s.volley.total.count);
+
+      // k6's --http-debug: each exchange on the worker's stderr; =full with the bodies
+      const heads = await volley(['run', '--url', url, '-m', 'post', '--header', 'x-tenant:acme', '--body', '{"did":"did:ex:2"}', '--users', '1', '--run-time', '1s', '--workers', '1', '--http-debug']);
+      expect(heads.code, heads.stderr).toBe(0);
+      expect(heads.stderr).toContain(`> POST ${url}\n> x-tenant: acme\n< 200 (`);
+      expect(heads.stderr).toMatch(/^< content-length: 2$/m);
+      expect(heads.stderr).not.toContain('did:ex:2');
+      const full = await volley(['run', '--url', url, '-m', 'post', '--body', '{"did":"did:ex:3"}', '--users', '1', '--run-time', '1s', '--workers', '1', '--http-debug=full']);
+      expect(full.stderr).toMatch(/^> \{"did":"did:ex:3"\}\n< 200 \([\d.]+ ms\)\n(< [\w-]+: .+\n)+<\n< \{\}$/m);
     } finally {
       echo.close();
     }
@@ -68,6 +77,7 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     expect((await volley(['run', 'x.ts', '--body', 'b'])).stderr).toMatch(/--body goes with --url/);
     expect((await volley(['run', '--run-time', '1s'])).stderr).toMatch(/name a scenario file, or give --url URL/);
     expect((await volley(['run', '--url', 'ftp://x/y'])).stderr).toMatch(/--url ftp:\/\/x\/y: only http and https/);
+    expect((await volley(['run', '--url', 'http://127.0.0.1:9/', '--http-debug=bodies'])).stderr).toMatch(/--http-debug bodies: write --http-debug \(the heads\) or --http-debug=full/);
   });
 
   it("Locust's --exit-code-on-error: that code when a request failed, 0 when none did; -L takes Locust's level names", async () => {

@@ -94,6 +94,8 @@ export const RunConfigSchema = z.object({
   connections: z.number().int().min(1).max(1_000_000).optional(),
   /** request phase metrics to record per request name, because a threshold filters them by tag */
   taggedPhases: z.array(z.string().max(64)).max(16).default([]),
+  /** k6's --http-debug: workers write each exchange to their stderr */
+  httpDebug: z.enum(['headers', 'full']).optional(),
 });
 
 export const ScenarioBundleSchema = z.object({

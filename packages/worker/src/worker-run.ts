@@ -4,7 +4,7 @@ import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type Stage, type Win
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
-import { createHttpClient } from './http/client.js';
+import { createHttpClient, type ClientDeps } from './http/client.js';
 import { ConnectionPool } from './http/connections.js';
 import { CookieJar } from './http/cookies.js';
 import { createExecutor, type Executor } from './executors/index.js';
@@ -70,6 +70,7 @@ export class WorkerRun {
   private stopping?: Promise<number>;
   private setupData: unknown;
   private readonly baseUrl: URL;
+  private readonly debug?: ClientDeps['debug'];
   private readonly env: Record<string, string | undefined>;
   private readonly files: Readonly<Record<string, unknown>>;
   /** called each time every executor has done its work (again, after iterations were moved here) */
@@ -87,6 +88,8 @@ export class WorkerRun {
     this.connections = new ConnectionPool(prepare.config.targetTls, prepare.config.connections);
     installMetricsRuntime(this.recorder);
     const baseUrl = (this.baseUrl = new URL(prepare.config.host));
+    const level = prepare.config.httpDebug;
+    const debug = (this.debug = level ? { level, write: (text: string) => void process.stderr.write(text) } : undefined);
     const env = (this.env = { ...process.env, ...prepare.config.env });
     const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
     const wheel = this.wheel;
@@ -99,7 +102,7 @@ export class WorkerRun {
         segment: prepare.segment,
         settled: () => this.checkIdle(),
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
-        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar() }),
+        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar(), debug }),
         recorder: this.recorder,
         env,
         setupData: () => this.setupData,
@@ -125,7 +128,7 @@ export class WorkerRun {
 
   /** A client for setup() and teardown(): recorded like every request, never cut by a stop. */
   private hookClient() {
-    return createHttpClient({ baseUrl: this.baseUrl, connections: this.connections.forVu(), recorder: this.recorder });
+    return createHttpClient({ baseUrl: this.baseUrl, connections: this.connections.forVu(), recorder: this.recorder, debug: this.debug });
   }
 
   /** Runs the scenario's setup() (on one worker of the cluster); its result as JSON text, and what it printed. */

@@ -28,6 +28,7 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' })
     .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' })
+    .option('http-debug', { type: 'string', describe: "k6's: workers print each request and response (--http-debug: the heads; --http-debug=full: the bodies too)" })
     .option('summary-trend-stats', { type: 'string', describe: "k6's: the statistics each trend shows in the summary, e.g. avg,med,p(95),p(99.9),count [default: avg,min,med,max,p(90),p(95),p(99)]" });
 }
 
@@ -191,6 +192,7 @@ export interface RunArgs {
   junit?: string;
   html?: string;
   summaryTrendStats?: string;
+  httpDebug?: string;
 }
 
 function targetTls(a: RunArgs): StartRunBody['targetTls'] {
@@ -207,6 +209,13 @@ function parseEnv(pairs: readonly string[]): Record<string, string> {
     env[p.slice(0, i)] = p.slice(i + 1);
   }
   return env;
+}
+
+/** k6's --http-debug: bare, the heads; =full, the bodies too. */
+function httpDebugLevel(value: string): 'headers' | 'full' {
+  if (value === '' || value === 'headers') return 'headers';
+  if (value === 'full') return 'full';
+  throw new VolleyError('VOLLEY_BAD_OPTION', `--http-debug ${value}: write --http-debug (the heads) or --http-debug=full (the bodies too)`);
 }
 
 /** Whether the command line set the load itself (then a scenario's own stages are not used). */
@@ -245,6 +254,7 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
     expectWorkers,
     expectWorkersTimeoutMs: parseDuration(a.expectWorkersTimeout, '--expect-workers-timeout'),
     ...(a.summaryTrendStats !== undefined ? { summaryTrendStats: parseTrendStats(a.summaryTrendStats) } : {}),
+    ...(a.httpDebug !== undefined ? { httpDebug: httpDebugLevel(a.httpDebug) } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export interface StartRequest {
   teardown?: boolean;
   /** k6's summaryTrendStats */
   summaryTrendStats?: string[];
+  /** k6's --http-debug */
+  httpDebug?: 'headers' | 'full';
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -439,6 +441,7 @@ export class Cluster {
       targetTls: req.targetTls,
       connections: req.connections,
       taggedPhases: [],
+      ...(req.httpDebug ? { httpDebug: req.httpDebug } : {}),
     };
     if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
     const thresholds = parseThresholds(req.thresholds ?? {});

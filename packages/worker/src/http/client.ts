@@ -1,4 +1,5 @@
 import type { BatchRequest, HttpClient, RequestOptions, Verdict, VolleyResponse } from '@volley/shared/scenario';
+import { formatExchange, type HttpDebugLevel } from './debug.js';
 import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
 import type { VuConnections } from './connections.js';
@@ -51,6 +52,8 @@ export interface ClientDeps {
   connections: VuConnections;
   recorder: Recorder;
   /** when the current iteration was due (open model): its first request is timed from then */
+  /** k6's --http-debug: each exchange written as text (a worker's stderr) */
+  debug?: { level: HttpDebugLevel; write(text: string): void };
   takeDue?: () => number | undefined;
   /** this VU's cookies */
   jar?: CookieJar;
@@ -166,14 +169,19 @@ class Client implements VuHttpClient {
       if (last !== x) this.inFlight[this.inFlight.indexOf(x)] = last;
     }
     const timing = x.timing();
+    const debug = this.deps.debug;
+    const sent = debug && { method, url: absolute ? absolute.href : `${this.origin}${this.basePath}${path}`, headers, body };
     if (x.error) {
       // as k6 does: a transport failure is a response with status 0 and the
       // client's error code, recorded as a failure; the task goes on
       const reason = transportReason(x.error);
       recorder.request(method, name, timing, false, reason, tags);
-      return new Response(0, undefined, EMPTY, timing.durationUs / 1000, reason);
+      const failed = new Response(0, undefined, EMPTY, timing.durationUs / 1000, reason);
+      if (sent) debug.write(formatExchange(debug.level, sent, { status: 0, headers: {}, body: EMPTY, durationMs: failed.durationMs, error: reason }));
+      return failed;
     }
     const res = new Response(x.status, x, x.bodyBuffer(), timing.durationUs / 1000);
+    if (sent) debug.write(formatExchange(debug.level, sent, { status: res.status, headers: res.headers, body: res.body, durationMs: res.durationMs }));
     jar?.store(target, x.header('set-cookie'));
     let verdict: Verdict;
     try {
