@@ -11,7 +11,8 @@ import { loadDataFiles } from './data-files.js';
 import {
   DEFAULT_FORM_HOST, exitCodeOnError, explicitLoad, k6Load, scenarioFile, toStartBody, webUiChoice, windowTargets, withJournalOption, withK6LoadOptions, withLocustOptions, withRunOptions, withWindowOutputs, type RunArgs,
 } from './run-options.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { adhocScenario } from './adhoc.js';
 
 export const VERSION = '0.1.0';
@@ -56,8 +57,17 @@ function lastOneWins(argv: Record<string, unknown>, y?: unknown): void {
   for (const [k, v] of Object.entries(argv)) if (k !== '_' && Array.isArray(v) && !arrays.has(k)) argv[k] = v.at(-1);
 }
 
+/** Whether this command line asks for help (only then is the usage text shown). */
+const asksForHelp = (argv: string[]): boolean => argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help');
+
 export function cli(argv: string[]) {
-  return yargs(argv)
+  // The directory of this program, not the caller's: yargs looks for a
+  // package.json upward from it for its version guess (a walk that read
+  // every directory up from a deep cwd). And yargs renders the whole usage
+  // text at each command to cache it; wrapped, that measured ~15 ms of a
+  // process's start, so it is wrapped only when it will be read.
+  return yargs(argv, dirname(fileURLToPath(import.meta.url)))
+    .wrap(asksForHelp(argv) ? Math.min(80, process.stdout.columns ?? 80) : null)
     .scriptName('volley')
     .version(VERSION)
     .strict()
