@@ -339,7 +339,8 @@ export class Cluster {
     const e: RunEvent = { atMs: Date.now() - (run.startAt || Date.now()), kind, worker: worker?.name, detail };
     run.events.push(e);
     run.journal?.append({ t: 'event', ...e });
-    this.log.warn({ runId: run.id, ...e }, `run event: ${kind}`);
+    // a scale is asked for; the rest happen to the run
+    this.log[kind === 'scaled' ? 'info' : 'warn']({ runId: run.id, ...e }, `run event: ${kind}`);
   }
 
   /**
