@@ -125,6 +125,20 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     expect(failed.stdout).toMatch(/Total requests: 10/);
   });
 
+  it('volley inspect prints the run a scenario would make, as k6 inspect does, and checks it without running it', async () => {
+    const guide = await volley(['inspect', 'examples/did-api/k6-test.ts', '--time-scale', '0.05']);
+    expect(guide.code, guide.stderr).toBe(0);
+    const g = JSON.parse(guide.stdout);
+    expect(g).toMatchObject({ scenario: 'k6-test.ts', durationMs: 36_000, maxVUs: 1000, setup: false, teardown: false });
+    expect(g.scenarios[0].executor.stages.map((st: { durationMs: number }) => st.durationMs)).toEqual([6000, 9000, 9000, 6000, 6000]);
+    expect(g.thresholds.http_req_duration).toEqual(['p(95)<150', 'p(99)<300']);
+    const flags = JSON.parse((await volley(['inspect', 'test/fixtures/k6-stages.ts', '--vus', '3', '-d', '2s'])).stdout);
+    expect(flags.scenarios.map((sc: { executor: { type: string } }) => sc.executor.type)).toEqual(['constant-vus']);
+    const bad = await volley(['inspect', 'test/fixtures/k6-stages.ts', '--vus', '3']);
+    expect(bad.stderr).toMatch(/--vus needs --duration, --iterations or --stage/);
+    expect(bad.code).toBe(2);
+  });
+
   it('refuses k6’s load flags mixed with Locust’s, or without how long to run, naming them', async () => {
     const cases: [string[], RegExp][] = [
       [['--vus', '3', '--users', '3'], /--vus sets the load as k6 does and --users as Locust does/],

@@ -283,6 +283,23 @@ export function cli(argv: string[]) {
       process.stdout.write(`stopping ${s.id}\n`);
     })
     .command(
+      'inspect <scenario>',
+      'check a scenario and print the run it would make, as JSON (k6 inspect): executors, durations, users, thresholds',
+      (y) => withK6LoadOptions(withRunOptions(y.positional('scenario', { type: 'string', demandOption: true }))),
+      async (a) => {
+        const k6 = k6Load(a);
+        const body = toStartBody({ ...a, host: a.host ?? DEFAULT_FORM_HOST }, { expectWorkers: 1 });
+        const [{ prepareStart }, { runPlan }, { executorMaxVus }] = await Promise.all([import('./prepare.js'), import('../cluster/cluster.js'), import('@volley/shared')]);
+        const { body: run } = await prepareStart(a.scenario, body, { explicitLoad: explicitLoad(a), timeScale: a.timeScale, k6 });
+        const scenarios = runPlan(run);
+        process.stdout.write(`${JSON.stringify({
+          scenario: run.scenario.name, bundleBytes: Buffer.byteLength(run.scenario.code), host: run.host,
+          durationMs: run.runTimeMs, maxVUs: scenarios.reduce((n, sc) => n + executorMaxVus(sc.executor), 0), gracefulStopMs: run.gracefulStopMs,
+          scenarios, thresholds: run.thresholds, setup: run.setup, teardown: run.teardown, ...(run.summaryTrendStats ? { summaryTrendStats: run.summaryTrendStats } : {}),
+        }, null, 2)}\n`);
+      },
+    )
+    .command(
       'report <journal>',
       'rebuild the summary and reports of a run from its journal (e.g. after a crash)',
       (y) => withWindowOutputs(y.positional('journal', { type: 'string', demandOption: true }))

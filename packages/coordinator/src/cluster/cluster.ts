@@ -146,6 +146,14 @@ const SCALE_LEAD_MS = 300;
  * (preparing → running → stopping → finished | failed). It owns timers
  * (heartbeats, the run clock) but no sockets.
  */
+/** The scenarios a start request runs: its k6 scenarios, or Locust's users, spawn rate and run time as one ramp. */
+export function runPlan(req: Pick<StartRequest, 'scenarios' | 'users' | 'spawnRate' | 'runTimeMs' | 'gracefulStopMs'>): ScenarioPlan[] {
+  return req.scenarios ?? [{
+    name: 'default', startTimeMs: 0, gracefulStopMs: req.gracefulStopMs,
+    executor: { type: 'ramping-vus', startVUs: 0, stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulRampDownMs: req.gracefulStopMs },
+  }];
+}
+
 export interface ClusterOptions {
   journalDir?: string;
   /** told of every run started, whoever started it (the web UI of `volley run -f` prints each one's end) */
@@ -431,12 +439,7 @@ export class Cluster {
     const config: RunConfig = {
       runId: id,
       host: req.host,
-      plan: {
-        scenarios: req.scenarios ?? [{
-          name: 'default', startTimeMs: 0, gracefulStopMs: req.gracefulStopMs,
-          executor: { type: 'ramping-vus', startVUs: 0, stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulRampDownMs: req.gracefulStopMs },
-        }],
-      },
+      plan: { scenarios: runPlan(req) },
       env: req.env,
       files: req.files ?? {},
       targetTls: req.targetTls,
