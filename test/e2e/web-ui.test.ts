@@ -38,6 +38,8 @@ describe('the web UI of volley run -f', () => {
     const state = async (): Promise<string | undefined> =>
       ((await (await fetch(`${origin}/api/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { run?: { state: string } }).run?.state;
     await expect.poll(state, { timeout: 20_000 }).toBe('running');
+    // a k6 script with its own stages, and no load on the command line: the form starts with its plan ticked
+    expect(await (await fetch(`${origin}/`, { headers: { authorization: `Bearer ${token}` } })).text()).toContain('<input id="own-plan" type="checkbox" checked>');
     const res = await volley(['scale', '--coordinator', origin!, '--token', token!, '--users', '50']);
     expect(res.stderr).toMatch(/coordinator answered 400: run \S+ follows its scenarios' own plan \(ramping-vus\); a run started with users and a spawn rate can be scaled/);
     expect(res.code).toBe(2);
@@ -117,6 +119,7 @@ describe.skipIf(!haveChromium())('the web UI of volley run -f in headless Chromi
       expect(await page.inputValue('#spawn-rate')).toBe('7');
       expect(await page.inputValue('#run-time')).toBe('30');
       expect(await page.inputValue('#host')).toBe(server.url);
+      expect(await page.isChecked('#own-plan')).toBe(false);
 
       // the first run: as filled in, stopped from the page
       await page.click('#start');

@@ -49,7 +49,9 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
 
   const token = randomBytes(18).toString('base64url');
   const handleSummaries = new WeakMap<object, HandleSummary | undefined>([[first.body, first.handleSummary]]);
-  const catalog = fileCatalog({ file: o.scenarioFile, base: o.base, defaults: o.defaults, timeScale: o.plan.timeScale, onPrepared: (p) => handleSummaries.set(p.body, p.handleSummary) });
+  // a script whose own plan was taken (no load on the command line) starts with it ticked, as Locust uses a shape class
+  const defaults = { ...o.defaults, ownPlan: !o.plan.explicitLoad && !o.plan.k6 && first.body.scenarios !== undefined };
+  const catalog = fileCatalog({ file: o.scenarioFile, base: o.base, defaults, timeScale: o.plan.timeScale, onPrepared: (p) => handleSummaries.set(p.body, p.handleSummary) });
 
   let last: RunSummary | undefined;
   let ending: Promise<void> = Promise.resolve();

@@ -29,7 +29,7 @@ button{font:inherit;padding:6px 14px;cursor:pointer}#state{margin:12px 0;font-we
   <label>Spawn rate /s<input id="spawn-rate" type="number" min="0.1" step="any" value="${d.spawnRate}"></label>
   <label>Duration s<input id="run-time" type="number" min="1" value="${d.runTimeS}"></label>
   <label>Host<input id="host" size="32" value="${esc(d.host)}"></label>
-  <label title="k6's options in the script (stages, scenarios) set the load; the fields above are used only when it has none"><span><input id="own-plan" type="checkbox"> the scenario's own plan</span></label>
+  <label title="k6's options in the script (stages, scenarios) set the load; the fields above are used only when it has none"><span><input id="own-plan" type="checkbox"${d.ownPlan ? ' checked' : ''}> the scenario's own plan</span></label>
   <button id="start" type="submit">Start</button>
   <button id="scale" type="button" title="the running run's users from now on, at this spawn rate (Locust's edit)">Change users</button>
   <button id="stop" type="button">Stop</button>
@@ -57,9 +57,9 @@ $('start-form').addEventListener('submit', async (e) => {
       runTimeMs: Math.round(Number($('run-time').value) * 1000), host: $('host').value, ownPlan: $('own-plan').checked });
   } catch (err) { $('error').textContent = String(err.message || err); }
 });
-$('own-plan').addEventListener('change', () => {
-  for (const id of ['users', 'spawn-rate', 'run-time']) $(id).disabled = $('own-plan').checked;
-});
+const ownPlan = () => { for (const id of ['users', 'spawn-rate', 'run-time']) $(id).disabled = $('own-plan').checked; };
+$('own-plan').addEventListener('change', ownPlan);
+ownPlan();
 const fail = (err) => ($('error').textContent = String(err.message || err));
 $('scale').addEventListener('click', () => {
   $('error').textContent = '';

@@ -22,6 +22,8 @@ export interface FormDefaults {
   spawnRate: number;
   runTimeS: number;
   host: string;
+  /** start with the scenario's own plan ticked (a k6 script with stages or scenarios, and no load on the command line) */
+  ownPlan?: boolean;
 }
 
 export const DEFAULT_FORM: FormDefaults = { users: 50, spawnRate: 10, runTimeS: 60, host: DEFAULT_FORM_HOST };
