@@ -70,6 +70,16 @@ describe('the web UI of volley run -f', () => {
     expect(code).toBe(0);
   });
 
+  it('a run whose reports cannot be written says so and sets the exit code; the session goes on to quit cleanly', async () => {
+    const server = await didServer();
+    const res = await volley(['run', '-f', 'test/fixtures/fast-did.ts', '--host', server.url, '--workers', '1', '-P', '0', '-u', '2', '-r', '10', '-t', '1s',
+      '--autostart', '--autoquit', '0', '--html', '/etc/hostname/report.html']);
+    expect(res.stderr).toMatch(/volley: the end of run run-\S+: .*\/etc\/hostname/);
+    expect(res.stderr).toMatch(/quitting in 0 s \(--autoquit\)/);
+    expect(res.stdout).toMatch(/journal: \S+\.jsonl/); // what the report would have held is kept
+    expect(res.code).toBe(1);
+  });
+
   it('refuses what would do nothing or cannot work, before listening', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));

@@ -27,9 +27,10 @@ export async function finish(summary: RunSummary, args: RunArgs, journal?: strin
   if (!custom) process.stdout.write('\n' + renderText(summary));
   if (custom?.stdout) process.stdout.write(custom.stdout);
   if (custom?.stderr) process.stderr.write(custom.stderr);
+  // the journal first: if a report cannot be written, `volley report` can still make it from there
+  if (journal) process.stdout.write(`journal: ${journal}\n`);
   const written = [...(custom ? await writeSummaryFiles(custom.files) : []), ...(await writeReports(summary, reportTargets(args)))];
   if (journal) written.push(...(await writeWindowReports(journal, windows)));
-  if (journal) process.stdout.write(`journal: ${journal}\n`);
   if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
   for (const f of written) process.stdout.write(`report: ${f}\n`);
 }

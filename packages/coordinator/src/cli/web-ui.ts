@@ -11,6 +11,9 @@ import { prepareStart } from './prepare.js';
 import type { LoadPlan } from './scenario-options.js';
 import { LocalWorkerPool, reapWorkers } from './local-workers.js';
 
+/** as main.ts's: the run failed */
+const EXIT_RUN_FAILED = 1;
+
 export interface WebUiOptions {
   scenarioFile: string;
   workers: number;
@@ -62,12 +65,21 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
     journalDir: o.journalDir,
     onRunStarted: ({ id, request, finished }) => {
       const hs = handleSummaries.get(request);
+      // a run that failed, or whose end could not be written, is said and sets the exit code; the session goes on
       const end = finished.then(
         async (summary) => {
           last = summary;
-          await o.onFinished(summary, hs);
+          try {
+            await o.onFinished(summary, hs);
+          } catch (err) {
+            process.stderr.write(`volley: the end of run ${id}: ${errorMessage(err)}\n`);
+            process.exitCode = EXIT_RUN_FAILED;
+          }
         },
-        (err: unknown) => void process.stderr.write(`volley: run ${id} failed: ${errorMessage(err)}\n`),
+        (err: unknown) => {
+          process.stderr.write(`volley: run ${id} failed: ${errorMessage(err)}\n`);
+          process.exitCode = EXIT_RUN_FAILED;
+        },
       ).then(async () => {
         if (id === autostarted && o.autoquitMs !== undefined) {
           process.stderr.write(`volley: quitting in ${o.autoquitMs / 1000} s (--autoquit)\n`);
