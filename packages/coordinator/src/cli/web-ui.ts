@@ -39,12 +39,12 @@ export interface WebUiOptions {
 /**
  * `volley run -f FILE` without --headless, as `locust -f FILE` is: a
  * coordinator whose web UI offers that one file, with K local workers
- * joined (one that dies is replaced), until Ctrl-C. Each run started from the page (or by --autostart,
- * or by `volley start`) ends on this terminal as `volley run` ends: the
- * summary and the reports asked for. The page's address carries a token
- * made for this session (as Jupyter's does): with it no other local user
- * or web page can start runs, and --web-host may leave loopback.
- * Resolves with the last run that ended, if any.
+ * joined (one that dies is replaced), until Ctrl-C. Each run started from
+ * the page (or by --autostart, or by `volley start`) ends on this terminal
+ * as `volley run` ends: the summary and the reports asked for. The page's
+ * address carries a token made for this session (as Jupyter's does): with
+ * it no other local user or web page can start runs, and --web-host may
+ * leave loopback. Resolves with the last run that ended, if any.
  */
 export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefined> {
   // a bad scenario fails here, before anything listens or any worker starts

@@ -89,6 +89,8 @@ class Run {
   summary?: RunSummary;
   error?: string;
   stopReason = 'run time reached';
+  /** its ramp was rewritten by a scale: a worker prepared before it is told the new stages when it joins */
+  scaled = false;
   /** setup()'s result as JSON text, and whether setup/teardown have answered */
   setupData?: string;
   setupDone = false;
@@ -390,6 +392,7 @@ export class Cluster {
     }
     this.event(run, 'worker-joined', w, `${w.cores} core(s)`);
     this.rebalance(run);
+    if (run.scaled) this.sendStages(run, w);
     w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt, setupData: run.setupData });
   }
 
@@ -501,9 +504,17 @@ export class Cluster {
     const atMs = Date.now() + SCALE_LEAD_MS - run.startAt;
     const from = vusAt(ramp.executor.stages, atMs, ramp.executor.startVUs);
     ramp.executor.stages = rescaleStages(ramp.executor.stages, atMs, users, rate, ramp.executor.startVUs);
-    for (const id of run.members) this.workers.get(id)?.conn?.send({ type: 'restage', runId: run.id, scenario: ramp.name, stages: ramp.executor.stages });
+    run.scaled = true;
+    for (const id of run.members) this.sendStages(run, this.workers.get(id));
     this.event(run, 'scaled', undefined, `${from} → ${users} users at ${rate}/s`);
     return this.runStatus(run);
+  }
+
+  /** The run's ramp as it stands now, to one worker. */
+  private sendStages(run: Run, w: WorkerEntry | undefined): void {
+    for (const sc of run.config.plan.scenarios) {
+      if (sc.executor.type === 'ramping-vus') w?.conn?.send({ type: 'restage', runId: run.id, scenario: sc.name, stages: sc.executor.stages });
+    }
   }
 
   status(): ClusterStatus {

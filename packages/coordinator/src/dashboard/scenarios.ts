@@ -65,9 +65,9 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
  * The web UI of `volley run -f FILE` (Locust's): that one file, bundled
  * again at each start (an edit between runs is picked up), with the
  * command line's options (env, data files, graceful stop, workers to wait
- * for…) under the form's load (or the scenario's own plan, stretched by
- * --time-scale, when the form asks for it). `onPrepared` sees each start request made
- * (the web UI keeps its handleSummary for the run's end).
+ * for…) under the form's load, or the scenario's own plan stretched by
+ * --time-scale when the form asks for it. `onPrepared` sees each start
+ * request made (the web UI keeps its handleSummary for the run's end).
  */
 export function fileCatalog(o: { file: string; base: Omit<StartRunBody, 'scenario'>; defaults: FormDefaults; timeScale: number; onPrepared?: (p: Prepared) => void }): ScenarioCatalog {
   const { file, base, onPrepared } = o;
