@@ -49,26 +49,35 @@ export interface RunSections {
   output: string;
 }
 
-/** Each part of a run's page; pure: summary in, HTML out. `requestsId` names the requests table. */
-export function runSections(s: RunSummary, requestsId = 'requests-table'): RunSections {
+/**
+ * Each part of a run's page; pure: summary in, HTML out. `requestsId`
+ * names the requests table; `maxWorkers` keeps the workers table to the
+ * busiest (by their worst second's CPU), for a page that is redrawn every
+ * second with a thousand workers in the run.
+ */
+export function runSections(s: RunSummary, o: { requestsId?: string; maxWorkers?: number } = {}): RunSections {
   const r = s.run;
+  const shown = o.maxWorkers !== undefined && r.workers.length > o.maxWorkers
+    ? [...r.workers].sort((a, b) => (b.health?.cpuMax ?? 0) - (a.health?.cpuMax ?? 0)).slice(0, o.maxWorkers)
+    : r.workers;
   const thresholds = s.thresholds.length
     ? table('thresholds-table', ['', 'Metric', 'Threshold', 'Observed'], s.thresholds.map((t) =>
       `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.threshold)}</td><td>${esc(t.observed === undefined ? (t.note ?? 'no data') : `${t.aggregation}=${Number(t.observed.toFixed(4))}`)}</td></tr>`))
     : '<p>No thresholds.</p>';
   const totalRequests = s.run.workers.reduce((n, w) => n + (w.requests ?? 0), 0) || 1;
   const pct = (v: number | undefined): string => (v === undefined ? '—' : `${Math.round(v * 100)}%`);
-  const workers = table('workers-table', ['Worker', 'Cores', 'Requests', 'Share', 'CPU avg', 'CPU max', 'Loop lag p99', 'Users woke late'], r.workers.map((w) =>
+  const workers = table('workers-table', ['Worker', 'Cores', 'Requests', 'Share', 'CPU avg', 'CPU max', 'Loop lag p99', 'Users woke late'], shown.map((w) =>
     `<tr><td>${esc(w.name)}</td><td>${w.cores}</td><td>${w.requests ?? 0}</td><td>${(((w.requests ?? 0) / totalRequests) * 100).toFixed(1)}%</td>` +
     `<td>${pct(w.health?.cpuAvg)}</td><td>${pct(w.health?.cpuMax)}</td><td>${w.health ? `${w.health.lagP99MaxMs.toFixed(1)} ms` : '—'}</td>` +
-    `<td>${w.health ? `${w.health.wakeLateMaxMs.toFixed(1)} ms` : '—'}</td></tr>`));
+    `<td>${w.health ? `${w.health.wakeLateMaxMs.toFixed(1)} ms` : '—'}</td></tr>`)) +
+    (shown.length < r.workers.length ? `<p class="meta">The ${shown.length} busiest of ${r.workers.length} workers; the report lists them all.</p>` : '');
   const failures = s.failures.length
     ? table('failures-table', ['Occurrences', 'Method', 'Name', 'Error'], s.failures.map((f) => `<tr><td>${f.count}</td><td>${esc(f.method)}</td><td>${esc(f.name)}</td><td style="text-align:left">${esc(f.error)}</td></tr>`))
     : '<p>No failures.</p>';
   return {
     notes: s.notes.map((n) => `<p class="note">${esc(n)}</p>`).join(''),
     thresholds,
-    requests: table(requestsId, ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'], [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)]),
+    requests: table(o.requestsId ?? 'requests-table', ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'], [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)]),
     checks: s.checks.length
       ? table('checks-table', ['Check', 'Passes', 'Fails'], s.checks.map((c) => `<tr class="${c.fails ? 'bad' : 'ok'}"><td>${esc(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`))
       : '',

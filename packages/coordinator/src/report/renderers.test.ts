@@ -7,6 +7,7 @@ import { renderText } from './text.js';
 import { renderK6Json } from './k6-json.js';
 import { LOCUST_STATS_HEADER, renderLocustStatsCsv, csvCell, renderLocustFailuresCsv, renderLocustHistoryCsv } from './locust-csv.js';
 import { renderJunit } from './junit.js';
+import { runSections } from './html.js';
 import { parseThresholds } from '../thresholds/evaluate.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
@@ -106,5 +107,15 @@ describe('summary and renderers', () => {
       ['http_req_failed{name:verify_biometric}', 'rate<0.01', true],
     ]);
     expect(suite.testcase[1].failure['@_message']).toMatch(/max<50: max=100/);
+  });
+
+  it('the live page lists the busiest workers only, and says how many it left out', () => {
+    const many = { ...s, run: { ...s.run, workers: Array.from({ length: 60 }, (_, i) => ({ id: `w${i}`, name: `w${i}`, cores: 1, requests: 10, health: { cpuAvg: 0.1, cpuMax: i / 100, busySeconds: 0, lagP99MaxMs: 1, wakeLateMaxMs: 0 } })) } };
+    const live = runSections(many, { maxWorkers: 50 }).workers;
+    expect(live.match(/<tr><td>w\d+</g)).toHaveLength(50);
+    expect(live).toContain('<td>w59</td>');
+    expect(live).not.toContain('<td>w9</td>');
+    expect(live).toContain('The 50 busiest of 60 workers; the report lists them all.');
+    expect(runSections(many).workers.match(/<tr><td>w\d+</g)).toHaveLength(60);
   });
 });
