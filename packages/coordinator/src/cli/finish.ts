@@ -30,7 +30,7 @@ export async function finish(summary: RunSummary, args: RunArgs, journal?: strin
   // the journal first: if a report cannot be written, `volley report` can still make it from there
   if (journal) process.stdout.write(`journal: ${journal}\n`);
   const written = [...(custom ? await writeSummaryFiles(custom.files) : []), ...(await writeReports(summary, reportTargets(args)))];
-  if (journal) written.push(...(await writeWindowReports(journal, windows)));
+  if (journal) written.push(...(await writeWindowReports(journal, windows, summary)));
   if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
   for (const f of written) process.stdout.write(`report: ${f}\n`);
 }

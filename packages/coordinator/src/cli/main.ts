@@ -321,7 +321,7 @@ export function cli(argv: string[]) {
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);
         process.stdout.write(renderText(summary));
         for (const f of await writeReports(summary, { json: a.json, csv: a.csv, junit: a.junit, html: a.html })) process.stdout.write(`report: ${f}\n`);
-        for (const f of await writeWindowReports(a.journal, windowTargets(a))) process.stdout.write(`report: ${f}\n`);
+        for (const f of await writeWindowReports(a.journal, windowTargets(a), summary)) process.stdout.write(`report: ${f}\n`);
         if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
       },
     )

@@ -158,17 +158,19 @@ export function withJournalOption<T>(y: Argv<T>) {
 export function withWindowOutputs<T>(y: Argv<T>) {
   return y
     .option('out', { type: 'string', array: true, describe: 'json=FILE: every second of every series, one JSON object a line (as k6 --out json)', default: [] as string[] })
-    .option('hdr-log', { type: 'string', describe: 'write an HdrHistogram interval log per request name: PREFIX_<name>.hlog' });
+    .option('hdr-log', { type: 'string', describe: 'write an HdrHistogram interval log per request name: PREFIX_<name>.hlog' })
+    .option('csv-full-history', { type: 'boolean', describe: "Locust's: with --csv, the stats history gets a row per request each second, not only the Aggregated one" });
 }
 
-export function windowTargets(a: { out: string[]; hdrLog?: string }): { outJson?: string; hdrLog?: string } {
+export function windowTargets(a: { out: string[]; hdrLog?: string; csv?: string; csvFullHistory?: boolean }): { outJson?: string; hdrLog?: string; csvFullHistory?: string } {
+  if (a.csvFullHistory && a.csv === undefined) throw new VolleyError('VOLLEY_BAD_OPTION', '--csv-full-history goes with --csv PREFIX');
   let outJson: string | undefined;
   for (const o of a.out) {
     const m = /^json=(.+)$/.exec(o);
     if (!m) throw new VolleyError('VOLLEY_BAD_OPTION', `--out ${o}: write json=FILE (the only output so far)`);
     outJson = m[1];
   }
-  return { outJson, hdrLog: a.hdrLog };
+  return { outJson, hdrLog: a.hdrLog, ...(a.csvFullHistory ? { csvFullHistory: a.csv } : {}) };
 }
 
 export interface RunArgs {

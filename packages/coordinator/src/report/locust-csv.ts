@@ -1,4 +1,7 @@
+import { addAgg, emptyAgg, METRIC, percentile, type SeriesAgg } from '@volley/shared';
 import { REQUEST_PERCENTILES, type RequestStats, type RunSummary } from '../aggregate/summary.js';
+import type { TimelinePoint } from '../aggregate/timeline.js';
+import type { MergedWindow } from '../journal/windows.js';
 
 /** Locust's stats CSV header, column for column. */
 export const LOCUST_STATS_HEADER = [
@@ -51,16 +54,88 @@ export const LOCUST_HISTORY_HEADER = [
  * `PREFIX_stats_history.csv`: one Aggregated row per second of the run, as
  * Locust writes it: that second's rate and percentiles, and the totals so far.
  */
+function aggregatedRow(start: number, p: TimelinePoint): (string | number)[] {
+  const empty = p.requests === 0;
+  return [
+    Math.round(start + p.index + 1), p.vus, '', 'Aggregated', p.requests, p.failures,
+    ...REQUEST_PERCENTILES.map((q) => (empty ? 'N/A' : round(p.percentilesMs[q], 3))),
+    p.total.count, p.total.failures, round(p.total.medMs, 3), round(p.total.avgMs, 3), round(p.total.minMs, 3), round(p.total.maxMs, 3), round(p.total.avgContentSize, 2),
+  ];
+}
+
+const toCsv = (rows: (string | number)[][]): string => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+
 export function renderLocustHistoryCsv(s: RunSummary): string {
   const start = Date.parse(s.run.startedAt) / 1000;
+  return toCsv([LOCUST_HISTORY_HEADER, ...s.timeline.map((p) => aggregatedRow(start, p))]);
+}
+
+type Trend = Extract<SeriesAgg, { kind: 'trend' }>;
+const us2ms = (us: number): number => us / 1000;
+
+/** One request's numbers: a second's, or the run's so far. */
+interface Tally {
+  duration: Trend;
+  failures: number;
+  bytes: number;
+}
+
+const tally = (): Tally => ({ duration: emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend, failures: 0, bytes: 0 });
+
+/**
+ * Locust's --csv-full-history: before each second's Aggregated row (the
+ * summary's timeline), a row for every request (type and name) seen so
+ * far — that second's rate and percentiles, and its totals up to then —
+ * read from the run's merged windows (its journal).
+ */
+export function renderLocustFullHistoryCsv(s: RunSummary, windows: Iterable<MergedWindow>): string {
+  const start = Date.parse(s.run.startedAt) / 1000;
+  const points = [...s.timeline];
   const rows: (string | number)[][] = [LOCUST_HISTORY_HEADER];
-  for (const p of s.timeline) {
-    const empty = p.requests === 0;
-    rows.push([
-      Math.round(start + p.index + 1), p.vus, '', 'Aggregated', p.requests, p.failures,
-      ...REQUEST_PERCENTILES.map((q) => (empty ? 'N/A' : round(p.percentilesMs[q], 3))),
-      p.total.count, p.total.failures, round(p.total.medMs, 3), round(p.total.avgMs, 3), round(p.total.minMs, 3), round(p.total.maxMs, 3), round(p.total.avgContentSize, 2),
-    ]);
+  const totals = new Map<string, Tally>();
+  const flushPointsBefore = (index: number): void => {
+    while (points.length && points[0]!.index < index) rows.push(aggregatedRow(start, points.shift()!));
+  };
+  for (const w of windows) {
+    flushPointsBefore(w.index);
+    const now = new Map<string, Tally>();
+    for (const x of w.series.values()) {
+      const { method, name } = x.tags;
+      if (method === undefined || name === undefined) continue;
+      const key = `${method}\u0000${name}`;
+      const second = now.get(key) ?? now.set(key, tally()).get(key)!;
+      const total = totals.get(key) ?? totals.set(key, tally()).get(key)!;
+      if (x.metric === METRIC.httpReqDuration && x.kind === 'trend') {
+        addAgg(second.duration, x);
+        addAgg(total.duration, x);
+      } else if (x.metric === METRIC.httpReqFailed && x.kind === 'rate') {
+        second.failures += x.passes;
+        total.failures += x.passes;
+      } else if (x.metric === METRIC.dataReceived && x.kind === 'counter') {
+        total.bytes += x.value;
+      }
+    }
+    const point = points[0]?.index === w.index ? points.shift() : undefined;
+    const keys = [...totals.keys()].sort((a, b) => {
+      const [ma, na] = a.split('\u0000') as [string, string];
+      const [mb, nb] = b.split('\u0000') as [string, string];
+      return na === nb ? ma.localeCompare(mb) : na.localeCompare(nb);
+    });
+    for (const key of keys) {
+      const [method, name] = key.split('\u0000') as [string, string];
+      const t = totals.get(key)!;
+      if (t.duration.count === 0) continue;
+      const c = now.get(key);
+      const count = c?.duration.count ?? 0;
+      const d = t.duration;
+      rows.push([
+        Math.round(start + w.index + 1), point?.vus ?? 0, method, name, count, c?.failures ?? 0,
+        ...REQUEST_PERCENTILES.map((q) => (count ? round(us2ms(percentile(c!.duration.hist, Number(q))), 3) : 'N/A')),
+        d.count, t.failures, round(us2ms(percentile(d.hist, 50)), 3), round(us2ms(d.sum / d.count), 3), round(us2ms(d.min), 3), round(us2ms(d.max), 3), round(t.bytes / d.count, 2),
+      ]);
+    }
+    if (point) rows.push(aggregatedRow(start, point));
   }
-  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  flushPointsBefore(Infinity);
+  return toCsv(rows);
 }

@@ -6,7 +6,7 @@ import { mergedWindows } from '../journal/windows.js';
 import { dirname, resolve } from 'node:path';
 import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from './k6-json.js';
-import { renderLocustFailuresCsv, renderLocustHistoryCsv, renderLocustStatsCsv } from './locust-csv.js';
+import { renderLocustFailuresCsv, renderLocustFullHistoryCsv, renderLocustHistoryCsv, renderLocustStatsCsv } from './locust-csv.js';
 import { renderJunit } from './junit.js';
 
 export interface ReportTargets {
@@ -54,13 +54,21 @@ export interface WindowTargets {
   outJson?: string;
   /** `--hdr-log PREFIX`: PREFIX_<name>.hlog per request name */
   hdrLog?: string;
+  /** `--csv PREFIX --csv-full-history`: PREFIX_stats_history.csv with a row per request each second (Locust's) */
+  csvFullHistory?: string;
 }
 
 /** Writes the per-second outputs, merged again from the run's journal. */
-export async function writeWindowReports(journalFile: string, targets: WindowTargets): Promise<string[]> {
-  if (!targets.outJson && !targets.hdrLog) return [];
+export async function writeWindowReports(journalFile: string, targets: WindowTargets, summary?: RunSummary): Promise<string[]> {
+  if (!targets.outJson && !targets.hdrLog && !targets.csvFullHistory) return [];
   const text = await readFile(journalFile, 'utf8');
   const written: string[] = [];
+  if (targets.csvFullHistory && summary) {
+    // in place of the Aggregated-only history writeReports wrote
+    const path = resolve(`${targets.csvFullHistory}_stats_history.csv`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, renderLocustFullHistoryCsv(summary, mergedWindows(text, journalFile)));
+  }
   if (targets.outJson) {
     const path = resolve(targets.outJson);
     await mkdir(dirname(path), { recursive: true });
