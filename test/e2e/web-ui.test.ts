@@ -48,7 +48,7 @@ describe('the web UI of volley run -f', () => {
     expect(code).toBe(0);
   });
 
-  it('replaces a local worker that dies, so the next run has all K', async () => {
+  it('replaces a local worker that dies, so the next run has all K; a run given no duration lasts until stopped', async () => {
     const server = await didServer();
     const ui = spawnVolley(['run', '-f', 'test/fixtures/fast-did.ts', '--host', server.url, '--workers', '2', '-P', '0']);
     track(ui);
@@ -62,9 +62,15 @@ describe('the web UI of volley run -f', () => {
     process.kill(victim!, 'SIGKILL');
     // a new worker in its place: two connected again, one of them new
     await expect.poll(async () => { const now = await connected(); return now.length === 2 && now.some((id) => !before.includes(id)); }, { timeout: 20_000 }).toBe(true);
-    await api('/api/runs/from-dashboard', { file: 'fast-did.ts', users: 4, spawnRate: 100, runTimeMs: 2000, host: server.url });
+    // and, as Locust's form without a run time, a run until stopped
+    const { id } = (await api('/api/runs/from-dashboard', { file: 'fast-did.ts', users: 4, spawnRate: 100, host: server.url })) as unknown as { id: string };
+    await expect.poll(async () => (await api('/api/status')).run?.state, { timeout: 20_000 }).toBe('running');
+    await api('/api/runs/current/stop', {});
     await waitForOutput(ui, /^Total requests: \d+$/m, 30_000);
     expect((await api('/api/status')).run?.state).toBe('finished');
+    const { summary } = (await api(`/api/runs/${id}`)) as unknown as { summary: { run: { runTimeMs: number; durationMs: number } } };
+    expect(summary.run.runTimeMs).toBe(24 * 3_600_000);
+    expect(summary.run.durationMs).toBeLessThan(60_000);
     ui.kill('SIGINT');
     const [code] = (await once(ui, 'exit')) as [number | null];
     expect(code).toBe(0);

@@ -23,7 +23,7 @@ const DashboardFormSchema = z.object({
   file: z.string().min(1).max(256),
   users: z.number().int().min(0).max(10_000_000),
   spawnRate: z.number().positive().max(1_000_000),
-  runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000),
+  runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000).optional(),
   host: z.string().url(),
   ownPlan: z.boolean().optional(),
 });

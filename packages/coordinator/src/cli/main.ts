@@ -108,7 +108,7 @@ export function cli(argv: string[]) {
           const runTime = a.runTime ?? a.duration;
           await serveWebUi({
             scenarioFile: scenario!, workers: a.workers, host: ui.host, port: ui.port, base: body, plan, autostart: ui.autostart, autoquitMs: ui.autoquitMs, log, journalDir: a.journalDir,
-            defaults: { users: a.users ?? a.vus ?? 50, spawnRate: a.spawnRate ?? 10, runTimeS: runTime ? Math.ceil(parseDuration(runTime, '--run-time') / 1000) : 60, host: body.host },
+            defaults: { users: a.users ?? a.vus ?? 50, spawnRate: a.spawnRate ?? 10, runTimeS: runTime ? Math.ceil(parseDuration(runTime, '--run-time') / 1000) : undefined, host: body.host },
             announce: (line) => process.stdout.write(`${line}\n`),
             onFinished: async (summary, handleSummary) => {
               process.exitCode = undefined; // the session exits with its last run's verdict

@@ -27,7 +27,7 @@ button{font:inherit;padding:6px 14px;cursor:pointer}#state{margin:12px 0;font-we
   <label>Scenario<select id="scenario">${options}</select></label>
   <label>Users<input id="users" type="number" min="0" value="${d.users}"></label>
   <label>Spawn rate /s<input id="spawn-rate" type="number" min="0.1" step="any" value="${d.spawnRate}"></label>
-  <label>Duration s<input id="run-time" type="number" min="1" value="${d.runTimeS}"></label>
+  <label>Duration s<input id="run-time" type="number" min="1" placeholder="until stopped" value="${d.runTimeS ?? ''}"></label>
   <label>Host<input id="host" size="32" value="${esc(d.host)}"></label>
   <label title="k6's options in the script (stages, scenarios) set the load; the fields above are used only when it has none"><span><input id="own-plan" type="checkbox"${d.ownPlan ? ' checked' : ''}> the scenario's own plan</span></label>
   <button id="start" type="submit">Start</button>
@@ -54,7 +54,7 @@ $('start-form').addEventListener('submit', async (e) => {
   $('error').textContent = '';
   try {
     await post('/api/runs/from-dashboard', { file: $('scenario').value, users: Number($('users').value), spawnRate: Number($('spawn-rate').value),
-      runTimeMs: Math.round(Number($('run-time').value) * 1000), host: $('host').value, ownPlan: $('own-plan').checked });
+      runTimeMs: $('run-time').value === '' ? undefined : Math.round(Number($('run-time').value) * 1000), host: $('host').value, ownPlan: $('own-plan').checked });
   } catch (err) { $('error').textContent = String(err.message || err); }
 });
 const ownPlan = () => { for (const id of ['users', 'spawn-rate', 'run-time']) $(id).disabled = $('own-plan').checked; };

@@ -10,7 +10,8 @@ export interface DashboardForm {
   file: string;
   users: number;
   spawnRate: number;
-  runTimeMs: number;
+  /** absent: until stopped (Locust's web UI without a run time), at most UNTIL_STOPPED_MS */
+  runTimeMs?: number;
   host: string;
   /** run the scenario's own plan (k6's options: stages, scenarios…) instead of the form's load, which is then its fallback */
   ownPlan?: boolean;
@@ -20,11 +21,15 @@ export interface DashboardForm {
 export interface FormDefaults {
   users: number;
   spawnRate: number;
-  runTimeS: number;
+  /** absent: the field starts empty, for a run until stopped */
+  runTimeS?: number;
   host: string;
   /** start with the scenario's own plan ticked (a k6 script with stages or scenarios, and no load on the command line) */
   ownPlan?: boolean;
 }
+
+/** A run started without a duration lasts until it is stopped, but not past a day: a forgotten one does not load the target for ever. */
+export const UNTIL_STOPPED_MS = 24 * 3_600_000;
 
 export const DEFAULT_FORM: FormDefaults = { users: 50, spawnRate: 10, runTimeS: 60, host: DEFAULT_FORM_HOST };
 
@@ -54,9 +59,9 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
   return {
     defaults: DEFAULT_FORM,
     list,
-    async prepare({ file, ownPlan, ...load }) {
+    async prepare({ file, ownPlan, runTimeMs, ...load }) {
       offered(file, await list());
-      return prepareStart(resolve(join(dir!, file)), load, { explicitLoad: !ownPlan, timeScale: 1 });
+      return prepareStart(resolve(join(dir!, file)), { ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: 1 });
     },
   };
 }
@@ -75,9 +80,9 @@ export function fileCatalog(o: { file: string; base: Omit<StartRunBody, 'scenari
   return {
     defaults: o.defaults,
     list: async () => [name],
-    async prepare({ file: chosen, ownPlan, ...load }) {
+    async prepare({ file: chosen, ownPlan, runTimeMs, ...load }) {
       offered(chosen, [name]);
-      const prepared = await prepareStart(file, { ...base, ...load }, { explicitLoad: !ownPlan, timeScale: o.timeScale });
+      const prepared = await prepareStart(file, { ...base, ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: o.timeScale });
       onPrepared?.(prepared);
       return prepared;
     },
