@@ -5,9 +5,8 @@ import { runHandleSummary, writeSummaryFiles, type SummaryOutputs } from './hand
 import { renderText } from '../report/text.js';
 import { writeReports, writeWindowReports, type WindowTargets } from '../report/write.js';
 import { reportTargets, type RunArgs } from './run-options.js';
+import { EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
 
-/** A threshold failed (as k6); main.ts has the others: 0 done, 1 the run failed, 2 bad input. */
-export const EXIT_THRESHOLDS_FAILED = 99;
 
 /**
  * The end of a run on this terminal: the summary, the reports asked for,

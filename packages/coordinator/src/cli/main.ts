@@ -14,6 +14,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adhocScenario } from './adhoc.js';
+import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,9 +24,6 @@ export const VERSION = '0.1.0';
 // client: a Node process's start is mostly loading modules, and a local
 // run starts two. This file keeps to yargs and the options' checks.
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad input; a failed threshold's 99 is finish.ts's. */
-const EXIT_BAD_INPUT = 2;
-const EXIT_RUN_FAILED = 1;
 
 const finish = async (...args: Parameters<typeof import('./finish.js').finish>): Promise<void> => (await import('./finish.js')).finish(...args);
 
@@ -314,8 +312,8 @@ export function cli(argv: string[]) {
         } catch (err) {
           throw new VolleyError('VOLLEY_BAD_OPTION', `${a.journal}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
         }
-        const [{ replayJournal }, { renderText }, { writeReports, writeWindowReports }, { EXIT_THRESHOLDS_FAILED }] = await Promise.all([
-          import('../journal/replay.js'), import('../report/text.js'), import('../report/write.js'), import('./finish.js'),
+        const [{ replayJournal }, { renderText }, { writeReports, writeWindowReports }] = await Promise.all([
+          import('../journal/replay.js'), import('../report/text.js'), import('../report/write.js'),
         ]);
         const { summary, complete, skipped } = replayJournal(text, a.journal);
         if (!complete) process.stderr.write(`volley: ${a.journal} has no end record (the coordinator stopped early); the summary covers the windows recorded${skipped ? `; skipped a last line cut short` : ''}\n`);

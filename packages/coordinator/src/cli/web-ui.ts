@@ -10,9 +10,7 @@ import { fileCatalog, type FormDefaults } from '../dashboard/scenarios.js';
 import { prepareStart } from './prepare.js';
 import type { LoadPlan } from './scenario-options.js';
 import { LocalWorkerPool, reapWorkers } from './local-workers.js';
-
-/** as main.ts's: the run failed */
-const EXIT_RUN_FAILED = 1;
+import { EXIT_RUN_FAILED } from './exit-codes.js';
 
 export interface WebUiOptions {
   scenarioFile: string;
@@ -50,7 +48,8 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
   // a bad scenario fails here, before anything listens or any worker starts
   const first = await prepareStart(o.scenarioFile, o.base, o.plan);
 
-  const token = randomBytes(18).toString('base64url');
+  // hex: a base64url token may begin with '-', which a command line then reads as options (`volley scale --token -x…`)
+  const token = randomBytes(20).toString('hex');
   const handleSummaries = new WeakMap<object, HandleSummary | undefined>([[first.body, first.handleSummary]]);
   // a script whose own plan was taken (no load on the command line) starts with it ticked, as Locust uses a shape class
   const defaults = { ...o.defaults, ownPlan: !o.plan.explicitLoad && !o.plan.k6 && first.body.scenarios !== undefined };
