@@ -4,11 +4,10 @@ import type { FormDefaults } from './scenarios.js';
 /**
  * The coordinator's dashboard, server-rendered: a form to start one of the
  * scenarios it offers, to change a running run's users (Locust's edit) and
- * to stop it, live charts, and the report's tables
- * as they stand (thresholds, requests, checks, workers with their health,
- * failures, cluster events), fed by server-sent events from /api/events;
- * the reports to download once the run is over. Pure: what to show in,
- * HTML out.
+ * to stop it; live charts and the report's tables as they stand
+ * (thresholds, requests, checks, workers with their health, failures,
+ * cluster events), fed by server-sent events from /api/events; the reports
+ * to download once the run is over. Pure: what to show in, HTML out.
  */
 export function renderDashboard(view: { scenarios: string[]; defaults: FormDefaults }, assets: HtmlAssets): string {
   const d = view.defaults;
