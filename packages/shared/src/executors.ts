@@ -53,12 +53,16 @@ export function executorDuration(e: ExecutorConfig): number {
   }
 }
 
+/** The most VUs a plan's scenarios may hold together. */
+export function planMaxVus(scenarios: readonly ScenarioPlan[]): number {
+  return scenarios.reduce((n, s) => n + executorMaxVus(s.executor), 0);
+}
+
 /** When the last scenario ends (graceful stops not counted). */
 export function planDuration(scenarios: readonly ScenarioPlan[]): number {
   return Math.max(0, ...scenarios.map((s) => s.startTimeMs + executorDuration(s.executor)));
 }
 
-/** The most VUs an executor may hold at once (for the summary's "users"). */
 /**
  * The iterations a segment owes for an iteration executor: per-vu-iterations,
  * its VUs × iterations; shared-iterations, those dealt to its VU numbers
@@ -76,6 +80,7 @@ export function iterationsOwed(e: ExecutorConfig, seg: Segment): number {
   return n;
 }
 
+/** The most VUs an executor may hold at once (for the summary's "users"). */
 export function executorMaxVus(e: ExecutorConfig): number {
   switch (e.type) {
     case 'ramping-vus': return Math.max(e.startVUs, ...e.stages.map((s) => s.target));

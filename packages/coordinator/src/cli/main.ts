@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BROWSER_BARRED_PORTS, errorMessage, parseDuration, VolleyError } from '@volley/shared';
+import { BROWSER_BARRED_PORTS, errorMessage, parseDuration, planMaxVus, VolleyError } from '@volley/shared';
 import { makeLogger } from './log.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -106,7 +106,7 @@ export function cli(argv: string[]) {
           const runTime = a.runTime ?? a.duration;
           await serveWebUi({
             scenarioFile: scenario!, workers: a.workers, host: ui.host, port: ui.port, base: body, plan, autostart: ui.autostart, autoquitMs: ui.autoquitMs, log, journalDir: a.journalDir,
-            defaults: { users: a.users ?? a.vus ?? 50, spawnRate: a.spawnRate ?? 10, runTimeS: runTime ? Math.ceil(parseDuration(runTime, '--run-time') / 1000) : undefined, host: body.host },
+            given: { users: a.users ?? a.vus, spawnRate: a.spawnRate, runTimeS: runTime ? Math.ceil(parseDuration(runTime, '--run-time') / 1000) : undefined, host: body.host },
             announce: (line) => process.stdout.write(`${line}\n`),
             onFinished: async (summary, handleSummary) => {
               process.exitCode = undefined; // the session exits with its last run's verdict
@@ -287,12 +287,12 @@ export function cli(argv: string[]) {
       async (a) => {
         const k6 = k6Load(a);
         const body = toStartBody({ ...a, host: a.host ?? DEFAULT_FORM_HOST }, { expectWorkers: 1 });
-        const [{ prepareStart }, { runPlan }, { executorMaxVus }] = await Promise.all([import('./prepare.js'), import('../cluster/cluster.js'), import('@volley/shared')]);
+        const [{ prepareStart }, { runPlan }] = await Promise.all([import('./prepare.js'), import('../cluster/cluster.js')]);
         const { body: run } = await prepareStart(a.scenario, body, { explicitLoad: explicitLoad(a), timeScale: a.timeScale, k6 });
         const scenarios = runPlan(run);
         process.stdout.write(`${JSON.stringify({
           scenario: run.scenario.name, bundleBytes: Buffer.byteLength(run.scenario.code), host: run.host,
-          durationMs: run.runTimeMs, maxVUs: scenarios.reduce((n, sc) => n + executorMaxVus(sc.executor), 0), gracefulStopMs: run.gracefulStopMs,
+          durationMs: run.runTimeMs, maxVUs: planMaxVus(scenarios), gracefulStopMs: run.gracefulStopMs,
           scenarios, thresholds: run.thresholds, setup: run.setup, teardown: run.teardown, ...(run.summaryTrendStats ? { summaryTrendStats: run.summaryTrendStats } : {}),
         }, null, 2)}\n`);
       },

@@ -1,7 +1,7 @@
 import { parseTrendStats } from '../aggregate/trend-stats.js';
 import { errorMessage, parseDuration, VolleyError } from '@volley/shared';
 import type { K6Options, ScenarioDefinition } from '@volley/shared/scenario';
-import { executorMaxVus, planDuration, ScenarioPlanSchema, type ScenarioPlan } from '@volley/shared';
+import { planDuration, planMaxVus, ScenarioPlanSchema, type ScenarioPlan } from '@volley/shared';
 import type { StartRunBody } from '../api/schema.js';
 import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js';
 
@@ -118,5 +118,5 @@ export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body
   if (!scenarios) return body;
   const runTimeMs = planDuration(scenarios);
   if (runTimeMs <= 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: the scenarios last no time at all`);
-  return { ...body, scenarios, runTimeMs, users: scenarios.reduce((n, sc) => n + executorMaxVus(sc.executor), 0) };
+  return { ...body, scenarios, runTimeMs, users: planMaxVus(scenarios) };
 }

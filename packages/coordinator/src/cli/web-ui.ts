@@ -6,7 +6,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { startServer } from '../server.js';
 import type { StartRunBody } from '../api/schema.js';
 import type { RunSummary } from '../aggregate/summary.js';
-import { fileCatalog, type FormDefaults } from '../dashboard/scenarios.js';
+import { DEFAULT_FORM, fileCatalog, type FormDefaults } from '../dashboard/scenarios.js';
 import { prepareStart } from './prepare.js';
 import type { LoadPlan } from './scenario-options.js';
 import { LocalWorkerPool, reapWorkers } from './local-workers.js';
@@ -18,9 +18,10 @@ export interface WebUiOptions {
   /** where the web UI listens (Locust's --web-host and --web-port) */
   host: string;
   port: number;
-  /** the command line's start request: its load fills the form, the rest goes with every run */
+  /** the command line's start request: the rest of it goes with every run */
   base: Omit<StartRunBody, 'scenario'>;
-  defaults: FormDefaults;
+  /** the load the command line gave, for the form (the rest from DEFAULT_FORM; no run time: until stopped) */
+  given: { users?: number; spawnRate?: number; runTimeS?: number; host: string };
   /** how --autostart's run takes its load (the scenario's own plan unless the command line set one) */
   plan: LoadPlan;
   autostart: boolean;
@@ -52,7 +53,10 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
   const token = randomBytes(20).toString('hex');
   const handleSummaries = new WeakMap<object, HandleSummary | undefined>([[first.body, first.handleSummary]]);
   // a script whose own plan was taken (no load on the command line) starts with it ticked, as Locust uses a shape class
-  const defaults = { ...o.defaults, ownPlan: !o.plan.explicitLoad && !o.plan.k6 && first.body.scenarios !== undefined };
+  const defaults: FormDefaults = {
+    users: o.given.users ?? DEFAULT_FORM.users, spawnRate: o.given.spawnRate ?? DEFAULT_FORM.spawnRate, runTimeS: o.given.runTimeS, host: o.given.host,
+    ownPlan: !o.plan.explicitLoad && !o.plan.k6 && first.body.scenarios !== undefined,
+  };
   const catalog = fileCatalog({ file: o.scenarioFile, base: o.base, defaults, timeScale: o.plan.timeScale, onPrepared: (p) => handleSummaries.set(p.body, p.handleSummary) });
 
   let last: RunSummary | undefined;

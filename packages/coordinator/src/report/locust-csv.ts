@@ -75,12 +75,16 @@ const us2ms = (us: number): number => us / 1000;
 
 /** One request's numbers: a second's, or the run's so far. */
 interface Tally {
+  method: string;
+  name: string;
   duration: Trend;
   failures: number;
   bytes: number;
 }
 
-const tally = (): Tally => ({ duration: emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend, failures: 0, bytes: 0 });
+const tally = (method: string, name: string): Tally => ({ method, name, duration: emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend, failures: 0, bytes: 0 });
+/** as the summary orders its requests: by name, then method */
+const byNameThenMethod = (a: Tally, b: Tally): number => (a.name === b.name ? a.method.localeCompare(b.method) : a.name.localeCompare(b.name));
 
 /**
  * Locust's --csv-full-history: before each second's Aggregated row (the
@@ -103,8 +107,8 @@ export function renderLocustFullHistoryCsv(s: RunSummary, windows: Iterable<Merg
       const { method, name } = x.tags;
       if (method === undefined || name === undefined) continue;
       const key = `${method}\u0000${name}`;
-      const second = now.get(key) ?? now.set(key, tally()).get(key)!;
-      const total = totals.get(key) ?? totals.set(key, tally()).get(key)!;
+      const second = now.get(key) ?? now.set(key, tally(method, name)).get(key)!;
+      const total = totals.get(key) ?? totals.set(key, tally(method, name)).get(key)!;
       if (x.metric === METRIC.httpReqDuration && x.kind === 'trend') {
         addAgg(second.duration, x);
         addAgg(total.duration, x);
@@ -116,20 +120,13 @@ export function renderLocustFullHistoryCsv(s: RunSummary, windows: Iterable<Merg
       }
     }
     const point = points[0]?.index === w.index ? points.shift() : undefined;
-    const keys = [...totals.keys()].sort((a, b) => {
-      const [ma, na] = a.split('\u0000') as [string, string];
-      const [mb, nb] = b.split('\u0000') as [string, string];
-      return na === nb ? ma.localeCompare(mb) : na.localeCompare(nb);
-    });
-    for (const key of keys) {
-      const [method, name] = key.split('\u0000') as [string, string];
-      const t = totals.get(key)!;
+    for (const t of [...totals.values()].sort(byNameThenMethod)) {
       if (t.duration.count === 0) continue;
-      const c = now.get(key);
+      const c = now.get(`${t.method}\u0000${t.name}`);
       const count = c?.duration.count ?? 0;
       const d = t.duration;
       rows.push([
-        Math.round(start + w.index + 1), point?.vus ?? 0, method, name, count, c?.failures ?? 0,
+        Math.round(start + w.index + 1), point?.vus ?? 0, t.method, t.name, count, c?.failures ?? 0,
         ...REQUEST_PERCENTILES.map((q) => (count ? round(us2ms(percentile(c!.duration.hist, Number(q))), 3) : 'N/A')),
         d.count, t.failures, round(us2ms(percentile(d.hist, 50)), 3), round(us2ms(d.sum / d.count), 3), round(us2ms(d.min), 3), round(us2ms(d.max), 3), round(t.bytes / d.count, 2),
       ]);
