@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
 import { ROOT, startCluster, stopProcess } from '../helpers.js';
-import { haveChromium, launchChromium } from '../browser.js';
+import { haveChromium, launchChromium, pageFetchJson } from '../browser.js';
 
 if (!haveChromium()) console.warn('dashboard test skipped: /usr/bin/chromium is missing (npm test installs it when run as root)');
 
@@ -25,8 +25,15 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      expect((await page.goto(`${base}/`))?.status()).toBe(401); // no token, no dashboard
+      // no token, no dashboard: the page has nothing of its own, and the API refuses it without a session
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#state[data-state="unauthorized"]');
+      expect(await page.textContent('#state')).toMatch(/needs its token/);
+      expect(await page.isHidden('#start-form')).toBe(true);
       await page.goto(`${base}/?token=cluster-token`);
+      await page.waitForSelector('#start-form:not([hidden])');
+      expect(page.url()).toBe(`${base}/`); // the token leaves the address bar; no cookie holds it
+      expect(await page.context().cookies()).toEqual([]);
       await page.selectOption('#scenario', 'locustfile.ts');
       await page.fill('#users', '20');
       await page.fill('#spawn-rate', '20');
@@ -53,7 +60,7 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
       const links = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
       expect(links).toHaveLength(3);
-      const json = (await page.evaluate(async (href) => (await fetch(href!)).json(), links.find((l) => l!.endsWith('summary.json')))) as { metrics: { http_reqs: { values: { count: number } } } };
+      const json = await pageFetchJson<{ metrics: { http_reqs: { values: { count: number } } } }>(page, links.find((l) => l!.endsWith('summary.json'))!);
       expect(json.metrics.http_reqs.values.count).toBeGreaterThan(0);
       const total = Object.values(server.totals()).reduce((a, b) => a + b, 0);
       expect(json.metrics.http_reqs.values.count).toBe(total);
@@ -72,6 +79,7 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${c.port}/?token=cluster-token`);
+      await page.waitForSelector('#start-form:not([hidden])');
       await page.selectOption('#scenario', 'k6-stages.ts');
       await page.fill('#users', '3');
       await page.fill('#host', server!.url);
@@ -80,7 +88,7 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       await page.click('#start');
       await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
       const href = await page.getAttribute('#downloads a[href$="summary.json"]', 'href');
-      const json = (await page.evaluate(async (h) => (await fetch(h!)).json(), href)) as { metrics: Record<string, { values: Record<string, number> }> };
+      const json = await pageFetchJson<{ metrics: Record<string, { values: Record<string, number> }> }>(page, href!);
       // the script's stages: up to 10 users over 7 s, not the form's 3 for 60 s
       expect(json.metrics.vus_max!.values.max).toBe(10);
       expect(json.metrics.calls!.values.count).toBeGreaterThan(10);

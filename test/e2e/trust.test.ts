@@ -73,7 +73,7 @@ describe('trust', () => {
     owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
     const call = async (method: string, path: string, body?: string, token = 'tok') => {
-      const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, body, headers: { authorization: `Bearer ${token}` } });
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, body, headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) } });
       return { status: r.status, body: (await r.json()) as { error?: string } };
     };
     expect(await call('POST', '/api/runs', '{not json')).toEqual({ status: 400, body: { error: 'body is not JSON' } });

@@ -39,7 +39,8 @@ describe('the web UI of volley run -f', () => {
       ((await (await fetch(`${origin}/api/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { run?: { state: string } }).run?.state;
     await expect.poll(state, { timeout: 20_000 }).toBe('running');
     // a k6 script with its own stages, and no load on the command line: the form starts with its plan ticked
-    expect(await (await fetch(`${origin}/`, { headers: { authorization: `Bearer ${token}` } })).text()).toContain('<input id="own-plan" type="checkbox" checked>');
+    const dashboard = (await (await fetch(`${origin}/api/dashboard`, { headers: { authorization: `Bearer ${token}` } })).json()) as { defaults: { ownPlan?: boolean } };
+    expect(dashboard.defaults.ownPlan).toBe(true);
     const res = await volley(['scale', '--coordinator', origin!, '--token', token!, '--users', '50']);
     expect(res.stderr).toMatch(/coordinator answered 400: run \S+ follows its scenarios' own plan \(ramping-vus\); a run started with users and a spawn rate can be scaled/);
     expect(res.code).toBe(2);
@@ -128,8 +129,10 @@ describe.skipIf(!haveChromium())('the web UI of volley run -f in headless Chromi
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      expect((await page.goto(`http://127.0.0.1:${port}/`))?.status()).toBe(401); // the address without its token opens nothing
+      await page.goto(`http://127.0.0.1:${port}/`); // the address without its token opens nothing
+      await page.waitForSelector('#state[data-state="unauthorized"]');
       await page.goto(url!);
+      await page.waitForSelector('#start-form:not([hidden])');
       expect(await page.$$eval('#scenario option', (os) => os.map((o) => o.textContent))).toEqual(['locustfile.ts']);
       expect(await page.inputValue('#users')).toBe('7');
       expect(await page.inputValue('#spawn-rate')).toBe('7');

@@ -16,6 +16,8 @@ import { directoryCatalog, type ScenarioCatalog } from './dashboard/scenarios.js
 import { loadHtmlAssets } from './report/write.js';
 import { renderHtml, runSections, type HtmlAssets } from './report/html.js';
 import { renderK6Json } from './report/k6-json.js';
+import { guardRequest, type Refusal } from './request-guard.js';
+import { DashboardSessions } from './dashboard/sessions.js';
 import { renderLocustStatsCsv } from './report/locust-csv.js';
 import { z } from 'zod';
 
@@ -83,6 +85,11 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -113,10 +120,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
   // prom-client loads on the first scrape, not with every coordinator
   let metrics: Registry | undefined;
-  // the dashboard's browser carries the token in a cookie (set from /?token=…); API clients send a bearer token
-  const cookieToken = (req: IncomingMessage): string | undefined => /(?:^|;\s*)volley_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  const authorized = (req: IncomingMessage, expected = token): boolean =>
-    !expected || tokenMatches(bearerToken(req.headers.authorization), expected) || (expected === token && tokenMatches(cookieToken(req), expected));
+  // API clients send the token as a bearer; the dashboard's page a session id of its own (dashboard/sessions.ts)
+  const sessions = new DashboardSessions();
+  const authorized = (req: IncomingMessage): boolean =>
+    !token || tokenMatches(bearerToken(req.headers.authorization), token) || sessions.valid(header(req, 'x-volley-session'), Date.now());
+  const guard = (req: IncomingMessage): Refusal | undefined => guardRequest(req, { tokenless: !token, secure: !!opts.tls });
   let assets: HtmlAssets | undefined;
   const catalog = opts.scenarios ?? directoryCatalog(undefined);
 
@@ -124,26 +132,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const url = new URL(req.url ?? '/', 'http://coordinator');
     const path = url.pathname;
     if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true });
-    if (req.method === 'GET' && path === '/' && token && url.searchParams.has('token')) {
-      if (!tokenMatches(url.searchParams.get('token') ?? '', token)) throw new HttpError(401, 'wrong token');
-      res.writeHead(303, { location: '/', 'set-cookie': `volley_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/` });
-      res.end();
-      return;
+    const refused = guard(req);
+    if (refused) {
+      log.warn({ remote: req.socket.remoteAddress, method: req.method, path, origin: req.headers.origin, host: req.headers.host }, `request refused: ${refused.message}`);
+      throw new HttpError(refused.status, refused.message);
     }
-    if (!authorized(req)) {
-      if (path === '/') {
-        res.writeHead(401, { 'content-type': 'text/html' });
-        res.end('<!doctype html><title>Volley</title><p>This coordinator needs its token: open <code>/?token=…</code>.</p>');
-        return;
-      }
-      throw new HttpError(401, 'missing or wrong token');
-    }
+    // the page holds nothing secret: it asks for its data with the session it makes from /?token=…
     if (req.method === 'GET' && path === '/') {
       assets ??= await loadHtmlAssets();
-      const html = renderDashboard({ scenarios: await catalog.list(), defaults: catalog.defaults }, assets);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+      res.end(renderDashboard(assets));
       return;
+    }
+    if (req.method === 'POST' && path === '/api/session') {
+      if (!token) return send(res, 200, { session: null });
+      if (!tokenMatches(bearerToken(req.headers.authorization), token)) throw new HttpError(401, 'wrong token');
+      return send(res, 201, { session: sessions.create(Date.now()) });
+    }
+    if (!authorized(req)) throw new HttpError(401, 'missing or wrong token');
+    if (req.method === 'GET' && path === '/api/dashboard') {
+      return send(res, 200, { scenarios: await catalog.list(), defaults: catalog.defaults });
     }
     if (req.method === 'GET' && path === '/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -241,7 +249,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WORKER_FRAME });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!authorized(req, workerToken)) {
+    const refused = guard(req);
+    if (refused) {
+      log.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, host: req.headers.host }, `worker link refused: ${refused.message}`);
+      socket.end(`HTTP/1.1 ${refused.status} ${refused.status === 403 ? 'Forbidden' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    if (workerToken && !tokenMatches(bearerToken(req.headers.authorization), workerToken)) {
       log.warn({ remote: req.socket.remoteAddress }, 'worker refused: missing or wrong token');
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;

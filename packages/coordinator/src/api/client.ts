@@ -18,6 +18,8 @@ export class ControlClient {
   private async call<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    // every POST is JSON, with or without a body: the coordinator refuses others (request-guard.ts)
+    if (method === 'POST') body ??= {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     let status: number;
     let text: string;
