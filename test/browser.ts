@@ -17,5 +17,6 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 
 /** GETs a path as the dashboard's page does (with its session header, not a cookie), and parses the JSON. */
 export function pageFetchJson<T>(page: Page, path: string): Promise<T> {
-  return page.evaluate(async (p) => (await fetch(p, { headers: { 'x-volley-session': sessionStorage.getItem('volley-session') ?? '' } })).json(), path) as Promise<T>;
+  // evaluated in the page, where sessionStorage is
+  return page.evaluate(`fetch(${JSON.stringify(path)}, { headers: { 'x-volley-session': sessionStorage.getItem('volley-session') ?? '' } }).then((r) => r.json())`) as Promise<T>;
 }

@@ -160,7 +160,7 @@ export async function startCluster(workerNames: string[], via?: (name: string, p
   const { join } = await import('node:path');
   const dir = await mkdtemp(join(tmpdir(), 'volley-cluster-'));
   const tokenFile = join(dir, 'token');
-  await writeFile(tokenFile, 'cluster-token');
+  await writeFile(tokenFile, 'cluster-token', { mode: 0o600 });
   const port = await freePort();
   const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal'), ...coordinatorArgs]);
   await waitForOutput(coordinator, /coordinator listening/);

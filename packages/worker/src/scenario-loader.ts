@@ -1,8 +1,8 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VolleyError, errorMessage, type ScenarioBundle } from '@volley/shared';
+import { privateTempDir } from './private-temp.js';
 import { EXECUTORS, type IterationFunction, type K6Options, type ScenarioDefinition, type UserDefinition } from '@volley/shared/scenario';
 
 /**
@@ -14,12 +14,10 @@ let loads = 0;
 export async function loadScenario(bundle: ScenarioBundle, runId: string, runEnv: Readonly<Record<string, string>> = {}): Promise<ScenarioDefinition> {
   // k6's __ENV, for a script's top level as much as its functions: the run's --env over this process's environment (as ctx.env)
   (globalThis as { __ENV?: unknown }).__ENV = Object.freeze({ ...process.env, ...runEnv });
-  const dir = join(tmpdir(), `volley-worker-${process.pid}`);
-  await mkdir(dir, { recursive: true });
   // a new file name for every load: Node caches ES modules by URL, so a
   // second load of the same name would return the first scenario
-  const file = join(dir, `${runId}-${++loads}.mjs`);
-  await writeFile(file, bundle.code);
+  const file = join(await privateTempDir(), `${runId}-${++loads}.mjs`);
+  await writeFile(file, bundle.code, { mode: 0o600, flag: 'wx' });
   let mod: { default?: unknown; options?: unknown };
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown; options?: unknown };

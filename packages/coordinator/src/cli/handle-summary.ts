@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { errorMessage, VolleyError } from '@volley/shared';
 import type { HandleSummary } from '@volley/shared/scenario';
 import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from '../report/k6-json.js';
+import { writePrivate } from '../report/write.js';
 
 /** What a scenario's handleSummary() asked for: text for stdout and stderr, and files to write. */
 export interface SummaryOutputs {
@@ -41,9 +41,6 @@ export async function runHandleSummary(handle: HandleSummary, summary: RunSummar
 
 /** Writes handleSummary()'s files (their directories made), and returns their paths. */
 export async function writeSummaryFiles(files: SummaryOutputs['files']): Promise<string[]> {
-  for (const [path, content] of files) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
-  }
+  for (const [path, content] of files) await writePrivate(path, content);
   return files.map(([path]) => path);
 }

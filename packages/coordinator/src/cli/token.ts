@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { VolleyError } from '@volley/shared';
 
 /** The shared token: --token-file F, else --token, else the VOLLEY_TOKEN environment variable. */
@@ -16,6 +16,9 @@ export function loadToken(tokenFile: string | undefined, token?: string): string
     }
     if (!text) throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: the file is empty`);
     if (/\s/.test(text)) throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: the token must be one word without spaces`);
+    const mode = statSync(tokenFile).mode & 0o777;
+    // as ssh does with a private key: said, not refused (a mounted secret's mode is not always the user's to set)
+    if (mode & 0o077) process.stderr.write(`volley: warning: --token-file ${tokenFile} can be read by other users (mode ${mode.toString(8)}); chmod 600 it\n`);
     return text;
   }
   const env = process.env.VOLLEY_TOKEN?.trim();

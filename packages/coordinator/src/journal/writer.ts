@@ -41,8 +41,9 @@ export class JournalWriter {
   private readonly timer: NodeJS.Timeout;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
+    // what the run measured is the user's: not readable by other local users
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.fd = openSync(path, 'a', 0o600);
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
   }
 

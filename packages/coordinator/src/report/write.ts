@@ -32,6 +32,16 @@ export async function loadHtmlAssets(): Promise<HtmlAssets> {
 }
 
 /** Writes the requested reports; returns the paths written. */
+/**
+ * Writes one report or output file, its directories made: readable by this
+ * user only (0600; new directories 0700), since what a run measured, its
+ * parameters and its failures' texts are no other local user's business.
+ */
+export async function writePrivate(path: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, content, { mode: 0o600 });
+}
+
 export async function writeReports(summary: RunSummary, targets: ReportTargets): Promise<string[]> {
   const files: [string, string][] = [];
   if (targets.json) files.push([resolve(targets.json), renderK6Json(summary)]);
@@ -42,10 +52,7 @@ export async function writeReports(summary: RunSummary, targets: ReportTargets):
   }
   if (targets.junit) files.push([resolve(targets.junit), renderJunit(summary)]);
   if (targets.html) files.push([resolve(targets.html), renderHtml(summary, await loadHtmlAssets())]);
-  for (const [path, text] of files) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
-  }
+  for (const [path, text] of files) await writePrivate(path, text);
   return files.map(([p]) => p);
 }
 
@@ -66,15 +73,13 @@ export async function writeWindowReports(journalFile: string, targets: WindowTar
   if (targets.csvFullHistory && summary) {
     // in place of the Aggregated-only history writeReports wrote
     const path = resolve(`${targets.csvFullHistory}_stats_history.csv`);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, renderLocustFullHistoryCsv(summary, mergedWindows(text, journalFile)));
+    await writePrivate(path, renderLocustFullHistoryCsv(summary, mergedWindows(text, journalFile)));
   }
   if (targets.outJson) {
     const path = resolve(targets.outJson);
-    await mkdir(dirname(path), { recursive: true });
     const lines: string[] = [];
     for (const line of windowLines(mergedWindows(text, journalFile))) lines.push(line);
-    await writeFile(path, lines.join('\n') + '\n');
+    await writePrivate(path, lines.join('\n') + '\n');
     written.push(path);
   }
   if (targets.hdrLog) {
@@ -83,8 +88,7 @@ export async function writeWindowReports(journalFile: string, targets: WindowTar
     if (first) startMs = Date.parse(first[1]!);
     for (const [name, log] of hdrLogs(mergedWindows(text, journalFile), startMs)) {
       const path = resolve(`${targets.hdrLog}_${name.replace(/[^\w.-]+/g, '_')}.hlog`);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, log);
+      await writePrivate(path, log);
       written.push(path);
     }
   }
