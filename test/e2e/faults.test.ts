@@ -95,6 +95,38 @@ describe('faults', () => {
     }
   });
 
+  it('the coordinator killed mid-run and restarted on its port: within 15 s every worker is back, and a new run on them is exact', async () => {
+    const first = await owned.didServer();
+    const c = await startCluster(['alpha', 'beta']);
+    owned.track(...c.all);
+    const started = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
+      '--run-time', '60s', '--host', first.url, '--detach']);
+    expect(started.code, started.stderr).toBe(0);
+    await waitForStatus(c.api, /running/);
+    await sleep(2000);
+    c.coordinator.kill('SIGKILL');
+    await sleep(500);
+    // a new coordinator on the same port: the workers' windows of the dead run mean nothing to it
+    const restarted = spawnVolley(['coordinator', '--listen', `127.0.0.1:${c.port}`, '--token-file', c.tokenFile, '--journal-dir', join(c.dir, 'journal')]);
+    owned.track(restarted);
+    const restartAt = Date.now();
+    await waitForStatus(c.api, /workers: 2 connected/, 15_000);
+    console.info(`coordinator restarted: both workers back after ${Date.now() - restartAt} ms`);
+    expect(Date.now() - restartAt).toBeLessThan(15_000);
+
+    const second = await owned.didServer();
+    const res = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--expect-workers-timeout', '5s', '--users', '10',
+      '--spawn-rate', '100', '--run-time', '3s', '--host', second.url, '--json', join(c.dir, 'after.json')]);
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(await readFile(join(c.dir, 'after.json'), 'utf8'));
+    expect(s.volley.run.workers.map((w: { name: string }) => w.name).sort()).toEqual(['alpha', 'beta']);
+    expect(countsFromSummary(s)).toEqual(second.totals());
+    expect(s.volley.total.count).toBeGreaterThan(0);
+    // no link was closed on a worker for what it resent
+    expect(restarted.output.stderr).not.toMatch(/bad message/);
+    expect(restarted.exitCode).toBeNull();
+  });
+
   it('a worker’s link cut for 3 s and restored: windows are resent, totals are whole', async () => {
     const server = await owned.didServer();
     const proxies: Awaited<ReturnType<typeof startProxy>>[] = [];

@@ -60,11 +60,26 @@ describe('trust', () => {
       });
     })).toMatchObject({ code: 1008, reason: /malformed histogram/ });
 
+    // an impostor claims a real worker's id: refused, and the real worker's windows still count
+    const status = (await (await fetch(`http://127.0.0.1:${c.port}/api/status`, { headers: { authorization: `Bearer ${T}` } })).json()) as { workers: { id: string }[] };
+    const victim = status.workers[0]!.id;
+    expect(await attack(ws, T, (s) => s.send(JSON.stringify({ ...JSON.parse(hello()), workerId: victim })))).toEqual({ code: 1008, reason: `worker id ${victim} is taken` });
+    expect(await attack(ws, T, (s) => s.send(JSON.stringify({ ...JSON.parse(hello()), workerId: victim, secret: 'f'.repeat(32) })))).toEqual({ code: 1008, reason: `worker id ${victim} is taken` });
+    // an admitted intruder's absurd window: it is dropped from the run, and the report says so
+    expect(await attack(ws, T, (s) => {
+      s.send(hello());
+      s.on('message', (data) => {
+        const m = JSON.parse(data.toString());
+        if (m.type === 'prepare') s.send(JSON.stringify({ type: 'window', runId: m.config.runId, index: 10_000_000, vus: 1, series: [] }));
+      });
+    })).toMatchObject({ code: 1008, reason: /implausible window: index 10000000 is past the run's end/ });
+
     const res = await start;
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(countsFromSummary(s)).toEqual(server.totals());
     expect(s.volley.total.count).toBeGreaterThan(1000);
+    expect(s.volley.run.events).toContainEqual(expect.objectContaining({ kind: 'worker-lost', worker: 'intruder', detail: expect.stringMatching(/^dropped: implausible window/) }));
   });
 
   it('the control API answers bad bodies with 4xx and a reason', async () => {

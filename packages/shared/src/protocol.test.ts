@@ -31,7 +31,7 @@ describe('protocol decoding', () => {
   });
 
   it('decodes coordinator messages', () => {
-    const m = { type: 'welcome', protocol: PROTOCOL_VERSION, workerId: 'w-1', now: 1 };
+    const m = { type: 'welcome', protocol: PROTOCOL_VERSION, workerId: 'w-1', secret: '0123456789abcdef0123456789abcdef', now: 1 };
     expect(decodeCoordinatorMessage(JSON.stringify(m))).toEqual(m);
   });
 });

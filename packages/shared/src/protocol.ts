@@ -11,8 +11,8 @@ import type { SeriesWire } from './metrics.js';
  * fails closes that one connection with the reason (see decodeFrame).
  *
  *   worker                          coordinator
- *   hello{protocol} ──────────────▶
- *                   ◀────────────── welcome{workerId}
+ *   hello{protocol, workerId?, secret?} ▶ (workerId and secret: resuming after a cut)
+ *                   ◀────────────── welcome{workerId, secret}
  *   ping{t0} ─────────────────────▶ (clock offset, min-RTT sample wins)
  *                   ◀────────────── pong{t0, now}
  *                   ◀────────────── prepare{runId, scenario, plan, segment}
@@ -30,7 +30,7 @@ import type { SeriesWire } from './metrics.js';
  *   teardown-done ────────────────▶
  *   heartbeat ◀───────────────────▶ heartbeat, each second both ways
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** setup()'s result travels as JSON text of at most this many characters */
 export const MAX_SETUP_DATA = 1024 * 1024;
@@ -41,6 +41,8 @@ export const MAX_WORKER_FRAME = 8 * 1024 * 1024;
 export const MAX_COORDINATOR_FRAME = 64 * 1024 * 1024;
 
 const Id = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only');
+/** proves a resuming worker is the one its id was given to */
+const Secret = z.string().regex(/^[0-9a-f]{32}$/, '32 hex digits');
 const Name = z.string().min(1).max(128).regex(/^[A-Za-z_][\w]*$/, 'a metric name: letters, digits and _');
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const Finite = z.number().finite();
@@ -126,7 +128,7 @@ export const WorkerHealthSchema = z.object({ cpu: Finite.nonnegative().max(1024)
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'), protocol: z.number().int(), name: z.string().min(1).max(256),
-    workerId: Id.optional(), cores: z.number().int().positive().max(4096), pid: Count, version: z.string().max(64),
+    workerId: Id.optional(), secret: Secret.optional(), cores: z.number().int().positive().max(4096), pid: Count, version: z.string().max(64),
   }),
   z.object({ type: z.literal('ping'), t0: Finite }),
   z.object({ type: z.literal('heartbeat'), now: Finite }),
@@ -152,7 +154,7 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.number().int(), workerId: Id, now: Finite }),
+  z.object({ type: z.literal('welcome'), protocol: z.number().int(), workerId: Id, secret: Secret, now: Finite }),
   z.object({ type: z.literal('pong'), t0: Finite, now: Finite }),
   // acked: windows accepted since the last heartbeat (acks ride the beat: one frame a second, not two)
   z.object({ type: z.literal('heartbeat'), now: Finite, acked: z.object({ runId: Id, indexes: z.array(Count).max(100_000) }).optional() }),

@@ -45,7 +45,9 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   const deadManMs = opts.deadManMs ?? DEAD_MAN_MS;
   const reconnectForMs = opts.reconnectForMs ?? 60_000;
   let ws: WebSocket | undefined;
+  /** the id the coordinator gave, and the secret that resumes it after a cut */
   let workerId: string | undefined;
+  let secret: string | undefined;
   let offset = 0; // coordinator clock − local clock, ms
   let bestRtt = Infinity;
   let lastHeard = Date.now();
@@ -111,8 +113,14 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
           log.error({ theirs: msg.protocol, ours: PROTOCOL_VERSION }, 'protocol version mismatch');
           return shutdown(2);
         }
+        if (workerId && msg.workerId !== workerId && run && !doneFor) {
+          // a new id: this is not the coordinator that started the run (it restarted); nobody watches the run now
+          log.warn({ runId: run.runId }, 'the coordinator does not know this worker any more (it restarted?); stopping the run');
+          void stopRun(0, 'the coordinator that started this run restarted');
+        }
         workerId = msg.workerId;
-        // resend what the coordinator may not have (after a reconnect)
+        secret = msg.secret;
+        // resend what the coordinator may not have (after a reconnect; one that restarted acknowledges and drops it)
         for (const w of run?.pending() ?? []) send(w);
         if (doneFor) send({ type: 'done', ...doneFor });
         return;
@@ -211,7 +219,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       lastHeard = Date.now();
       lastLinked = Date.now();
       log.info({ coordinator: opts.coordinator }, 'connected');
-      send({ type: 'hello', protocol: PROTOCOL_VERSION, name: opts.name, workerId, cores: opts.cores ?? cpus().length, pid: process.pid, version: opts.version ?? '0.0.0' });
+      send({ type: 'hello', protocol: PROTOCOL_VERSION, name: opts.name, workerId, secret, cores: opts.cores ?? cpus().length, pid: process.pid, version: opts.version ?? '0.0.0' });
       for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * 20);
     });
     sock.on('message', (data, isBinary) => {

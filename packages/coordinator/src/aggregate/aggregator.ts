@@ -137,6 +137,7 @@ export class Aggregator {
       if (known && known.kind !== s.kind) {
         throw new VolleyError('VOLLEY_BAD_MESSAGE', `series ${key.slice(0, 60)} changed kind from ${known.kind} to ${s.kind}`);
       }
+      if (overflows(known, s)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: series ${key.slice(0, 60)} would no longer add up to a finite number`);
       let hist: SparseHistogram | undefined;
       if (s.kind === 'trend' && s.count > 0) {
         hist = decodeSparse(s.hist);
@@ -219,6 +220,23 @@ export class Aggregator {
     return out;
   }
 
+}
+
+/** Gauges of this size summed over a million workers stay finite. */
+const MAX_GAUGE = Number.MAX_VALUE / 1e6;
+
+/** Whether adding `s` would take a total past what a number holds (every value is finite, but a sum of them need not be). */
+function overflows(known: SeriesAgg | undefined, s: SeriesWire): boolean {
+  switch (s.kind) {
+    case 'trend':
+      return !Number.isFinite((known?.kind === 'trend' ? known.sum : 0) + s.sum) || s.sum > s.count * s.max * (1 + 1e-9) + 1e-9;
+    case 'counter':
+      return !Number.isFinite((known?.kind === 'counter' ? known.value : 0) + s.value);
+    case 'rate':
+      return !Number.isSafeInteger((known?.kind === 'rate' ? known.passes + known.fails : 0) + s.passes + s.fails);
+    case 'gauge':
+      return Math.abs(s.value) > MAX_GAUGE;
+  }
 }
 
 function addTo(map: Map<string, SeriesAgg>, key: string, s: SeriesWire, hist?: SparseHistogram): void {

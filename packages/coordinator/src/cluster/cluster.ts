@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import {
   addAgg, emptyAgg, percentile, type SeriesAgg,
   planDuration, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, MEMBER_LOST_MS, memberLiveness,
-  errorMessage, iterationsOwed, PROTOCOL_VERSION, rescaleStages, segmentsFor, shareOf, usersToStages, vusAt, VolleyError,
+  errorMessage, iterationsOwed, planMaxVus, PROTOCOL_VERSION, tokenMatches, rescaleStages, segmentsFor, shareOf, usersToStages, vusAt, VolleyError,
   type CoordinatorMessage, type RunConfig, type ScenarioPlan, type ScenarioBundle, type WorkerMessage,
 } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
@@ -49,7 +49,10 @@ export interface StartRequest {
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
 
 interface WorkerEntry {
+  /** random: ids do not repeat across coordinator restarts, so a stale one names no one */
   id: string;
+  /** given with the id in welcome; a hello that resumes the id must carry it */
+  secret: string;
   name: string;
   cores: number;
   conn?: WorkerConnection;
@@ -99,7 +102,14 @@ class Run {
   readonly output: string[] = [];
   /** iterations each worker owes per iteration scenario: its first share, plus what was moved to it */
   readonly owed = new Map<string, Map<string, number>>();
-  constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {}
+  /** workers dropped for implausible windows: what else they send for this run is acknowledged and ignored */
+  readonly dropped = new Set<string>();
+  /** the last window index a worker may send: the run's length, its graceful stops, and slack for clocks */
+  readonly maxIndex: number;
+  constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {
+    const grace = Math.max(request.gracefulStopMs, ...config.plan.scenarios.map((sc) => sc.gracefulStopMs + ('gracefulRampDownMs' in sc.executor ? sc.executor.gracefulRampDownMs : 0)));
+    this.maxIndex = Math.ceil((request.runTimeMs + grace) / 1000) + WINDOW_SLACK;
+  }
 }
 
 export interface RunStatus {
@@ -136,6 +146,10 @@ export interface ClusterStatus {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+/** windows past the run's end (and its graceful stops) still taken: clock offsets, a slow last window */
+const WINDOW_SLACK = 30;
+/** a worker gone this long, and not part of the current run, is forgotten (its id no longer resumes) */
+const FORGET_MS = 5 * 60_000;
 /** how long setup() and teardown() may take */
 const SETUP_TIMEOUT_MS = 120_000;
 /** lead time between the start message and the common start instant */
@@ -169,7 +183,6 @@ export class Cluster {
   private currentSettled: Promise<unknown> = Promise.resolve();
   private readonly waiter = new Waiter();
   private readonly heartbeat: NodeJS.Timeout;
-  private nextWorker = 1;
   private ticks = 0;
 
   constructor(private readonly log: Logger, private readonly options: ClusterOptions = {}) {
@@ -223,20 +236,26 @@ export class Cluster {
     };
   }
 
-  private join(conn: WorkerConnection, hello: Extract<WorkerMessage, { type: 'hello' }>): WorkerEntry {
+  /** A hello: a new worker, or one resuming its id (with the secret it was given); an id claimed without its secret is refused. */
+  private join(conn: WorkerConnection, hello: Extract<WorkerMessage, { type: 'hello' }>): WorkerEntry | undefined {
     let entry = hello.workerId ? this.workers.get(hello.workerId) : undefined;
+    if (entry && !tokenMatches(hello.secret, entry.secret)) {
+      this.log.warn({ worker: entry.id, name: hello.name, remote: conn.remote }, 'a connection claimed a worker id without its secret; refused');
+      conn.close(1008, `worker id ${entry.id} is taken`);
+      return undefined;
+    }
     if (entry) {
       entry.conn?.close(1000, 'replaced by a new connection');
       entry.conn = conn;
       entry.lastHeard = Date.now();
       this.log.info({ worker: entry.id }, 'worker reconnected');
     } else {
-      const id = `w${this.nextWorker++}`;
-      entry = { id, name: hello.name, cores: hello.cores, conn, lastHeard: Date.now() };
+      const id = `w-${randomBytes(4).toString('hex')}`;
+      entry = { id, secret: randomBytes(16).toString('hex'), name: hello.name, cores: hello.cores, conn, lastHeard: Date.now() };
       this.workers.set(id, entry);
       this.log.info({ worker: id, name: hello.name, cores: hello.cores, remote: conn.remote }, 'worker joined');
     }
-    conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, workerId: entry.id, now: Date.now() });
+    conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, workerId: entry.id, secret: entry.secret, now: Date.now() });
     this.waiter.notify();
     return entry;
   }
@@ -263,15 +282,29 @@ export class Cluster {
         else this.event(run, 'worker-failed', w, msg.reason);
         w.phase = 'done';
         break;
-      case 'window':
-        if (!run || !run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
+      case 'window': {
+        // a run this coordinator does not know (it restarted since): acknowledged, so the worker stops resending it, and dropped
+        if (!run || run.dropped.has(w.id)) return this.ack(w, msg.runId, msg.index);
+        if (!run.participants.has(w.id)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `window for a run this worker is not in`);
         if (run.state !== 'finished' && run.state !== 'failed') {
-          const journal = run.journal;
-          run.aggregator.add(w.id, msg, journal && ((accepted) => journal.addWindow(accepted)));
+          try {
+            this.checkPlausible(run, msg);
+            const journal = run.journal;
+            run.aggregator.add(w.id, msg, journal && ((accepted) => journal.addWindow(accepted)));
+          } catch (err) {
+            // nothing of it was applied; what it sent before stays, and its share moves to the others
+            run.dropped.add(w.id);
+            const why = `dropped: ${errorMessage(err)}`.slice(0, 300);
+            if (run.members.includes(w.id)) this.loseMember(run, w, Date.now(), why);
+            else {
+              w.phase = 'done';
+              this.event(run, 'worker-lost', w, why);
+            }
+            throw err;
+          }
         }
-        if (w.acks?.runId !== msg.runId) w.acks = { runId: msg.runId, indexes: [] };
-        w.acks.indexes.push(msg.index);
-        return;
+        return this.ack(w, msg.runId, msg.index);
+      }
       case 'setup-done':
         if (!run || w.runId !== run.id || run.setupDone) break;
         run.setupDone = true;
@@ -306,6 +339,19 @@ export class Cluster {
     this.waiter.notify();
   }
 
+  /** Acknowledges a window with the next heartbeat. */
+  private ack(w: WorkerEntry, runId: string, index: number): void {
+    if (w.acks?.runId !== runId) w.acks = { runId, indexes: [] };
+    w.acks.indexes.push(index);
+  }
+
+  /** A window no honest worker sends: past the run's end, more VUs than the whole plan, totals that would overflow (the aggregator checks those). */
+  private checkPlausible(run: Run, msg: Extract<WorkerMessage, { type: 'window' }>): void {
+    if (msg.index > run.maxIndex) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: index ${msg.index} is past the run's end (${run.maxIndex} at most)`);
+    const maxVus = planMaxVus(run.config.plan.scenarios);
+    if (msg.vus > maxVus) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: ${msg.vus} VUs, more than the whole run's ${maxVus}`);
+  }
+
   private tick(): void {
     const now = Date.now();
     const beat = this.ticks++ % (HEARTBEAT_MS / LIVENESS_TICK_MS) === 0;
@@ -315,6 +361,10 @@ export class Cluster {
     // windows are in the journal before the heartbeat acknowledges them
     if (beat) run?.journal?.writePending();
     for (const w of this.workers.values()) {
+      if (!w.conn && now - w.lastHeard > FORGET_MS && !run?.participants.has(w.id)) {
+        this.workers.delete(w.id);
+        continue;
+      }
       if (run && members.has(w.id)) {
         if (memberLiveness(w.lastHeard, !!w.conn, now) === 'lost') this.loseMember(run, w, now);
       } else if (w.conn && now - w.lastHeard > IDLE_SILENCE_MS) {
