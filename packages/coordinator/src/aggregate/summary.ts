@@ -274,7 +274,8 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     const agg = resolveMetric(all, windows, set.key);
     if (agg) metrics[key] = { ...metricValues(agg, seconds, extra), ...(metrics[set.key.metric]?.contains ? { contains: metrics[set.key.metric]!.contains } : {}) } as MetricValues;
   }
-  const notes: string[] = [];
+  // what makes the whole report partial comes first
+  const notes: string[] = run.events.filter((e) => e.kind === 'journal-failed').map((e) => `${e.detail} (at ${(e.atMs / 1000).toFixed(1)} s)`);
   const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));
   if (closed.length) {
     notes.push(`closed model (${[...new Set(closed)].join(', ')}): each user waits for its answer before sending again, so a stalled target slows the senders and these latencies can hide the stall (coordinated omission); an arrival-rate executor measures from the moment each request was due`);

@@ -68,7 +68,7 @@ interface WorkerEntry {
 export interface RunEvent {
   /** ms since the start instant (negative while preparing) */
   atMs: number;
-  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort' | 'scaled';
+  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort' | 'scaled' | 'journal-failed';
   worker?: string;
   detail: string;
 }
@@ -709,16 +709,13 @@ export class Cluster {
     }
 
     run.startAt = Date.now() + START_LEAD_MS;
+    // the journal is open before any traffic: a directory it cannot be made in fails the run here, not after it began
+    if (this.options.journalDir) this.openJournal(run, join(this.options.journalDir, `${run.id}.jsonl`));
     for (const w of members()) {
       w.phase = 'running';
       w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt, setupData: run.setupData });
     }
     run.state = 'running';
-    if (this.options.journalDir) {
-      run.journal = new JournalWriter(join(this.options.journalDir, `${run.id}.jsonl`));
-      run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), executors: run.config.plan.scenarios.map((sc) => sc.executor.type), trendStats: req.summaryTrendStats }, thresholds: req.thresholds });
-      for (const w of members()) run.journal.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
-    }
     log.info({ startAt: new Date(run.startAt).toISOString(), workers: run.members.length, journal: run.journal?.path }, 'running');
 
     // membership may change from here on (tick: lost members, late joiners)
@@ -762,6 +759,36 @@ export class Cluster {
     this.release(run);
     log.info({ requests: run.summary.total.count }, 'finished');
     return run.summary;
+  }
+
+  private openJournal(run: Run, path: string): void {
+    const req = run.request;
+    try {
+      run.journal = new JournalWriter(path, (err) => this.journalFailed(run, err));
+    } catch (err) {
+      throw new VolleyError('VOLLEY_RUN_STATE', `cannot write the run's journal ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check --journal-dir); no traffic was sent`);
+    }
+    run.journal.append({ t: 'run', run: { id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), executors: run.config.plan.scenarios.map((sc) => sc.executor.type), trendStats: req.summaryTrendStats }, thresholds: req.thresholds });
+    for (const id of run.members) {
+      const w = this.workers.get(id)!;
+      run.journal.append({ t: 'worker', id: w.id, name: w.name, cores: w.cores });
+    }
+  }
+
+  /**
+   * The journal could not be written (a full disk): what is acknowledged
+   * must be on disk, so the run stops now; its reports hold what was
+   * merged, and the coordinator goes on.
+   */
+  private journalFailed(run: Run, err: Error): void {
+    const why = `the journal ${run.journal?.path} could not be written (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`;
+    this.log.error({ runId: run.id, err: errorMessage(err) }, `${why}; stopping the run`);
+    this.event(run, 'journal-failed', undefined, `${why}: the run was stopped; the reports hold what was merged until then`);
+    if (run.state === 'running' && !run.stopRequested) {
+      run.stopReason = why;
+      run.stopRequested = true;
+      this.waiter.notify();
+    }
   }
 
   /** Frees the run's workers for the next run (and tells them to stop, if they still run). */

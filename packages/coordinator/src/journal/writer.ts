@@ -34,13 +34,19 @@ export const FLUSH_MS = 1000;
 
 export class JournalWriter {
   private fd: number;
+  /** the first write that failed (a full disk, an I/O error): nothing more is written */
+  failure?: Error;
   private dirty = false;
   private pending: string[] = [];
   private pendingFlush?: NodeJS.Immediate;
   private readonly batch = new WindowBatch();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(readonly path: string) {
+  /**
+   * Throws where the file cannot be made (its directory read-only, say);
+   * `onError` hears of the first write that fails later, once.
+   */
+  constructor(readonly path: string, private readonly onError: (err: Error) => void = () => undefined) {
     // what the run measured is the user's: not readable by other local users
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, 'a', 0o600);
@@ -82,23 +88,54 @@ export class JournalWriter {
     this.pendingFlush = undefined;
     this.takeBatch();
     if (this.fd < 0 || this.pending.length === 0) return;
-    const text = this.pending.join('\n') + '\n';
+    const bytes = Buffer.from(this.pending.join('\n') + '\n');
     this.pending = [];
-    writeSync(this.fd, text);
-    this.dirty = true;
+    try {
+      // a write to a filling disk may take part of the text, then fail
+      for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
+      this.dirty = true;
+    } catch (err) {
+      this.fail(err as Error);
+    }
   }
 
   flush(): void {
     this.writePending();
     if (!this.dirty || this.fd < 0) return;
     this.dirty = false;
-    fdatasyncSync(this.fd);
+    try {
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      this.fail(err as Error);
+    }
   }
 
   close(): void {
     clearInterval(this.timer);
     this.flush();
-    if (this.fd >= 0) closeSync(this.fd);
+    this.release();
+  }
+
+  /** Runs from timers: an error here must not end the coordinator, only the journal. */
+  private fail(err: Error): void {
+    this.release();
+    if (this.failure) return;
+    this.failure = err;
+    this.onError(err);
+  }
+
+  private release(): void {
+    clearInterval(this.timer);
+    if (this.pendingFlush) clearImmediate(this.pendingFlush);
+    this.pendingFlush = undefined;
+    this.pending = [];
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // closing a descriptor whose writes failed can fail the same way; it is closed all the same
+      }
+    }
     this.fd = -1;
   }
 }
