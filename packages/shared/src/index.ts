@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './duration.js';
+export * from './byte-size.js';
 export * from './segments.js';
 export * from './histogram-codec.js';
 export * from './histogram.js';

@@ -98,7 +98,12 @@ export const RunConfigSchema = z.object({
   taggedPhases: z.array(z.string().max(64)).max(16).default([]),
   /** k6's --http-debug: workers write each exchange to their stderr */
   httpDebug: z.enum(['headers', 'full']).optional(),
+  /** a response body is kept up to this many bytes (the rest is counted, not held); absent: DEFAULT_MAX_BODY_BYTES */
+  maxBodyBytes: z.number().int().min(0).max(2 ** 31).optional(),
 });
+
+/** What a worker keeps of one response body unless told otherwise: a target that sends without end cannot grow it past this per request. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export const ScenarioBundleSchema = z.object({
   /** the file name the user gave, for messages */

@@ -102,7 +102,7 @@ export class WorkerRun {
         segment: prepare.segment,
         settled: () => this.checkIdle(),
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
-        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar(), debug }),
+        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar(), debug, maxBodyBytes: prepare.config.maxBodyBytes }),
         recorder: this.recorder,
         env,
         setupData: () => this.setupData,

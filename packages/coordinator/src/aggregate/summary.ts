@@ -293,6 +293,8 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
       notes.push(`worker ${w.name}'s users woke from their think time up to ${h.wakeLateMaxMs.toFixed(0)} ms late (mean of a second): they sent fewer requests than the scenario asks for — add workers`);
     }
   }
+  const cut = all.filter((x) => x.metric === 'response_bodies_cut' && x.kind === 'counter').reduce((n, x) => n + (x.kind === 'counter' ? x.value : 0), 0);
+  if (cut > 0) notes.push(`${cut} response bodies were longer than --max-body-size (4MB unless set): their bytes are all in data_received, but a script read only the first part`);
   const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');
   if (dropped && dropped.kind === 'counter' && dropped.value > 0) notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);
   return { run, notes, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };

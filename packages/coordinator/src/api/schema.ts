@@ -25,6 +25,8 @@ export const StartRunBodySchema = z.object({
   scenarios: z.array(ScenarioPlanSchema).min(1).max(64).optional(),
   /** k6's --http-debug: workers write each request and response to their stderr (`full`: with bodies) */
   httpDebug: z.enum(['headers', 'full']).optional(),
+  /** what a worker keeps of each response body, in bytes (the rest is counted in data_received, not held) */
+  maxBodyBytes: z.number().int().min(0).max(2 ** 31).optional(),
   /** k6's summaryTrendStats: the trend statistics the summary shows */
   summaryTrendStats: z.array(z.string().max(16).refine(isTrendStat, 'not one of avg, min, med, max, count, p(N) with N from 0 to 100')).min(1).max(32).optional(),
   /** k6-syntax thresholds, judged on the merged data (see thresholds/evaluate.ts) */

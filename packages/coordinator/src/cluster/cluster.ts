@@ -44,6 +44,8 @@ export interface StartRequest {
   summaryTrendStats?: string[];
   /** k6's --http-debug */
   httpDebug?: 'headers' | 'full';
+  /** --max-body-size */
+  maxBodyBytes?: number;
 }
 
 export type RunState = 'preparing' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -499,6 +501,7 @@ export class Cluster {
       connections: req.connections,
       taggedPhases: [],
       ...(req.httpDebug ? { httpDebug: req.httpDebug } : {}),
+      ...(req.maxBodyBytes !== undefined ? { maxBodyBytes: req.maxBodyBytes } : {}),
     };
     if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
     const thresholds = parseThresholds(req.thresholds ?? {});

@@ -4,6 +4,7 @@ import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
 import type { VuConnections } from './connections.js';
 import { Exchange } from './exchange.js';
+import { DEFAULT_MAX_BODY_BYTES } from '@volley/shared';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -57,6 +58,8 @@ export interface ClientDeps {
   takeDue?: () => number | undefined;
   /** this VU's cookies */
   jar?: CookieJar;
+  /** what is kept of each response body, in bytes (DEFAULT_MAX_BODY_BYTES) */
+  maxBodyBytes?: number;
   /** the group the VU is in now (k6's group()), as a tag */
   group?: () => string | undefined;
 }
@@ -145,7 +148,7 @@ class Client implements VuHttpClient {
     const tags = g ? { ...options.tags, group: g } : options.tags;
     const due = takeDue?.();
     const now = performance.now();
-    const x = new Exchange(due === undefined ? now : Math.min(due, now), due !== undefined);
+    const x = new Exchange(due === undefined ? now : Math.min(due, now), due !== undefined, this.deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     if (this.aborted) x.abort();
     else {
       this.inFlight.push(x);
@@ -169,6 +172,8 @@ class Client implements VuHttpClient {
       if (last !== x) this.inFlight[this.inFlight.indexOf(x)] = last;
     }
     const timing = x.timing();
+    // said in the summary: what a script read of such a body is not all the target sent
+    if (x.cut) recorder.count('response_bodies_cut', { name });
     const debug = this.deps.debug;
     const sent = debug && { method, url: absolute ? absolute.href : `${this.origin}${this.basePath}${path}`, headers, body };
     if (x.error) {

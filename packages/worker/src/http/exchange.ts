@@ -35,6 +35,9 @@ export class Exchange implements Http1Handler {
   rawHeaders: string[] = [];
   private headerObject?: ResponseHeaders;
   body: Buffer[] = [];
+  /** body bytes kept in `body`, and those past the cap that were counted but not kept */
+  private kept = 0;
+  cut = 0;
   error?: Error;
   /** when the connection took the request (ends http_req_blocked) */
   private boundAt = 0;
@@ -59,7 +62,7 @@ export class Exchange implements Http1Handler {
    * a connection, its connect and handshake are in `http_req_blocked`,
    * not in the duration.
    */
-  constructor(readonly started: number, private readonly fromDue = false) {
+  constructor(readonly started: number, private readonly fromDue = false, private readonly maxBody = Infinity) {
     this.done = new Promise((r) => (this.resolve = r));
   }
 
@@ -68,6 +71,8 @@ export class Exchange implements Http1Handler {
     if (this.settled) return controller.abort(this.error ?? new StopAbort('interrupted at stop'));
     // a retried request starts over
     this.body = [];
+    this.kept = 0;
+    this.cut = 0;
     this.sentBytes = 0;
     this.receivedBytes = 0;
     this.boundAt = at;
@@ -97,8 +102,18 @@ export class Exchange implements Http1Handler {
     this.headersAt = performance.now();
   }
 
+  /** Keeps the body up to the cap: a target that sends without end holds this much memory per request, not more. */
   onResponseData(_c: Controller, chunk: Buffer): void {
-    this.body.push(chunk);
+    const room = this.maxBody - this.kept;
+    if (chunk.length <= room) {
+      this.body.push(chunk);
+      this.kept += chunk.length;
+      return;
+    }
+    // a copy of the part kept, so the parser's whole buffer is not held by it
+    if (room > 0) this.body.push(Buffer.from(chunk.subarray(0, room)));
+    this.kept += Math.max(0, room);
+    this.cut += chunk.length - Math.max(0, room);
   }
 
   onResponseEnd(_c: Controller, at: number): void {
