@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
@@ -85,6 +85,16 @@ describe('the web UI of volley run -f', () => {
     expect(res.stderr).toMatch(/quitting in 0 s \(--autoquit\)/);
     expect(res.stdout).toMatch(/journal: \S+\.jsonl/); // what the report would have held is kept
     expect(res.code).toBe(1);
+  });
+
+  it("a k6 script's handleSummary() runs in a child process, and what it returns is printed and written", async () => {
+    const server = await didServer();
+    const file = join(mkdtempSync(join(tmpdir(), 'volley-web-hs-')), 'from-handler.json');
+    const res = await volley(['run', '-f', 'test/fixtures/k6-handle-summary.ts', '--host', server.url, '--workers', '1', '-P', '0', '--autostart', '--autoquit', '0'], { SUMMARY_FILE: file });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/custom summary: 10 requests, p\(95\) [0-9.]+ ms/);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ requests: 10 });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('refuses what would do nothing or cannot work, before listening', async () => {

@@ -1,7 +1,6 @@
 import { errorMessage } from '@volley/shared';
-import type { HandleSummary } from '@volley/shared/scenario';
 import type { RunSummary } from '../aggregate/summary.js';
-import { runHandleSummary, writeSummaryFiles, type SummaryOutputs } from './handle-summary.js';
+import { writeSummaryFiles, type SummaryHandler, type SummaryOutputs } from './handle-summary.js';
 import { renderText } from '../report/text.js';
 import { writeReports, writeWindowReports, type WindowTargets } from '../report/write.js';
 import { reportTargets, type RunArgs } from './run-options.js';
@@ -14,11 +13,11 @@ import { EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
  * (k6's), what it returns is printed and written instead of the default
  * summary; if it fails, that is said and the default follows (as k6 does).
  */
-export async function finish(summary: RunSummary, args: RunArgs, journal?: string, windows: WindowTargets = {}, handleSummary?: HandleSummary): Promise<void> {
+export async function finish(summary: RunSummary, args: RunArgs, journal?: string, windows: WindowTargets = {}, handleSummary?: SummaryHandler): Promise<void> {
   let custom: SummaryOutputs | undefined;
   if (handleSummary) {
     try {
-      custom = await runHandleSummary(handleSummary, summary);
+      custom = await handleSummary(summary);
     } catch (err) {
       process.stderr.write(`volley: ${errorMessage(err)}; the default summary follows\n`);
     }

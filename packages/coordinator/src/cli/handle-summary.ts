@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { errorMessage, VolleyError } from '@volley/shared';
 import type { HandleSummary } from '@volley/shared/scenario';
 import type { RunSummary } from '../aggregate/summary.js';
-import { renderK6Json } from '../report/k6-json.js';
 import { writePrivate } from '../report/write.js';
 
 /** What a scenario's handleSummary() asked for: text for stdout and stderr, and files to write. */
@@ -12,16 +11,19 @@ export interface SummaryOutputs {
   files: [path: string, content: string | Uint8Array][];
 }
 
+/** A scenario's handleSummary, wherever it runs (here, or in a child: scenario-child.ts). */
+export type SummaryHandler = (summary: RunSummary) => Promise<SummaryOutputs>;
+
 /**
- * Runs k6's `handleSummary(data)` with the summary in k6's shape (what
- * `--json` writes) and checks what it returned: an object of strings (or
- * bytes) keyed by `stdout`, `stderr` or a file path. Anything else is an
- * error naming it.
+ * Runs k6's `handleSummary(data)` with the summary in k6's shape (`data`:
+ * what `--json` writes) and checks what it returned: an object of strings
+ * (or bytes) keyed by `stdout`, `stderr` or a file path. Anything else is
+ * an error naming it.
  */
-export async function runHandleSummary(handle: HandleSummary, summary: RunSummary): Promise<SummaryOutputs> {
+export async function runHandleSummary(handle: HandleSummary, data: Record<string, unknown>): Promise<SummaryOutputs> {
   let result: unknown;
   try {
-    result = await handle(JSON.parse(renderK6Json(summary)) as Record<string, unknown>);
+    result = await handle(data);
   } catch (err) {
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `handleSummary() threw: ${errorMessage(err)}`, { cause: err });
   }

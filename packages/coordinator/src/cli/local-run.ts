@@ -4,7 +4,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { startServer } from '../server.js';
 import type { StartRunBody } from '../api/schema.js';
 import { prepareStart } from './prepare.js';
-import type { HandleSummary } from '@volley/shared/scenario';
+import type { SummaryHandler } from './handle-summary.js';
 import type { LoadPlan } from './scenario-options.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
@@ -26,7 +26,7 @@ export interface LocalRunOptions {
  * `volley run`: a coordinator in this process and K local worker processes
  * over real WebSockets on loopback — the same path as a distributed run.
  */
-export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSummary; handleSummary?: HandleSummary }> {
+export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSummary; handleSummary?: SummaryHandler }> {
   // a bad scenario fails here, before any worker starts or any traffic is sent
   const { body: req, handleSummary } = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, o.plan ?? { explicitLoad: true, timeScale: 1 });
 

@@ -381,6 +381,10 @@ export function cli(argv: string[]) {
         await s.close();
       },
     )
+    // the child a coordinator checks a handed scenario in (scenario-child.ts); not for users, so not in --help
+    .command('scenario-child <op>', false, (y) => y.positional('op', { type: 'string', choices: ['facts', 'summary'], demandOption: true }), async () => {
+      await (await import('./scenario-child.js')).childMain();
+    })
     .demandCommand(1, 'name a command; see --help')
     .fail((msg, err) => {
       if (err) throw err;

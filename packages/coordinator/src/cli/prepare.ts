@@ -1,33 +1,50 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
 import type { ScenarioBundle } from '@volley/shared';
-import type { HandleSummary } from '@volley/shared/scenario';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
+import { renderK6Json } from '../report/k6-json.js';
+import { runHandleSummary, type SummaryHandler } from './handle-summary.js';
+import { factsIsolated, handleSummaryIsolated, type ScenarioFacts } from './scenario-child.js';
 import { applyScenarioPlan, scenarioThresholds, scenarioTrendStats, type LoadPlan } from './scenario-options.js';
 
-/** A checked start request, and the scenario's handleSummary (k6's), which runs here when the run ends. */
+/** A checked start request, and the scenario's handleSummary (k6's), which runs when the run ends. */
 export interface Prepared {
   body: ReturnType<typeof StartRunBodySchema.parse>;
-  handleSummary?: HandleSummary;
+  handleSummary?: SummaryHandler;
 }
 
 /**
- * A start request for a scenario file: bundled, loaded once here (a bad
+ * A start request for a scenario file: bundled, loaded once (a bad
  * scenario fails before any worker or traffic), its thresholds, hooks and
- * (unless the command line set the load) its own plan applied.
+ * (unless the command line set the load) its own plan applied. `isolated`:
+ * the scenario's code runs only in a child process with a time and memory
+ * limit (scenario-child.ts), as a coordinator's dashboard must; else here,
+ * as the user's own command runs their own file.
  */
 export async function prepareStart(
   scenarioFile: string | ScenarioBundle,
   given: Omit<StartRunBody, 'scenario'>,
   plan: LoadPlan,
+  o: { isolated?: boolean } = {},
 ): Promise<Prepared> {
   // esbuild loads only when there is a scenario file to bundle
   const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
-  const def = await loadScenario(scenario, `check-${process.pid}`, given.env);
-  const withPlan = applyScenarioPlan(given, def, name, plan);
+  let facts: ScenarioFacts;
+  let handleSummary: SummaryHandler | undefined;
+  const k6Data = (summary: Parameters<SummaryHandler>[0]): string => renderK6Json(summary);
+  if (o.isolated) {
+    facts = await factsIsolated(scenario, given.env ?? {});
+    if (facts.handleSummary) handleSummary = (summary) => handleSummaryIsolated(scenario, given.env ?? {}, k6Data(summary));
+  } else {
+    const def = await loadScenario(scenario, `check-${process.pid}`, given.env);
+    facts = { options: def.options, thresholds: def.thresholds, setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary };
+    const hs = def.handleSummary;
+    if (hs) handleSummary = (summary) => runHandleSummary(hs, JSON.parse(k6Data(summary)) as Record<string, unknown>);
+  }
+  const withPlan = applyScenarioPlan(given, facts, name, plan);
   const body = StartRunBodySchema.parse({
-    ...withPlan, scenario, thresholds: scenarioThresholds(def, name), setup: !!def.setup, teardown: !!def.teardown,
-    summaryTrendStats: given.summaryTrendStats ?? scenarioTrendStats(def, name),
+    ...withPlan, scenario, thresholds: scenarioThresholds(facts, name), setup: facts.setup, teardown: facts.teardown,
+    summaryTrendStats: given.summaryTrendStats ?? scenarioTrendStats(facts, name),
   });
-  return { body, handleSummary: def.handleSummary };
+  return { body, handleSummary };
 }

@@ -9,7 +9,7 @@ import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js'
  * What a scenario file says about how to run it (its thresholds), checked
  * here so a bad one is reported with the file's name before any traffic.
  */
-export function scenarioThresholds(def: ScenarioDefinition, file: string): ThresholdSpecs {
+export function scenarioThresholds(def: Pick<ScenarioDefinition, 'thresholds'>, file: string): ThresholdSpecs {
   const specs: ThresholdSpecs = {};
   try {
     for (const [key, list] of Object.entries(def.thresholds ?? {})) {
@@ -28,7 +28,7 @@ export function scenarioThresholds(def: ScenarioDefinition, file: string): Thres
 }
 
 /** A script's own options.summaryTrendStats (k6's), checked; a bad one names the file. */
-export function scenarioTrendStats(def: ScenarioDefinition, file: string): string[] | undefined {
+export function scenarioTrendStats(def: Pick<ScenarioDefinition, 'options'>, file: string): string[] | undefined {
   const stats = def.options?.summaryTrendStats;
   if (stats === undefined) return undefined;
   if (!Array.isArray(stats) || !stats.every((x) => typeof x === 'string')) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.summaryTrendStats must be a list of strings, e.g. ['avg', 'p(95)']`);
@@ -103,7 +103,7 @@ export interface LoadPlan {
 }
 
 /** The plan of k6's flags, or else the scenario's own, unless Locust's flags set the load. */
-export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: ScenarioDefinition, file: string, plan: LoadPlan): B {
+export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: Pick<ScenarioDefinition, 'options'>, file: string, plan: LoadPlan): B {
   const options = plan.k6 ?? (plan.explicitLoad ? undefined : def.options);
   if (!options) return body;
   let scenarios: ScenarioPlan[] | undefined;

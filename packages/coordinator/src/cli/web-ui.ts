@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errorMessage } from '@volley/shared';
-import type { HandleSummary } from '@volley/shared/scenario';
+import type { SummaryHandler } from './handle-summary.js';
 import { Cluster } from '../cluster/cluster.js';
 import { startServer } from '../server.js';
 import type { StartRunBody } from '../api/schema.js';
@@ -30,7 +30,7 @@ export interface WebUiOptions {
   log: Logger;
   journalDir?: string;
   /** the end of a run on this terminal: summary, reports, exit code */
-  onFinished(summary: RunSummary, handleSummary?: HandleSummary): Promise<void>;
+  onFinished(summary: RunSummary, handleSummary?: SummaryHandler): Promise<void>;
   /** where the web UI's address is written (tests read it) */
   announce(line: string): void;
 }
@@ -47,11 +47,11 @@ export interface WebUiOptions {
  */
 export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefined> {
   // a bad scenario fails here, before anything listens or any worker starts
-  const first = await prepareStart(o.scenarioFile, o.base, o.plan);
+  const first = await prepareStart(o.scenarioFile, o.base, o.plan, { isolated: true });
 
   // hex: a base64url token may begin with '-', which a command line then reads as options (`volley scale --token -x…`)
   const token = randomBytes(20).toString('hex');
-  const handleSummaries = new WeakMap<object, HandleSummary | undefined>([[first.body, first.handleSummary]]);
+  const handleSummaries = new WeakMap<object, SummaryHandler | undefined>([[first.body, first.handleSummary]]);
   // a script whose own plan was taken (no load on the command line) starts with it ticked, as Locust uses a shape class
   const defaults: FormDefaults = {
     users: o.given.users ?? DEFAULT_FORM.users, spawnRate: o.given.spawnRate ?? DEFAULT_FORM.spawnRate, runTimeS: o.given.runTimeS, host: o.given.host,

@@ -48,7 +48,8 @@ function offered(name: string, files: string[]): void {
 /**
  * `volley coordinator --scenarios DIR`: the scenario files in DIR, read at
  * each request (files added later are offered). The form sets the load;
- * the rest of the start request is the API's defaults.
+ * the rest of the start request is the API's defaults. A catalog's
+ * scenarios are checked in a child process, never in the coordinator's.
  */
 export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
   const list = async (): Promise<string[]> => {
@@ -61,7 +62,7 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
     list,
     async prepare({ file, ownPlan, runTimeMs, ...load }) {
       offered(file, await list());
-      return prepareStart(resolve(join(dir!, file)), { ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: 1 });
+      return prepareStart(resolve(join(dir!, file)), { ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: 1 }, { isolated: true });
     },
   };
 }
@@ -82,7 +83,7 @@ export function fileCatalog(o: { file: string; base: Omit<StartRunBody, 'scenari
     list: async () => [name],
     async prepare({ file: chosen, ownPlan, runTimeMs, ...load }) {
       offered(chosen, [name]);
-      const prepared = await prepareStart(file, { ...base, ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: o.timeScale });
+      const prepared = await prepareStart(file, { ...base, ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: o.timeScale }, { isolated: true });
       onPrepared?.(prepared);
       return prepared;
     },
