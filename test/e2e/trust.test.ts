@@ -84,7 +84,7 @@ describe('trust', () => {
 
   it('the control API answers bad bodies with 4xx and a reason', async () => {
     const port = await freePort();
-    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token', 'tok']);
+    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token', 'tok', '--max-duration', '10m']);
     owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
     const call = async (method: string, path: string, body?: string, token = 'tok') => {
@@ -97,6 +97,10 @@ describe('trust', () => {
       .toMatchObject({ status: 400, body: { error: /host/ } });
     expect(await call('POST', '/api/runs', JSON.stringify({ scenario: { name: 'x', code: '' }, host: 'http://127.0.0.1:1', users: -1, spawnRate: 1, runTimeMs: 1000 })))
       .toMatchObject({ status: 400, body: { error: /^users: / } });
+    // what one start request may ask for is limited, and the refusal names the limit
+    const run = (over: object) => JSON.stringify({ scenario: { name: 'x', code: '' }, host: 'http://127.0.0.1:1', users: 1, spawnRate: 1, runTimeMs: 1000, ...over });
+    expect(await call('POST', '/api/runs', run({ users: 10_000_000 }))).toEqual({ status: 400, body: { error: "10000000 users is over this coordinator's limit of 1000000 (--max-users)" } });
+    expect(await call('POST', '/api/runs', run({ runTimeMs: 3_600_000 }))).toEqual({ status: 400, body: { error: "a run of 1h is over this coordinator's limit of 10m (--max-duration)" } });
     expect(await call('GET', '/api/status', undefined, 'nope')).toEqual({ status: 401, body: { error: 'missing or wrong token' } });
     expect(await call('POST', '/api/runs/current/stop')).toEqual({ status: 409, body: { error: 'no run in progress' } });
     expect((await call('GET', '/api/nothing')).status).toBe(404);

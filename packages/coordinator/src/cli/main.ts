@@ -2,7 +2,8 @@
 import { cpus } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BROWSER_BARRED_PORTS, errorMessage, parseDuration, planMaxVus, VolleyError } from '@volley/shared';
+import { BROWSER_BARRED_PORTS, errorMessage, formatDuration, parseDuration, planMaxVus, VolleyError } from '@volley/shared';
+import { DEFAULT_LIMITS } from '../cluster/limits.js';
 import { makeLogger } from './log.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -160,9 +161,16 @@ export function cli(argv: string[]) {
         .option('env', { alias: 'e', type: 'string', array: true, default: [] as string[] })
         .option('expect-workers', { type: 'number' }).option('expect-workers-timeout', { type: 'string', default: '10m' })
         .option('json', { type: 'string' }).option('csv', { type: 'string' }).option('html', { type: 'string' }).option('junit', { type: 'string' })
-        .option('summary-trend-stats', { type: 'string', describe: "with --run: k6's, the statistics each trend shows in the summary" }),
+        .option('summary-trend-stats', { type: 'string', describe: "with --run: k6's, the statistics each trend shows in the summary" })
+        .option('max-users', { type: 'number', default: DEFAULT_LIMITS.maxUsers, describe: 'refuse start requests for more users than this' })
+        .option('max-rate', { type: 'number', default: DEFAULT_LIMITS.maxRatePerSecond, describe: 'refuse start requests for a higher arrival rate (iterations/s)' })
+        .option('max-duration', { type: 'string', default: formatDuration(DEFAULT_LIMITS.maxDurationMs), describe: 'refuse start requests for longer runs' }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'info');
+        for (const [name, v] of [['--max-users', a.maxUsers], ['--max-rate', a.maxRate]] as const) {
+          if (!(v > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `${name} must be above 0, got ${v}`);
+        }
+        const limits = { maxUsers: a.maxUsers, maxRatePerSecond: a.maxRate, maxDurationMs: parseDuration(a.maxDuration, '--max-duration') };
         const { host, port } = parseListen(a.listen);
         // with --run, check everything before listening: a bad scenario or option exits 2 at once
         const runArgs = { ...a, data: [] as string[], insecureSkipTlsVerify: false } as RunArgs & typeof a;
@@ -176,7 +184,7 @@ export function cli(argv: string[]) {
         const key = loadPem('--tls-key', a.tlsKey);
         if (!!cert !== !!key) throw new VolleyError('VOLLEY_BAD_OPTION', '--tls-cert and --tls-key go together');
         assertMayListen(host, token);
-        const cluster = new Cluster(log, { journalDir: a.journalDir });
+        const cluster = new Cluster(log, { journalDir: a.journalDir, limits });
         const server = await startServer({ host, port, token, workerToken, tls: cert && key ? { cert, key } : undefined, cluster, log, scenarios: directoryCatalog(a.scenarios) });
         process.stdout.write(`coordinator listening on ${server.url} (workers: ${server.workerUrl}; dashboard: ${server.url}/${token ? '?token=…' : ''})\n`);
         if (BROWSER_BARRED_PORTS.has(port)) process.stderr.write(`volley: browsers refuse port ${port} (the fetch standard's bad ports): the dashboard will not open there; workers and the volley CLI are not affected\n`);

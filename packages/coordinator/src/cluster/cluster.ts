@@ -11,6 +11,7 @@ import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggreg
 import { Waiter } from './waiter.js';
 import { abortingThreshold, evaluateThresholds, parseThresholds, taggedPhases, type ThresholdSet, type ThresholdSpecs } from '../thresholds/evaluate.js';
 import { JournalWriter } from '../journal/writer.js';
+import { checkLimits, type RunLimits } from './limits.js';
 import { join } from 'node:path';
 
 /** How the cluster reaches one worker; the ws server implements it (tests may use an in-memory pair). */
@@ -174,6 +175,8 @@ export function runPlan(req: Pick<StartRequest, 'scenarios' | 'users' | 'spawnRa
 
 export interface ClusterOptions {
   journalDir?: string;
+  /** what a start request may ask for (a shared coordinator's); absent: no limit (a local run is the user's own) */
+  limits?: RunLimits;
   /** told of every run started, whoever started it (the web UI of `volley run -f` prints each one's end) */
   onRunStarted?: (run: { id: string; request: StartRequest; finished: Promise<RunSummary> }) => void;
 }
@@ -504,6 +507,7 @@ export class Cluster {
       ...(req.maxBodyBytes !== undefined ? { maxBodyBytes: req.maxBodyBytes } : {}),
     };
     if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
+    if (this.options.limits) checkLimits(config.plan.scenarios, req, this.options.limits);
     const thresholds = parseThresholds(req.thresholds ?? {});
     config.taggedPhases = taggedPhases(thresholds);
     const run = new Run(id, req, config, thresholds);
@@ -554,6 +558,7 @@ export class Cluster {
       throw new VolleyError('VOLLEY_BAD_OPTION', `run ${run.id} follows its scenarios' own plan (${plan.map((p) => p.executor.type).join(', ')}); a run started with users and a spawn rate can be scaled`);
     }
     const rate = spawnRate ?? run.request.spawnRate;
+    if (this.options.limits) checkLimits(run.config.plan.scenarios, { users, runTimeMs: run.request.runTimeMs }, this.options.limits);
     const atMs = Date.now() + SCALE_LEAD_MS - run.startAt;
     const from = vusAt(ramp.executor.stages, atMs, ramp.executor.startVUs);
     ramp.executor.stages = rescaleStages(ramp.executor.stages, atMs, users, rate, ramp.executor.startVUs);
