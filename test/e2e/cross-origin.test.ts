@@ -119,4 +119,24 @@ describe.skipIf(!haveChromium())('a web page cannot drive a coordinator', () => 
     expect(log).toMatch(/Host attacker\.example:\d+ is not a loopback name/);
     expect(coordinator.exitCode).toBeNull();
   });
+
+  it('the dashboard logs in with a token holding +, / and =, as typed or encoded', async () => {
+    const port = await freePort();
+    const token = 'a+b/c=d';
+    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token', token]);
+    procs.push(coordinator);
+    await waitForOutput(coordinator, /coordinator listening/);
+    const browser = await launchChromium();
+    try {
+      for (const typed of [token, encodeURIComponent(token)]) {
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${port}/?token=${typed}`);
+        await page.waitForSelector('#start-form:not([hidden])', { timeout: 10_000 });
+        expect(await page.textContent('#state')).toMatch(/no run yet · 0 workers/);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
 });

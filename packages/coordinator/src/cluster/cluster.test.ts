@@ -134,4 +134,21 @@ describe('Cluster', () => {
     expect(summary.metrics.iterations?.values).toMatchObject({ count: Number.MAX_VALUE });
     expect(JSON.stringify(summary)).not.toMatch(/null|Infinity/);
   });
+
+  it('keeps what a finished run needs, not the scenario code it was sent, and at most 100 runs', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 102; i++) {
+      const { id, finished } = cluster.start(request({ expectWorkersTimeoutMs: 0, scenario: { name: `s${i}.ts`, code: 'x'.repeat(1000) } }));
+      ids.push(id);
+      const settled = finished.catch(() => undefined);
+      await vi.advanceTimersByTimeAsync(1);
+      await settled;
+    }
+    expect(cluster.runById(ids[0]!)).toBeUndefined();
+    expect(cluster.runById(ids[2]!)?.status).toMatchObject({ state: 'failed', scenario: 's2.ts' });
+    const kept = (cluster as unknown as { runs: Map<string, { request: StartRequest }> }).runs;
+    expect(kept.size).toBe(100);
+    expect(kept.get(ids[100]!)!.request.scenario.code).toBe('');
+    expect(kept.get(ids[101]!)!.request.scenario.code).toHaveLength(1000); // the current one keeps it
+  });
 });

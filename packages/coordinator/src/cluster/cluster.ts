@@ -151,6 +151,8 @@ export interface ClusterStatus {
 const READY_TIMEOUT_MS = 30_000;
 /** windows past the run's end (and its graceful stops) still taken: clock offsets, a slow last window */
 const WINDOW_SLACK = 30;
+/** finished runs the coordinator still answers for (GET /api/runs/:id, downloads) */
+const KEPT_RUNS = 100;
 /** a worker gone this long, and not part of the current run, is forgotten (its id no longer resumes) */
 const FORGET_MS = 5 * 60_000;
 /** how long setup() and teardown() may take */
@@ -513,6 +515,7 @@ export class Cluster {
     const run = new Run(id, req, config, thresholds);
     this.runs.set(id, run);
     this.current = run;
+    this.forgetOldRuns();
     const finished = this.execute(run).catch((err: unknown) => {
       run.state = 'failed';
       run.error = errorMessage(err);
@@ -525,6 +528,20 @@ export class Cluster {
     this.currentSettled = finished.catch(() => undefined);
     this.options.onRunStarted?.({ id, request: req, finished });
     return { id, finished };
+  }
+
+  /**
+   * Keeps the last KEPT_RUNS runs (their status and summary, for the API
+   * and the dashboard's downloads), and of finished ones not the scenario's
+   * code, which only workers joining a running run need: a coordinator that
+   * serves runs for months does not keep every bundle it was sent.
+   */
+  private forgetOldRuns(): void {
+    for (const [id, r] of this.runs) {
+      if (r === this.current) continue;
+      if (this.runs.size > KEPT_RUNS) this.runs.delete(id);
+      else r.request.scenario = { name: r.request.scenario.name, code: '' };
+    }
   }
 
   /** Resolves when the current run (if any) has finished or failed. */
