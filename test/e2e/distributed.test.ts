@@ -17,7 +17,7 @@ describe('volley coordinator / worker / start', () => {
     server = await startDidServer();
     dir = await mkdtemp(join(tmpdir(), 'volley-dist-'));
     tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, 's3cret-token\n');
+    await writeFile(tokenFile, 's3cret-token\n', { mode: 0o600 });
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile]);
@@ -62,16 +62,18 @@ describe('volley coordinator / worker / start', () => {
     const token = (await readFile(tokenFile, 'utf8')).trim();
     expect((await fetch(`${api}/metrics`)).status).toBe(401);
     let metrics = '';
-    for (let i = 0; i < 50 && !/volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+/.test(metrics); i++) {
+    // each worker's health comes with its windows: wait for alpha's too
+    const complete = (m: string): boolean => /volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+/.test(m) && /volley_worker_wake_late_seconds\{worker="[\w-]+",name="alpha"\}/.test(m);
+    for (let i = 0; i < 50 && !complete(metrics); i++) {
       metrics = await (await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(metrics).toMatch(/^volley_workers\{connected="true"\} 2$/m);
-    expect(metrics).toMatch(/^volley_worker_up\{worker="w\d+",name="alpha"\} 1$/m);
+    expect(metrics).toMatch(/^volley_worker_up\{worker="w-[0-9a-f]{8}",name="alpha"\} 1$/m);
     expect(metrics).toMatch(/^volley_run_active\{run="run-[\w-]+",state="running"\} 1$/m);
     expect(metrics).toMatch(/^volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+$/m);
     expect(Number(/^volley_run_vus (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
-    expect(metrics).toMatch(/^volley_worker_wake_late_seconds\{worker="w\d+",name="alpha"\} [0-9.e-]+$/m);
+    expect(metrics).toMatch(/^volley_worker_wake_late_seconds\{worker="w-[0-9a-f]{8}",name="alpha"\} [0-9.e-]+$/m);
     const res = await start;
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
