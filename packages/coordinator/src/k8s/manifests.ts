@@ -34,7 +34,8 @@ const securityContext = {
   readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
 };
 
-const tokenVolume = { name: 'token', secret: { secretName: NAMES.token, items: [{ key: 'token', path: 'token' }] } };
+// readable by the pod's group (fsGroup), not by all: the CLI warns of a world-readable token file
+const tokenVolume = { name: 'token', secret: { secretName: NAMES.token, defaultMode: 0o440, items: [{ key: 'token', path: 'token' }] } };
 const tokenMount = { name: 'token', mountPath: '/var/run/volley', readOnly: true };
 const tmpVolume = { name: 'tmp', emptyDir: {} };
 const tmpMount = { name: 'tmp', mountPath: '/tmp' };
@@ -61,7 +62,7 @@ export function renderManifests(o: RenderOptions): K8sObject[] {
         metadata: { labels: labels('coordinator') },
         spec: {
           restartPolicy: 'Never',
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'coordinator', image: o.image, imagePullPolicy: 'IfNotPresent',
             args: [
@@ -91,7 +92,7 @@ export function renderManifests(o: RenderOptions): K8sObject[] {
         spec: {
           // a worker that cannot reach the coordinator gives up after a minute and is restarted
           restartPolicy: 'OnFailure',
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'worker', image: o.image, imagePullPolicy: 'IfNotPresent',
             args: ['worker', '--coordinator', `ws://${NAMES.coordinator}:${PORT}`, '--token-file', TOKEN_PATH, '--name', 'worker-$(JOB_COMPLETION_INDEX)'],
