@@ -28,6 +28,7 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' })
     .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' })
+    .option('discard-response-bodies', { type: 'boolean', describe: "k6's: keep no response body (scripts see an empty one); every byte still counts in data_received" })
     .option('max-body-size', { type: 'string', describe: 'keep at most this much of each response body (e.g. 4MB, the default); the rest is counted in data_received, not held' })
     .option('http-debug', { type: 'string', describe: "k6's: workers print each request and response (--http-debug: the heads; --http-debug=full: the bodies too)" })
     .option('summary-trend-stats', { type: 'string', describe: "k6's: the statistics each trend shows in the summary, e.g. avg,med,p(95),p(99.9),count [default: avg,min,med,max,p(90),p(95),p(99)]" });
@@ -197,6 +198,7 @@ export interface RunArgs {
   summaryTrendStats?: string;
   httpDebug?: string;
   maxBodySize?: string;
+  discardResponseBodies?: boolean;
 }
 
 function targetTls(a: RunArgs): StartRunBody['targetTls'] {
@@ -260,6 +262,7 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
     ...(a.summaryTrendStats !== undefined ? { summaryTrendStats: parseTrendStats(a.summaryTrendStats) } : {}),
     ...(a.httpDebug !== undefined ? { httpDebug: httpDebugLevel(a.httpDebug) } : {}),
     ...(a.maxBodySize !== undefined ? { maxBodyBytes: parseByteSize(a.maxBodySize, '--max-body-size') } : {}),
+    ...(a.discardResponseBodies ? { maxBodyBytes: 0 } : {}),
   };
 }
 

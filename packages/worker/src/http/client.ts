@@ -172,8 +172,8 @@ class Client implements VuHttpClient {
       if (last !== x) this.inFlight[this.inFlight.indexOf(x)] = last;
     }
     const timing = x.timing();
-    // said in the summary: what a script read of such a body is not all the target sent
-    if (x.cut) recorder.count('response_bodies_cut', { name });
+    // said in the summary: what a script read of such a body is not all the target sent (unless it asked for none)
+    if (x.cut && this.deps.maxBodyBytes !== 0) recorder.count('response_bodies_cut', { name });
     const debug = this.deps.debug;
     const sent = debug && { method, url: absolute ? absolute.href : `${this.origin}${this.basePath}${path}`, headers, body };
     if (x.error) {
