@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { afterEach } from 'vitest';
@@ -6,7 +7,13 @@ import { startDidServer, type DidServer, type DidServerOptions } from '@volley/e
 import { BROWSER_BARRED_PORTS } from '@volley/shared';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = fileURLToPath(new URL('../packages/coordinator/src/cli/main.ts', import.meta.url));
+/**
+ * The `volley` program as users run it: the bundle esbuild makes
+ * (`npm test` builds it first; by hand, `npm run build`), so a bundling
+ * mistake fails a test.
+ */
+export const CLI = fileURLToPath(new URL('../packages/coordinator/dist/volley.js', import.meta.url));
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first (npm run build)`);
 
 export interface Result {
   code: number | null;
@@ -14,9 +21,9 @@ export interface Result {
   stderr: string;
 }
 
-/** The `volley` program from source (tsx), as a real process. */
+/** The built `volley` program, as a real process. */
 export function spawnVolley(args: string[], env: Record<string, string> = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, VOLLEY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,7 +24,7 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
   const api = ['--coordinator', 'http://198.18.0.1:7000'];
 
   function volleyIn(host: string, args: string[]): Proc {
-    const child = lab.spawnIn(host, process.execPath, ['--import', 'tsx', CLI, ...args], { VOLLEY_LOG_LEVEL: 'warn' }) as Proc;
+    const child = lab.spawnIn(host, process.execPath, [CLI, ...args], { VOLLEY_LOG_LEVEL: 'warn' }) as Proc;
     child.out = '';
     child.stdout!.on('data', (d: Buffer) => (child.out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (child.out += d.toString()));

@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 
 /**
@@ -92,4 +91,4 @@ export function buildLab(hosts: Record<string, string>): Lab {
   };
 }
 
-export const CLI = fileURLToPath(new URL('../../packages/coordinator/src/cli/main.ts', import.meta.url));
+export { CLI } from '../helpers.js';

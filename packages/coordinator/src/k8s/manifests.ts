@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 /**
  * Kubernetes objects for one Volley run (pure: options in, objects out).
  * The coordinator is a Job that runs the test and exits with the run's
@@ -107,4 +108,9 @@ export function renderManifests(o: RenderOptions): K8sObject[] {
     },
   });
   return objects;
+}
+
+/** The objects as one YAML stream. (A static import: esbuild's split chunks give a dynamic import() of a CommonJS package only its default.) */
+export function manifestsYaml(objects: readonly object[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
