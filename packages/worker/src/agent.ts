@@ -8,6 +8,7 @@ import {
 import { loadScenario } from './scenario-loader.js';
 import { warmUp } from './http/warm-up.js';
 import { WorkerRun } from './worker-run.js';
+import { selectParser, type ParserKind } from './http/response-parser.js';
 
 /** retry a lost link this often: a short cut heals well inside the dead-man switch */
 const RECONNECT_MS = 250;
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   version?: string;
   /** signals that end the worker gracefully: traffic stops, the last window is sent */
   signals?: NodeJS.Signals[];
+  /** the response parser (http/response-parser.ts); default: VOLLEY_HTTP_PARSER, else native where Node has it */
+  httpParser?: ParserKind | 'auto';
 }
 
 
@@ -42,6 +45,8 @@ export interface WorkerOptions {
  */
 export function runWorker(opts: WorkerOptions): Promise<number> {
   const log = opts.log;
+  // said once at start: which parser this worker's connections use, and why
+  log.info({ parser: selectParser(opts.httpParser).description }, 'http parser');
   const deadManMs = opts.deadManMs ?? DEAD_MAN_MS;
   const reconnectForMs = opts.reconnectForMs ?? 60_000;
   let ws: WebSocket | undefined;

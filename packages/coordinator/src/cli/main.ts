@@ -228,6 +228,7 @@ export function cli(argv: string[]) {
         .option('tls-ca', { type: 'string', describe: 'PEM CA to trust for a wss coordinator' })
         .option('name', { type: 'string', describe: 'this worker’s name in reports' })
         .option('cores', { type: 'number', describe: 'weight of this worker’s share (default: its cores)' })
+        .option('http-parser', { type: 'string', choices: ['auto', 'native', 'js'], describe: "response parser: Node's own llhttp (native), the public http-parser-js (js), or native where this Node has it (auto; also VOLLEY_HTTP_PARSER)" })
         .option('exit-on-disconnect', { type: 'boolean', default: false, hidden: true }),
       async (a) => {
         const log = makeLogger(a.logLevel, 'info');
@@ -239,7 +240,7 @@ export function cli(argv: string[]) {
           coordinator: a.coordinator, token: loadToken(a.tokenFile, a.token), ca: loadPem('--tls-ca', a.tlsCa),
           // a pod of an Indexed Job knows its index
           name: a.name ?? (process.env.JOB_COMPLETION_INDEX !== undefined ? `worker-${process.env.JOB_COMPLETION_INDEX}` : `${hostname()}-${process.pid}`),
-          cores: a.cores, log, exitOnDisconnect: a.exitOnDisconnect, version: VERSION,
+          cores: a.cores, log, exitOnDisconnect: a.exitOnDisconnect, version: VERSION, httpParser: a.httpParser as 'auto' | 'native' | 'js' | undefined,
         });
         process.exitCode = code;
       },
@@ -358,13 +359,13 @@ export function cli(argv: string[]) {
           parseDuration(a.runTime, '--run-time'); // refuse a bad one here, not in the pod
           runArgs.push('--run-time', a.runTime);
         }
-        const [{ renderManifests }, { stringify: stringifyYaml }] = await Promise.all([import('../k8s/manifests.js'), import('yaml')]);
+        const { renderManifests, manifestsYaml } = await import('../k8s/manifests.js');
         const objects = renderManifests({
           workers: a.workers, image: a.image, scenarioFile: a.scenario, host: a.host, runArgs, namespace: a.namespace,
           scenarioText: a.kustomizeBase ? undefined : text,
           token: a.kustomizeBase ? undefined : randomBytes(24).toString('hex'),
         });
-        const yamlText = objects.map((o) => stringifyYaml(o, { lineWidth: 0 })).join('---\n');
+        const yamlText = manifestsYaml(objects);
         if (a.out) await writeFile(a.out, yamlText);
         else process.stdout.write(yamlText);
         if (!a.kustomizeBase) process.stderr.write('volley: the Secret volley-token holds a new random token; keep it, or replace it with your own\n');

@@ -1,10 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionPool } from './connections.js';
 import { Exchange } from './exchange.js';
 import type { Http1Connection, Http1Request } from './http1-connection.js';
+import { selectParser } from './response-parser.js';
 
 const servers: Server[] = [];
 const pools: ConnectionPool[] = [];
@@ -63,7 +64,13 @@ async function send(conn: Http1Connection, req: Partial<Http1Request> = {}): Pro
 
 const text = (x: Exchange): string => x.bodyBuffer().toString('utf8');
 
-describe('an HTTP/1.1 connection', () => {
+// every case on both parsers: Node's own (through its private door) and the public fallback
+describe.each(['native', 'js'] as const)('an HTTP/1.1 connection (%s parser)', (kind) => {
+  beforeAll(() => {
+    expect(selectParser(kind).kind).toBe(kind);
+  });
+  afterAll(() => void selectParser('auto'));
+
   it('reads bodies by length, chunked, and none for HEAD, 204 and 304; many headers; the bytes each way', async () => {
     const origin = await http((req, res, body) => {
       if (req.url === '/chunked') {
@@ -272,5 +279,13 @@ describe('an HTTP/1.1 connection', () => {
         }
       },
     ), { numRuns: 40 });
+  });
+});
+
+describe('the parser door', () => {
+  it('finds Node\'s own parser on this Node, and says which it uses', () => {
+    expect(selectParser('auto')).toEqual({ kind: 'native', description: expect.stringMatching(/^llhttp, Node's own/) });
+    expect(selectParser('js')).toEqual({ kind: 'js', description: 'http-parser-js (asked for)' });
+    selectParser('auto');
   });
 });

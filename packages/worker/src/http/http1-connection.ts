@@ -1,19 +1,18 @@
 import type net from 'node:net';
-import { HTTPParser } from 'node:_http_common';
 import type { Connector, SocketTrace } from './connector.js';
 import { headerIn, keepAliveHintMs, requestHead, type Head, type RequestHeaders } from './http1-head.js';
+import { attachParser } from './response-parser.js';
 
 /**
  * One keep-alive HTTP/1.1 connection, one request at a time, on Node's own
  * parser (llhttp, the one node:http uses) fed straight from the socket's
- * native handle. Why not undici's Client: bench/fixtures/socket-floor.mjs
+ * native handle, or the public fallback (response-parser.ts, the one door
+ * to those internals). Why not undici's Client: bench/fixtures/socket-floor.mjs
  * against undici-floor.mjs — undici alone, with a handler that only counts,
  * is slower than autocannon back to back and costs 1.8× what this path
  * costs at an even 5,000/s (bench/README.md, "max-rate"); a generator built
  * on it cannot be as cheap as its peers.
  */
-
-const { kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageComplete, kOnExecute } = HTTPParser;
 
 /** Cuts a request in flight. */
 export interface Controller {
@@ -103,11 +102,6 @@ class Pending implements Controller {
   abort(err: Error): void {
     this.conn.abort(this, err);
   }
-}
-
-interface StreamHandle {
-  isStreamBase?: boolean;
-  _consumed?: boolean;
 }
 
 export class Http1Connection {
@@ -244,29 +238,20 @@ export class Http1Connection {
     this.reusable = true;
     this.idleLimitMs = this.keepAliveMs;
     let socketError: Error | undefined;
-    const parser = new HTTPParser();
-    parser.initialize(HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
-    parser[kOnHeaders] = (headers: string[]) => void this.flushed.push(...headers);
-    parser[kOnHeadersComplete] = (_major: number, _minor: number, headers: string[] | undefined, _m: unknown, _u: unknown, status: number, _msg: unknown, upgrade: boolean, keepAlive: boolean) =>
-      this.onHead(headers, status, upgrade, keepAlive);
-    parser[kOnBody] = (chunk: Buffer) => {
-      const p = this.current;
-      if (p && !this.informational) p.handler.onResponseData(p, chunk);
-    };
-    parser[kOnMessageComplete] = () => this.onMessageComplete();
-    // the native handle feeds the parser directly: no Buffer and no stream event per read
-    const handle = (socket as unknown as { _handle?: StreamHandle })._handle;
-    let consumed = false;
-    if (handle?.isStreamBase && !handle._consumed) {
-      handle._consumed = true;
-      parser[kOnExecute] = (ret: number | Error) => this.afterExecute(socket, ret);
-      parser.consume(handle);
-      consumed = true;
-    } else socket.on('data', (chunk: Buffer) => this.afterExecute(socket, parser.execute(chunk)));
+    const parser = attachParser(socket, {
+      onHeaders: (headers) => void this.flushed.push(...headers),
+      onHeadersComplete: (headers, status, upgrade, keepAlive) => this.onHead(headers, status, upgrade, keepAlive),
+      onBody: (chunk) => {
+        const p = this.current;
+        if (p && !this.informational) p.handler.onResponseData(p, chunk);
+      },
+      onMessageComplete: () => this.onMessageComplete(),
+      onExecute: (ret) => this.afterExecute(socket, ret),
+    });
     socket.on('error', (e: Error) => void (socketError ??= e));
     socket.once('close', () => {
-      if (consumed) parser.unconsume();
-      // a body delimited by the close ends here (kOnMessageComplete)
+      parser.stop();
+      // a body delimited by the close ends here (onMessageComplete)
       const cut = this.socket === socket && this.current ? parser.finish() : undefined;
       // after the stack has unwound, as node:http frees its parsers
       setImmediate(() => parser.close());
