@@ -6,7 +6,9 @@
 // every local run. Left outside: what is not JavaScript (esbuild's binary,
 // ws's optional native addons) and what is read as a file (uPlot).
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 
 const external = ['esbuild', 'bufferutil', 'utf-8-validate', 'uplot', 'uplot/*'];
 const outdir = 'packages/coordinator/dist';
@@ -29,4 +31,30 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
+
+// What the CLI ships beside itself (src/shipped.ts), so that an installed
+// package needs nothing from this workspace: the scenario API that a
+// scenario's `volley` import resolves to, the guide's example scenarios
+// (volley demo), and uPlot for the HTML report.
+await build({
+  entryPoints: ['packages/shared/src/scenario/index.ts'],
+  outfile: `${outdir}/scenario-api.js`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  logLevel: 'warning',
+});
+const require = createRequire(import.meta.url);
+const copies = [
+  ['examples/did-api/locustfile.ts', `${outdir}/examples/did-api/locustfile.ts`],
+  ['examples/did-api/k6-test.ts', `${outdir}/examples/did-api/k6-test.ts`],
+  [require.resolve('uplot/dist/uPlot.iife.min.js', { paths: ['packages/coordinator'] }), `${outdir}/assets/uPlot.iife.min.js`],
+  [require.resolve('uplot/dist/uPlot.min.css', { paths: ['packages/coordinator'] }), `${outdir}/assets/uPlot.min.css`],
+];
+rmSync(`${outdir}/examples`, { recursive: true, force: true });
+for (const [from, to] of copies) {
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(from, to);
+}
 console.log(`built ${outfile}`);

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { build, type Message } from 'esbuild';
 import { VolleyError, type ScenarioBundle } from '@volley/shared';
+import { shipped } from './shipped.js';
 
-const require = createRequire(import.meta.url);
-/** Scenarios import `volley`; it resolves to the scenario API wherever the file lives. */
-const SCENARIO_API = require.resolve('@volley/shared/scenario');
+/** Scenarios import `volley`; it resolves to the scenario API wherever the file lives: the built one the CLI ships, or the workspace's source. */
+const scenarioApi = (): string => shipped('scenario-api.js') ?? createRequire(import.meta.url).resolve('@volley/shared/scenario');
 
 function describe(m: Message): string {
   const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
@@ -28,7 +28,7 @@ export async function bundleScenario(file: string): Promise<ScenarioBundle> {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      alias: { volley: SCENARIO_API },
+      alias: { volley: scenarioApi() },
       logLevel: 'silent',
       legalComments: 'none',
     });

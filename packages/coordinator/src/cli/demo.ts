@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import { startDidServer } from '@volley/examples/did-api/server';
 import type { RunSummary } from '../aggregate/summary.js';
 import { runLocally } from './local-run.js';
+import { shipped } from '../shipped.js';
 
-const require = createRequire(import.meta.url);
-
+/** The guide's locustfile: shipped with the built CLI, or the workspace's. */
 export function exampleScenario(): string {
-  return join(dirname(require.resolve('@volley/examples/package.json')), 'did-api', 'locustfile.ts');
+  return shipped('examples/did-api/locustfile.ts') ?? join(dirname(createRequire(import.meta.url).resolve('@volley/examples/package.json')), 'did-api', 'locustfile.ts');
 }
 
 /** Route of the sample server each request name of the guide's scenario goes to. */

@@ -8,6 +8,7 @@ import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from './k6-json.js';
 import { renderLocustFailuresCsv, renderLocustFullHistoryCsv, renderLocustHistoryCsv, renderLocustStatsCsv } from './locust-csv.js';
 import { renderJunit } from './junit.js';
+import { shipped } from '../shipped.js';
 
 export interface ReportTargets {
   /** k6-shaped summary JSON */
@@ -25,8 +26,8 @@ const require = createRequire(import.meta.url);
 /** uPlot, read from its package, to inline into the HTML report. */
 export async function loadHtmlAssets(): Promise<HtmlAssets> {
   const [uplotJs, uplotCss] = await Promise.all([
-    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+    readFile(shipped('assets/uPlot.iife.min.js') ?? require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    readFile(shipped('assets/uPlot.min.css') ?? require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
   ]);
   return { uplotJs, uplotCss };
 }
