@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # No image registry is reachable here: make the Dockerfile's base image from
-# this machine's node binary and the libraries it links, tagged as the base.
+# a node binary (default: Node 26's, scripts/node-line.sh) and the libraries
+# it links, tagged as the base.
 set -euo pipefail
-tag=${1:-node:20-bookworm-slim}
+tag=${1:-node:26-bookworm-slim}
+node=${2:-$("$(dirname "$0")/node-line.sh" 26)}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-node=$(command -v node)
 mkdir -p "$root/usr/bin" "$root/tmp" "$root/etc" "$root/lib64" "$root/lib/x86_64-linux-gnu"
 cp "$node" "$root/usr/bin/node"
 for lib in $(ldd "$node" | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
@@ -17,4 +18,4 @@ printf 'root:x:0:0:root:/root:/bin/false\nvolley:x:10001:10001:volley:/tmp:/bin/
 printf 'root:x:0:\nvolley:x:10001:\n' > "$root/etc/group"
 printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
 tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/bin' - "$tag" >/dev/null
-echo "base image $tag made from $node ($(node --version))"
+echo "base image $tag made from $node ($("$node" --version))"

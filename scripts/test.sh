@@ -32,14 +32,43 @@ npx tsc -p tsconfig.json --noEmit
 echo "test: building the volley CLI"
 node scripts/build.mjs
 
-echo "test: unit and end-to-end tests"
+# Node's LTS lines from the npm registry (scripts/node-line.sh): the whole
+# suite on the newest and on this machine's Node, at the same time (the e2e
+# tests leave half the machine idle: they wait on runs of fixed length);
+# then the unit tests and the core e2e tests on the older lines.
+node26=$(scripts/node-line.sh 26)
+node24=$(scripts/node-line.sh 24)
+node22=$(scripts/node-line.sh 22)
+CORE_E2E=(test/e2e/accounting.test.ts test/e2e/distributed.test.ts test/e2e/faults.test.ts test/e2e/thresholds.test.ts)
+
 mkdir -p test-artifacts
-rm -f test-artifacts/vitest*.json
+rm -f test-artifacts/vitest*.json test-artifacts/suite-*.log
+# suite LABEL NODE ARGS…: vitest on that Node (and every process it starts: they use its execPath, or `node` on the PATH)
+suite() {
+  local label=$1 node=$2
+  shift 2
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "$@" \
+    --reporter=default --reporter=json --outputFile.json="test-artifacts/vitest-$label.json" > "test-artifacts/suite-$label.log" 2>&1
+}
 status=0
-npx vitest run --project unit --project e2e --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
+echo "test: unit and end-to-end tests on this machine's Node ($(node --version)) and on Node $("$node26" --version)"
+suite machine "$(command -v node)" --project unit --project e2e & a=$!
+suite node26 "$node26" --project unit --project e2e & b=$!
+wait $a || status=$?
+wait $b || status=$?
+echo "test: unit and core end-to-end tests on Node $("$node24" --version) and $("$node22" --version)"
+suite node24 "$node24" --project unit "${CORE_E2E[@]}" & a=$!
+suite node22 "$node22" --project unit "${CORE_E2E[@]}" & b=$!
+wait $a || status=$?
+wait $b || status=$?
+for f in test-artifacts/suite-*.log; do
+  echo "test: ${f#test-artifacts/suite-}" | sed 's/\.log$//'
+  # what failed, in full; of the rest, the closing lines
+  if grep -q ' FAIL \|×' "$f"; then cat "$f"; else tail -6 "$f"; fi
+done
 
 # containers: dockerd in its own network namespace, the image built from
-# deploy/Dockerfile on a base made from this machine's node (no registry)
+# deploy/Dockerfile on a base made from Node 26's binary (no registry)
 if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null; then
   echo "test: container tests (dockerd in a network namespace)"
   cstatus=0
@@ -47,7 +76,7 @@ if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null; then
   if [ "$cstatus" = 0 ]; then
     export DOCKER_HOST
     trap 'scripts/docker-lab.sh stop' EXIT
-    { scripts/docker-base-image.sh && docker build -q -f deploy/Dockerfile -t volley:test . >/dev/null \
+    { scripts/docker-base-image.sh node:26-bookworm-slim "$node26" && docker build -q -f deploy/Dockerfile -t volley:test . >/dev/null \
       && TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost nsenter --net=/run/netns/volley-docker \
          npx vitest run --project containers --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-containers.json; } || cstatus=$?
   fi
@@ -60,8 +89,7 @@ fi
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const f of ["test-artifacts/vitest.json", "test-artifacts/vitest-containers.json"]) {
-    if (!fs.existsSync(f)) continue;
+  for (const f of fs.readdirSync("test-artifacts").filter((n) => /^vitest.*\.json$/.test(n)).map((n) => "test-artifacts/" + n)) {
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
   }

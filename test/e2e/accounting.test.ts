@@ -75,3 +75,21 @@ describe('volley run with 2 worker processes', () => {
     expect((await readFile(join(dir, 'run_failures.csv'), 'utf8')).trim()).toBe('Method,Name,Error,Occurrences');
   });
 });
+
+describe('on the public fallback parser (http-parser-js)', () => {
+  it('a run counts exactly what the server answered, and each worker says which parser it used', async () => {
+    const server = await startDidServer();
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'volley-js-parser-'));
+      const res = await volley(['run', 'test/fixtures/fast-did.ts', '--workers', '2', '--users', '20', '--spawn-rate', '40', '--run-time', '3s',
+        '--host', server.url, '--json', join(dir, 's.json'), '-L', 'info'], { VOLLEY_HTTP_PARSER: 'js' });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr.match(/"parser":"http-parser-js \(asked for\)","msg":"http parser"/g)).toHaveLength(2);
+      const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
+      expect(countsFromSummary(s)).toEqual(server.totals());
+      expect(s.volley.total.count).toBeGreaterThan(100);
+    } finally {
+      await server.close();
+    }
+  });
+});
