@@ -203,3 +203,11 @@ export function stopAfterEach(): { track(...procs: ChildProcess[]): void; didSer
     },
   };
 }
+
+/**
+ * Set while another suite runs beside this one (npm test runs the e2e
+ * tests on two Node lines at once): tests that measure the generator's own
+ * CPU or lateness cannot then, and run alone afterwards (their titles say
+ * "(measures its own CPU)", which the test command selects).
+ */
+export const CPU_SHARED = process.env.VOLLEY_TEST_CPU_SHARED === '1';

@@ -41,8 +41,9 @@ describe.skipIf(process.platform !== 'linux')('runaway input', () => {
     const grew = peakRss(worker.pid!) - before;
     console.info(`endless bodies: ${(received / 1e6).toFixed(0)} MB received by 8 VUs; the worker's peak RSS grew ${(grew / 1e6).toFixed(0)} MB`);
     // far more arrived than the worker may hold: without the cap it would have kept it all until each timeout
+    // (GBs); with it, 8 MB kept and the garbage the reads leave (90 MB seen on Node 20, 170 MB on Node 26)
     expect(received).toBeGreaterThan(400e6);
-    expect(grew).toBeLessThan(150e6);
+    expect(grew).toBeLessThan(400e6);
     expect(res.stdout).toMatch(/note: \d+ response bodies were longer than --max-body-size/);
     expect(s.metrics.http_req_failed.values.passes).toBeGreaterThan(0); // they timed out, as a target that never finishes makes them
   });
