@@ -67,8 +67,8 @@ suite e2e-node26 "$node26" --project e2e & b=$!
 wait $a || status=$?
 wait $b || status=$?
 echo "test: core end-to-end tests on Node 24 and 22, side by side"
-suite e2e-node24 "$node24" "${CORE_E2E[@]}" & a=$!
-suite e2e-node22 "$node22" "${CORE_E2E[@]}" & b=$!
+suite e2e-node24 "$node24" --project e2e "${CORE_E2E[@]}" & a=$!
+suite e2e-node22 "$node22" --project e2e "${CORE_E2E[@]}" & b=$!
 wait $a || status=$?
 wait $b || status=$?
 unset VOLLEY_TEST_CPU_SHARED
