@@ -79,9 +79,16 @@ describe('ramp plans', () => {
         // check at every instant where any worker changes, and just before it
         const instants = new Set<number>([0]);
         for (const p of plans) for (const s of p) { instants.add(s.atMs); instants.add(Math.max(0, s.atMs - 1)); }
-        for (const t of instants) {
-          const sum = plans.reduce((acc, p) => acc + fromSteps(p, t), 0);
-          if (sum !== vusAt(stages, t)) throw new Error(`at ${t} ms workers hold ${sum}, the ramp says ${vusAt(stages, t)}`);
+        // in time order, each plan read once from its start (fromSteps at each instant was cubic: 20 s on Node 22)
+        const at = plans.map(() => 0);
+        const held = plans.map(() => 0);
+        for (const t of [...instants].sort((a, b) => a - b)) {
+          let sum = 0;
+          plans.forEach((p, i) => {
+            while (at[i]! < p.length && p[at[i]!]!.atMs <= t) held[i] = p[at[i]!++]!.vus;
+            sum += held[i]!;
+          });
+          if (sum !== vusAt(stages, t)) throw new Error(`at ${t} ms workers hold ${sum}, the ramp says ${vusAt(stages, t)} (${plans.map((p) => fromSteps(p, t)).join('+')})`);
         }
         return true;
       }),
