@@ -33,7 +33,7 @@ echo "test: building the volley CLI"
 node scripts/build.mjs
 
 # Node's LTS lines from the npm registry (scripts/node-line.sh). The unit
-# tests on each line, one after another (they use every core); then the
+# tests on two lines at a time (each uses every core, so no more); then the
 # e2e tests on the newest line and on this machine's Node side by side (they
 # leave about half the machine idle: they wait on runs of fixed length);
 # then the core e2e tests on the older lines, side by side.
@@ -53,12 +53,15 @@ suite() {
     --reporter=default --reporter=json --outputFile.json="test-artifacts/vitest-$label.json" > "test-artifacts/suite-$label.log" 2>&1
 }
 status=0
-echo "test: unit tests on this machine's Node ($("$machine" --version)), then on $("$node26" --version), $("$node24" --version), $("$node22" --version)"
-suite unit-machine "$machine" --project unit || status=$?
-for line in 26 24 22; do
-  n="node$line"
-  suite "unit-node$line" "${!n}" --project unit || status=$?
-done
+echo "test: unit tests on this machine's Node ($("$machine" --version)) and $("$node26" --version), then on $("$node24" --version) and $("$node22" --version), two lines at a time"
+suite unit-machine "$machine" --project unit & a=$!
+suite unit-node26 "$node26" --project unit & b=$!
+wait $a || status=$?
+wait $b || status=$?
+suite unit-node24 "$node24" --project unit & a=$!
+suite unit-node22 "$node22" --project unit & b=$!
+wait $a || status=$?
+wait $b || status=$?
 # side by side, the tests that measure the generator's own CPU cannot hold (test/helpers.ts CPU_SHARED): they run alone after
 echo "test: end-to-end tests on this machine's Node and on Node 26, side by side"
 export VOLLEY_TEST_CPU_SHARED=1
