@@ -109,7 +109,10 @@ class Run {
   readonly dropped = new Set<string>();
   /** the last window index a worker may send: the run's length, its graceful stops, and slack for clocks */
   readonly maxIndex: number;
+  /** the most VUs its plan holds at once, all workers together (a scale changes it) */
+  maxVus: number;
   constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {
+    this.maxVus = planMaxVus(config.plan.scenarios);
     const grace = Math.max(request.gracefulStopMs, ...config.plan.scenarios.map((sc) => sc.gracefulStopMs + ('gracefulRampDownMs' in sc.executor ? sc.executor.gracefulRampDownMs : 0)));
     this.maxIndex = Math.ceil((request.runTimeMs + grace) / 1000) + WINDOW_SLACK;
   }
@@ -355,8 +358,7 @@ export class Cluster {
   /** A window no honest worker sends: past the run's end, more VUs than the whole plan, totals that would overflow (the aggregator checks those). */
   private checkPlausible(run: Run, msg: Extract<WorkerMessage, { type: 'window' }>): void {
     if (msg.index > run.maxIndex) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: index ${msg.index} is past the run's end (${run.maxIndex} at most)`);
-    const maxVus = planMaxVus(run.config.plan.scenarios);
-    if (msg.vus > maxVus) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: ${msg.vus} VUs, more than the whole run's ${maxVus}`);
+    if (msg.vus > run.maxVus) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: ${msg.vus} VUs, more than the whole run's ${run.maxVus}`);
   }
 
   private tick(): void {
@@ -579,6 +581,8 @@ export class Cluster {
     const atMs = Date.now() + SCALE_LEAD_MS - run.startAt;
     const from = vusAt(ramp.executor.stages, atMs, ramp.executor.startVUs);
     ramp.executor.stages = rescaleStages(ramp.executor.stages, atMs, users, rate, ramp.executor.startVUs);
+    // the old ramp's VUs may still be in the windows of this moment
+    run.maxVus = Math.max(run.maxVus, planMaxVus(plan));
     run.scaled = true;
     for (const id of run.members) this.sendStages(run, this.workers.get(id));
     this.event(run, 'scaled', undefined, `${from} → ${users} users at ${rate}/s`);
