@@ -29,17 +29,17 @@ export async function prepareStart(
   // esbuild loads only when there is a scenario file to bundle
   const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
   const name = typeof scenarioFile === 'string' ? scenarioFile : scenarioFile.name;
+  const env = given.env ?? {};
   let facts: ScenarioFacts;
   let handleSummary: SummaryHandler | undefined;
-  const k6Data = (summary: Parameters<SummaryHandler>[0]): string => renderK6Json(summary);
   if (o.isolated) {
-    facts = await factsIsolated(scenario, given.env ?? {});
-    if (facts.handleSummary) handleSummary = (summary) => handleSummaryIsolated(scenario, given.env ?? {}, k6Data(summary));
+    facts = await factsIsolated(scenario, env);
+    if (facts.handleSummary) handleSummary = (summary) => handleSummaryIsolated(scenario, env, renderK6Json(summary));
   } else {
-    const def = await loadScenario(scenario, `check-${process.pid}`, given.env);
+    const def = await loadScenario(scenario, `check-${process.pid}`, env);
     facts = { options: def.options, thresholds: def.thresholds, setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary };
     const hs = def.handleSummary;
-    if (hs) handleSummary = (summary) => runHandleSummary(hs, JSON.parse(k6Data(summary)) as Record<string, unknown>);
+    if (hs) handleSummary = (summary) => runHandleSummary(hs, JSON.parse(renderK6Json(summary)) as Record<string, unknown>);
   }
   const withPlan = applyScenarioPlan(given, facts, name, plan);
   const body = StartRunBodySchema.parse({

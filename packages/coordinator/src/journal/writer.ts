@@ -111,7 +111,6 @@ export class JournalWriter {
   }
 
   close(): void {
-    clearInterval(this.timer);
     this.flush();
     this.release();
   }

@@ -110,10 +110,10 @@ export class Exchange implements Http1Handler {
       this.kept += chunk.length;
       return;
     }
-    // a copy of the part kept, so the parser's whole buffer is not held by it
+    // a copy of the part kept, so the parser's whole buffer is not held by it (kept never passes the cap: room ≥ 0)
     if (room > 0) this.body.push(Buffer.from(chunk.subarray(0, room)));
-    this.kept += Math.max(0, room);
-    this.cut += chunk.length - Math.max(0, room);
+    this.kept += room;
+    this.cut += chunk.length - room;
   }
 
   onResponseEnd(_c: Controller, at: number): void {
