@@ -14,3 +14,5 @@ export * from './thresholds/index.js';
 export * from './executors.js';
 export * from './http-token.js';
 export * from './barred-ports.js';
+export * from './k6-modules.js';
+export * from './no-host.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VolleyError, errorMessage, type ScenarioBundle } from '@volley/shared';
 import { privateTempDir } from './private-temp.js';
+import { isK6Script, k6Definition } from './k6/script.js';
 import { EXECUTORS, type IterationFunction, type K6Options, type ScenarioDefinition, type UserDefinition } from '@volley/shared/scenario';
 
 /**
@@ -26,6 +27,7 @@ export async function loadScenario(bundle: ScenarioBundle, runId: string, runEnv
   } finally {
     await rm(file, { force: true });
   }
+  if (isK6Script(mod.default)) return k6Definition(mod.default, bundle.name, (globalThis as { __ENV: Record<string, string | undefined> }).__ENV);
   const exec: Record<string, IterationFunction> = {};
   for (const [k, v] of Object.entries(mod)) if (!['default', 'setup', 'teardown', 'handleSummary'].includes(k) && typeof v === 'function') exec[k] = v as IterationFunction;
   const def = typeof mod.default === 'function' ? fromK6Module(mod.default as IterationFunction, mod.options, bundle.name) : validateScenario(mod.default, bundle.name);

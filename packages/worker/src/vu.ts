@@ -59,6 +59,11 @@ function fromFunction(name: string, fn: IterationFunction): IterationSource {
  * on every worker), else the default function.
  */
 export function sourcesFor(def: ScenarioDefinition, exec: string | undefined, file: string): (vuNumber: number) => IterationSource {
+  if (def.perVu) {
+    const s = def.perVu(exec);
+    const src: IterationSource = { name: s.name, onStart: s.onStart, iterate: s.iterate, waitMs: () => 0 };
+    return () => src;
+  }
   if (exec !== undefined) {
     const fn = def.exec?.[exec];
     if (typeof fn !== 'function') throw new Error(`${file}: exec "${exec}" is not an exported function`);
@@ -82,6 +87,8 @@ export interface VuDeps {
   files: Readonly<Record<string, unknown>>;
   /** where every VU of the worker sleeps */
   wheel: TimerWheel;
+  /** the run's base URL (k6 scripts tell a relative URL without one) */
+  host?: string;
 }
 
 const ZERO_WAITS_PER_YIELD = 16;
@@ -97,7 +104,7 @@ export class Vu implements Sleeper {
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
   private readonly ctx: {
-    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files'];
+    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files']; scenario?: string; host?: string;
     sleep(s: number): Promise<void>; group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
   };
   /** the group path the VU is in (k6's ::a::b) */
@@ -122,6 +129,8 @@ export class Vu implements Sleeper {
       env: deps.env,
       data: deps.setupData(),
       files: deps.files,
+      scenario: deps.scenario,
+      host: deps.host,
       sleep: (s) => this.sleep(s * 1000),
       group: async (name, fn) => {
         const outer = this.groupPath;

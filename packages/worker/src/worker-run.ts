@@ -108,6 +108,7 @@ export class WorkerRun {
         setupData: () => this.setupData,
         files,
         wheel,
+        host: baseUrl.href,
         log: log.child({ scenario: plan.name }),
       }, prepare.joining),
     }));

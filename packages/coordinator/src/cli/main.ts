@@ -158,7 +158,7 @@ export function cli(argv: string[]) {
         .option('host', { alias: 'H', type: 'string', describe: 'with --run: base URL of the system under test' })
         .option('users', { alias: 'u', type: 'number' }).option('spawn-rate', { alias: 'r', type: 'number' }).option('run-time', { alias: 't', type: 'string' })
         .option('time-scale', { type: 'number', default: 1 }).option('graceful-stop', { type: 'string', default: '30s' })
-        .option('env', { alias: 'e', type: 'string', array: true, default: [] as string[] })
+        .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, default: [] as string[] })
         .option('expect-workers', { type: 'number' }).option('expect-workers-timeout', { type: 'string', default: '10m' })
         .option('json', { type: 'string' }).option('csv', { type: 'string' }).option('html', { type: 'string' }).option('junit', { type: 'string' })
         .option('summary-trend-stats', { type: 'string', describe: "with --run: k6's, the statistics each trend shows in the summary" })

@@ -1,5 +1,5 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
-import type { ScenarioBundle } from '@volley/shared';
+import { hasHost, VolleyError, type ScenarioBundle } from '@volley/shared';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import { renderK6Json } from '../report/k6-json.js';
 import { runHandleSummary, type SummaryHandler } from './handle-summary.js';
@@ -24,7 +24,7 @@ export async function prepareStart(
   scenarioFile: string | ScenarioBundle,
   given: Omit<StartRunBody, 'scenario'>,
   plan: LoadPlan,
-  o: { isolated?: boolean } = {},
+  o: { isolated?: boolean; warn?: (line: string) => void } = {},
 ): Promise<Prepared> {
   // esbuild loads only when there is a scenario file to bundle
   const scenario = typeof scenarioFile === 'string' ? await (await import('../bundle.js')).bundleScenario(scenarioFile) : scenarioFile;
@@ -37,10 +37,14 @@ export async function prepareStart(
     if (facts.handleSummary) handleSummary = (summary) => handleSummaryIsolated(scenario, env, renderK6Json(summary));
   } else {
     const def = await loadScenario(scenario, `check-${process.pid}`, env);
-    facts = { options: def.options, thresholds: def.thresholds, setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary };
+    facts = { options: def.options, thresholds: def.thresholds, setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary, ...(def.perVu ? { k6: { ignored: def.k6Ignored ?? [] } } : {}) };
     const hs = def.handleSummary;
     if (hs) handleSummary = (summary) => runHandleSummary(hs, JSON.parse(renderK6Json(summary)) as Record<string, unknown>);
   }
+  if (!hasHost(given.host) && !facts.k6) throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, e.g. http://localhost:8000');
+  for (const k of facts.k6?.ignored ?? []) (o.warn ?? ((l: string) => void process.stderr.write(`warning: ${l}\n`)))(`${name}: options.${k} is not supported by Volley and has no effect`);
+  // k6's insecureSkipTLSVerify option, as --insecure-skip-tls-verify
+  if ((facts.options as { insecureSkipTLSVerify?: unknown } | undefined)?.insecureSkipTLSVerify === true) given = { ...given, targetTls: { ...given.targetTls, insecure: true } };
   const withPlan = applyScenarioPlan(given, facts, name, plan);
   const body = StartRunBodySchema.parse({
     ...withPlan, scenario, thresholds: scenarioThresholds(facts, name), setup: facts.setup, teardown: facts.teardown,

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { parseByteSize, parseDuration, VolleyError } from '@volley/shared';
+import { NO_HOST, parseByteSize, parseDuration, VolleyError } from '@volley/shared';
 import type { K6Options } from '@volley/shared/scenario';
 import type { StartRunBody } from '../api/schema.js';
 import type { ReportTargets } from '../report/write.js';
@@ -15,13 +15,13 @@ export function withRunOptions<T>(y: Argv<T>) {
     .option('time-scale', { type: 'number', describe: 'multiply the scenario\'s stage durations (0.05 turns 12 minutes into 36 s)', default: 1 })
     .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
     .option('graceful-stop', { alias: 'stop-timeout', type: 'string', describe: 'how long in-flight tasks may finish at the end (Locust\'s --stop-timeout)', default: '30s' })
-    .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
+    .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
     .option('insecure-skip-tls-verify', { type: 'boolean', describe: 'accept any certificate from the system under test', default: false })
     .option('target-ca', { type: 'string', describe: 'PEM CA to trust for the system under test' })
     .option('target-cert', { type: 'string', describe: 'PEM client certificate for the system under test' })
     .option('target-key', { type: 'string', describe: 'PEM key of --target-cert' })
     .option('connections', { type: 'number', describe: 'at most N connections per worker and target, shared by its users [default: each user its own, as k6 and Locust]' })
-    .option('data', { type: 'string', array: true, describe: 'NAME=FILE: a CSV (header row) or JSON file every VU reads as ctx.files.NAME (repeatable)', default: [] as string[] })
+    .option('data', { type: 'string', array: true, nargs: 1, describe: 'NAME=FILE: a CSV (header row) or JSON file every VU reads as ctx.files.NAME (repeatable)', default: [] as string[] })
     .option('expect-workers', { type: 'number', describe: 'wait until this many workers have joined' })
     .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
     .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
@@ -44,7 +44,7 @@ export function withK6LoadOptions<T>(y: Argv<T>) {
     .option('vus', { type: 'number', describe: "k6's --vus: this many users, all started at once (with --duration or --iterations)" })
     .option('duration', { alias: 'd', type: 'string', describe: "k6's --duration: how long the --vus users run" })
     .option('iterations', { alias: 'i', type: 'number', describe: "k6's --iterations: iterations shared by the --vus users (--duration becomes their time limit)" })
-    .option('stage', { alias: 's', type: 'array', string: true, describe: "k6's --stage DURATION:TARGET: ramp to TARGET users over DURATION (repeatable)" });
+    .option('stage', { alias: 's', type: 'array', string: true, nargs: 1, describe: "k6's --stage DURATION:TARGET: ramp to TARGET users over DURATION (repeatable)" });
 }
 
 export interface K6LoadArgs {
@@ -159,7 +159,7 @@ export function withJournalOption<T>(y: Argv<T>) {
 /** Outputs built from a run's journal (run, demo, report). */
 export function withWindowOutputs<T>(y: Argv<T>) {
   return y
-    .option('out', { type: 'string', array: true, describe: 'json=FILE: every second of every series, one JSON object a line (as k6 --out json)', default: [] as string[] })
+    .option('out', { type: 'string', array: true, nargs: 1, describe: 'json=FILE: every second of every series, one JSON object a line (as k6 --out json)', default: [] as string[] })
     .option('hdr-log', { type: 'string', describe: 'write an HdrHistogram interval log per request name: PREFIX_<name>.hlog' })
     .option('csv-full-history', { type: 'boolean', describe: "Locust's: with --csv, the stats history gets a row per request each second, not only the Aggregated one" });
 }
@@ -233,10 +233,11 @@ export function explicitLoad(a: RunArgs): boolean {
 export function toStartBody(given: RunArgs, defaults: { expectWorkers: number }): Omit<StartRunBody, 'scenario'> {
   const a = { ...given, users: given.users ?? 1, spawnRate: given.spawnRate ?? 1, runTime: given.runTime ?? '30s' };
   if (!(a.timeScale > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--time-scale must be above 0, got ${a.timeScale}`);
-  if (!a.host) throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, e.g. http://localhost:8000');
+  // without --host, only a k6 script (absolute URLs) can run: prepareStart says so for the others
+  const host = a.host ?? NO_HOST;
   let url: URL;
   try {
-    url = new URL(a.host);
+    url = new URL(host);
   } catch {
     throw new VolleyError('VOLLEY_BAD_OPTION', `--host ${a.host}: not a URL; write e.g. http://localhost:8000`);
   }

@@ -20,6 +20,8 @@ export interface ScenarioFacts {
   setup: boolean;
   teardown: boolean;
   handleSummary: boolean;
+  /** a k6 script (absolute URLs; no --host needed), and its options Volley does not follow */
+  k6?: { ignored: readonly string[] };
 }
 
 export interface ChildLimits {
@@ -105,7 +107,7 @@ export async function childMain(): Promise<void> {
     if (req.op === 'facts') {
       // plain data only: the options a script exports may hold functions, which do not travel (and are not read)
       const plain = <V>(v: V): V | undefined => (v === undefined ? undefined : (JSON.parse(JSON.stringify(v)) as V));
-      const facts: ScenarioFacts = { options: plain(def.options), thresholds: plain(def.thresholds), setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary };
+      const facts: ScenarioFacts = { options: plain(def.options), thresholds: plain(def.thresholds), setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary, ...(def.perVu ? { k6: { ignored: [...(def.k6Ignored ?? [])] } } : {}) };
       answer({ ok: true, value: facts });
     } else {
       if (!def.handleSummary) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${req.bundle.name}: has no handleSummary()`);

@@ -1,5 +1,5 @@
 import { DEFAULT_TREND_STATS } from '../aggregate/trend-stats.js';
-import { formatDuration } from '@volley/shared';
+import { formatDuration, hasHost } from '@volley/shared';
 import type { RequestStats, RunSummary } from '../aggregate/summary.js';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -72,7 +72,7 @@ export function renderMetrics(s: RunSummary): string[] {
 export function renderText(s: RunSummary): string {
   const out: string[] = [];
   const r = s.run;
-  out.push(`Volley run ${r.id}: ${r.scenario} against ${r.host}`);
+  out.push(`Volley run ${r.id}: ${r.scenario}${hasHost(r.host) ? ` against ${r.host}` : ''}`);
   const load = r.spawnRate > 0 ? `${r.users} users at ${r.spawnRate}/s` : `stages up to ${r.users} users`;
   out.push(`  ${r.workers.length} worker(s), ${load}, ran ${formatDuration(r.durationMs)}; peak VUs ${s.maxVus}`);
   for (const e of r.events) out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(6)}s  ${e.kind}${e.worker ? ` ${e.worker}` : ''}: ${e.detail}`);

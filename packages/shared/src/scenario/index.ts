@@ -164,7 +164,18 @@ export interface ScenarioDefinition {
   readonly teardown?: (ctx: SetupContext) => unknown;
   /** k6's: the end-of-test summary is handed to it; its result says what to print and write instead of the default */
   readonly handleSummary?: HandleSummary;
+  /** a k6 script: each VU makes its own instance of the script on start (k6's per-VU module state) */
+  readonly perVu?: PerVuSource;
+  /** a k6 script's options that Volley does not follow, named at start */
+  readonly k6Ignored?: readonly string[];
 }
+
+/** What each VU of a k6 script runs, for one scenario's `exec` (the default function without). */
+export type PerVuSource = (exec: string | undefined) => {
+  readonly name: string;
+  onStart(ctx: UserContext<undefined>): Promise<unknown>;
+  iterate(ctx: UserContext<any>): Promise<void> | void;
+};
 
 /**
  * k6's `handleSummary(data)`: `data` is the summary as `--json` writes it

@@ -3,7 +3,7 @@ import { formatExchange, type HttpDebugLevel } from './debug.js';
 import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
 import type { VuConnections } from './connections.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type RequestTiming } from './exchange.js';
 import { DEFAULT_MAX_BODY_BYTES } from '@volley/shared';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -15,7 +15,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
  */
 const EMPTY = Buffer.alloc(0);
 
-class Response implements VolleyResponse {
+export class Response implements VolleyResponse {
   constructor(
     readonly status: number,
     /** where the headers come from, when a scenario asks for them */
@@ -23,9 +23,15 @@ class Response implements VolleyResponse {
     readonly body: Buffer,
     readonly durationMs: number,
     readonly error?: string,
+    /** the request's phases (k6's res.timings) */
+    readonly timing?: RequestTiming,
   ) {}
   get headers(): Record<string, string | string[] | undefined> {
     return this.exchange?.headers ?? {};
+  }
+  /** the headers as the target wrote their names: [name, value, …] */
+  get rawHeaders(): readonly string[] {
+    return this.exchange?.rawHeaders ?? [];
   }
   text(): string {
     return this.body.toString('utf8');
@@ -68,6 +74,8 @@ export interface ClientDeps {
 export interface VuHttpClient extends HttpClient {
   /** abandons every request in flight (they end as "interrupted at stop"), and any made after */
   abortAll(): void;
+  /** this VU's cookies, when it keeps them */
+  readonly jar?: CookieJar;
 }
 
 /**
@@ -118,6 +126,10 @@ class Client implements VuHttpClient {
     const path = o.path ?? o.url;
     if (typeof path !== 'string') throw new TypeError(`${where}: give a path (or url), a [method, path, options] list, or a path string`);
     return this.request(o.method ?? 'GET', path, o.options);
+  }
+
+  get jar(): CookieJar | undefined {
+    return this.deps.jar;
   }
 
   abortAll(): void {
@@ -181,11 +193,11 @@ class Client implements VuHttpClient {
       // client's error code, recorded as a failure; the task goes on
       const reason = transportReason(x.error);
       recorder.request(method, name, timing, false, reason, tags);
-      const failed = new Response(0, undefined, EMPTY, timing.durationUs / 1000, reason);
+      const failed = new Response(0, undefined, EMPTY, timing.durationUs / 1000, reason, timing);
       if (sent) debug.write(formatExchange(debug.level, sent, { status: 0, headers: {}, body: EMPTY, durationMs: failed.durationMs, error: reason }));
       return failed;
     }
-    const res = new Response(x.status, x, x.bodyBuffer(), timing.durationUs / 1000);
+    const res = new Response(x.status, x, x.bodyBuffer(), timing.durationUs / 1000, undefined, timing);
     if (sent) debug.write(formatExchange(debug.level, sent, { status: res.status, headers: res.headers, body: res.body, durationMs: res.durationMs }));
     jar?.store(target, x.header('set-cookie'));
     let verdict: Verdict;

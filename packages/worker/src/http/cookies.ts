@@ -42,4 +42,26 @@ export class CookieJar {
       else jar.set(name, { value, expires });
     }
   }
+
+  /** k6's jar.set(url, name, value): a cookie set by the script, without expiry. */
+  set(origin: string, name: string, value: string): void {
+    let jar = this.byOrigin.get(origin);
+    if (!jar) this.byOrigin.set(origin, (jar = new Map()));
+    jar.set(name, { value, expires: Infinity });
+  }
+
+  /** The live cookies for `origin`, name → value. */
+  entries(origin: string, at = Date.now()): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [name, c] of this.byOrigin.get(origin) ?? []) if (c.expires > at) out.set(name, c.value);
+    return out;
+  }
+
+  clear(origin: string): void {
+    this.byOrigin.delete(origin);
+  }
+
+  delete(origin: string, name: string): void {
+    this.byOrigin.get(origin)?.delete(name);
+  }
 }

@@ -1,0 +1,262 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { parseDuration } from '@volley/shared';
+import type { HttpClient, RequestOptions, VolleyResponse } from '@volley/shared/scenario';
+import type { Response } from '../http/client.js';
+import type { CookieJar } from '../http/cookies.js';
+import { K6Response, type K6Request, type ResponseType } from './response.js';
+
+/** What k6's http module of one VU stands on. */
+export interface HttpPort {
+  readonly http: HttpClient;
+  /** false when the run has no --host: a relative URL is then an error */
+  readonly hasHost: boolean;
+  readonly jar?: CookieJar;
+  readonly options: K6HttpOptions;
+}
+
+/** The script options k6/http follows. */
+export interface K6HttpOptions {
+  maxRedirects?: number;
+  userAgent?: string;
+  discardResponseBodies?: boolean;
+}
+
+type Body = string | ArrayBuffer | ArrayBufferView | Record<string, unknown> | null | undefined;
+
+export interface K6Params {
+  headers?: Record<string, string>;
+  tags?: Record<string, string>;
+  timeout?: string | number;
+  cookies?: Record<string, string | { value: string; replace?: boolean }>;
+  jar?: K6CookieJar | null;
+  redirects?: number;
+  responseType?: ResponseType;
+  auth?: 'basic' | 'digest' | 'ntlm';
+  responseCallback?: ResponseCallback | null;
+  compression?: string;
+}
+
+/** k6's expectedStatuses(…): which statuses are not failures (http_req_failed). */
+export interface ResponseCallback {
+  readonly volleyExpected: (status: number) => boolean;
+}
+
+export function expectedStatuses(...list: (number | { min: number; max: number })[]): ResponseCallback {
+  for (const x of list) {
+    if (!(typeof x === 'number' ? Number.isInteger(x) : Number.isInteger(x?.min) && Number.isInteger(x?.max))) {
+      throw new TypeError(`expectedStatuses: give status codes or { min, max } ranges, got ${JSON.stringify(x)}`);
+    }
+  }
+  return { volleyExpected: (s) => list.some((x) => (typeof x === 'number' ? s === x : s >= x.min && s <= x.max)) };
+}
+
+const DEFAULT_EXPECTED = expectedStatuses({ min: 200, max: 399 });
+const DEFAULT_UA = 'Volley/0.1 (k6 compatible)';
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** http.url`…`: the URL, and a name that keeps the template's shape for the reports. */
+export class TaggedUrl {
+  constructor(readonly url: string, readonly name: string) {}
+  toString(): string {
+    return this.url;
+  }
+}
+
+export function taggedUrl(strings: TemplateStringsArray, ...values: unknown[]): TaggedUrl {
+  let url = strings[0]!;
+  let name = strings[0]!;
+  values.forEach((v, i) => {
+    url += String(v) + strings[i + 1]!;
+    name += '${}' + strings[i + 1]!;
+  });
+  return new TaggedUrl(url, name);
+}
+
+/** k6's CookieJar of a VU (http.cookieJar()), over the VU's own jar. */
+export class K6CookieJar {
+  constructor(readonly jar: CookieJar) {}
+  set(url: string, name: string, value: string, _opts?: unknown): void {
+    this.jar.set(new URL(url).origin, name, String(value));
+  }
+  cookiesForURL(url: string): Record<string, string[]> {
+    return Object.fromEntries([...this.jar.entries(new URL(url).origin)].map(([k, v]) => [k, [v]]));
+  }
+  clear(url: string): void {
+    this.jar.clear(new URL(url).origin);
+  }
+  delete(url: string, name: string): void {
+    this.jar.delete(new URL(url).origin, name);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function encodeBody(body: Body, headers: Record<string, string>): string | Buffer | undefined {
+  if (body === null || body === undefined) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (isPlainObject(body)) {
+    if (Object.values(body).some((v) => isPlainObject(v) && 'volleyFile' in v)) throw new Error('http.file() bodies (multipart) are not supported by Volley yet');
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    return new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  }
+  return String(body);
+}
+
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+
+/** The Authorization header answering a Digest challenge (RFC 7616, MD5, qop=auth), as k6 sends it. */
+export function digestAuthorization(challenge: string, method: string, uri: string, user: string, pass: string, cnonce = randomBytes(8).toString('hex')): string {
+  const params: Record<string, string> = {};
+  for (const m of challenge.replace(/^Digest\s+/i, '').matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
+  const ha1 = md5(`${user}:${params.realm ?? ''}:${pass}`);
+  const ha2 = md5(`${method}:${uri}`);
+  const qop = params.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
+  const nc = '00000001';
+  const response = qop ? md5(`${ha1}:${params.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${params.nonce}:${ha2}`);
+  const parts = [`username="${user}"`, `realm="${params.realm ?? ''}"`, `nonce="${params.nonce ?? ''}"`, `uri="${uri}"`, 'algorithm=MD5', `response="${response}"`];
+  if (qop) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
+  if (params.opaque !== undefined) parts.push(`opaque="${params.opaque}"`);
+  return `Digest ${parts.join(', ')}`;
+}
+
+/** One VU's k6/http: the calls a script makes, over the VU's client (each returns a Promise the rewrite awaits). */
+export class K6Http {
+  private callback: ResponseCallback | null = DEFAULT_EXPECTED;
+  readonly TaggedUrl = TaggedUrl;
+  readonly expectedStatuses = expectedStatuses;
+  readonly url = taggedUrl;
+  readonly CookieJar = K6CookieJar;
+  readonly OCSP_STATUS_GOOD = 'good';
+  readonly TLS_1_2 = 'tls1.2';
+  readonly TLS_1_3 = 'tls1.3';
+
+  constructor(private readonly port: HttpPort) {}
+
+  get(url: string | TaggedUrl, params?: K6Params | null): Promise<K6Response> {
+    return this.request('GET', url, null, params);
+  }
+  head(url: string | TaggedUrl, params?: K6Params | null): Promise<K6Response> {
+    return this.request('HEAD', url, null, params);
+  }
+  post(url: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    return this.request('POST', url, body, params);
+  }
+  put(url: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    return this.request('PUT', url, body, params);
+  }
+  patch(url: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    return this.request('PATCH', url, body, params);
+  }
+  del(url: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    return this.request('DELETE', url, body, params);
+  }
+  options(url: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    return this.request('OPTIONS', url, body, params);
+  }
+  asyncRequest(method: string, url: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    return this.request(method, url, body, params);
+  }
+
+  setResponseCallback(cb: ResponseCallback | null): void {
+    this.callback = cb;
+  }
+
+  cookieJar(): K6CookieJar {
+    if (!this.port.jar) throw new Error('http.cookieJar(): this VU has no cookie jar');
+    return new K6CookieJar(this.port.jar);
+  }
+
+  file(): never {
+    throw new Error('http.file() (multipart bodies) is not supported by Volley yet');
+  }
+
+  batch(requests: unknown[] | Record<string, unknown>): Promise<K6Response[] | Record<string, K6Response>> {
+    const one = (r: unknown, where: string): Promise<K6Response> => {
+      if (typeof r === 'string' || r instanceof TaggedUrl) return this.request('GET', r, null);
+      if (Array.isArray(r)) return this.request(String(r[0]), r[1] as string, r[2] as Body, r[3] as K6Params);
+      if (typeof r === 'object' && r !== null && 'url' in r) {
+        const o = r as { method?: string; url: string; body?: Body; params?: K6Params };
+        return this.request(o.method ?? 'GET', o.url, o.body, o.params);
+      }
+      return Promise.reject(new TypeError(`http.batch: ${where} must be a URL, [method, url, body, params] or { method, url, body, params }`));
+    };
+    if (Array.isArray(requests)) return Promise.all(requests.map((r, i) => one(r, `request ${i}`)));
+    const entries = Object.entries(requests);
+    return Promise.all(entries.map(([k, r]) => one(r, `request "${k}"`))).then((answers) => Object.fromEntries(entries.map(([k], i) => [k, answers[i]!])));
+  }
+
+  async request(method: string, target: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
+    const p = params ?? {};
+    if (p.compression) throw new Error(`params.compression ('${p.compression}') is not supported by Volley yet`);
+    if (p.auth === 'ntlm') throw new Error("params.auth 'ntlm' is not supported by Volley");
+    const templateName = target instanceof TaggedUrl ? target.name : undefined;
+    let url = String(target);
+    if (!/^https?:\/\//i.test(url)) {
+      if (!url.startsWith('/')) throw new Error(`${method} ${url}: not an http(s) URL`);
+      if (!this.port.hasHost) throw new Error(`${method} ${url}: a relative URL needs the run's base URL; give --host (k6 scripts usually write absolute URLs)`);
+    }
+    const headers: Record<string, string> = { ...p.headers };
+    const names = Object.keys(headers).map((h) => h.toLowerCase());
+    const ua = this.port.options.userAgent ?? DEFAULT_UA;
+    if (ua && !names.includes('user-agent')) headers['User-Agent'] = ua;
+    // credentials in the URL: basic unless asked for digest
+    let creds: { user: string; pass: string } | undefined;
+    if (/^https?:\/\/[^/]*@/i.test(url)) {
+      const u = new URL(url);
+      creds = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
+      u.username = '';
+      u.password = '';
+      url = u.href;
+      if (p.auth !== 'digest' && !names.includes('authorization')) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
+    }
+    if (p.cookies) {
+      const extra = Object.entries(p.cookies).map(([k, v]) => `${k}=${typeof v === 'object' ? v.value : v}`).join('; ');
+      const at = Object.keys(headers).find((h) => h.toLowerCase() === 'cookie');
+      if (at) headers[at] = `${headers[at]}; ${extra}`;
+      else headers.Cookie = extra;
+    }
+    let payload = encodeBody(body, headers);
+    const tags = p.tags ? { ...p.tags } : undefined;
+    const name = tags?.name ?? templateName;
+    if (tags) delete tags.name;
+    const timeoutMs = p.timeout === undefined ? undefined : typeof p.timeout === 'number' ? p.timeout : parseDuration(p.timeout, 'params.timeout');
+    const callback = p.responseCallback === undefined ? this.callback : p.responseCallback;
+    const verdict = callback ? (r: VolleyResponse) => callback.volleyExpected(r.status) || `HTTP ${r.status}` : () => true;
+    const type: ResponseType = p.responseType ?? (this.port.options.discardResponseBodies ? 'none' : 'text');
+    let redirects = p.redirects ?? this.port.options.maxRedirects ?? 10;
+    let digestTried = false;
+    for (;;) {
+      const options: RequestOptions = { headers, body: payload, tags, timeoutMs, verdict, ...(name !== undefined ? { name } : {}) };
+      const raw = (await this.port.http.request(method, url, options)) as Response;
+      const request: K6Request = { method, url, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])), body: typeof payload === 'string' ? payload : payload ? payload.toString('latin1') : '', cookies: {} };
+      if (raw.status === 401 && p.auth === 'digest' && creds && !digestTried) {
+        const challenge = raw.rawHeaders.find((_v, i, a) => i % 2 === 1 && a[i - 1]!.toLowerCase() === 'www-authenticate' && /^Digest/i.test(a[i]!));
+        if (challenge) {
+          digestTried = true;
+          const u = new URL(url, 'http://relative.invalid');
+          headers.Authorization = digestAuthorization(challenge, method, u.pathname + u.search, creds.user, creds.pass);
+          continue;
+        }
+      }
+      if (REDIRECTS.has(raw.status) && redirects > 0) {
+        const location = raw.rawHeaders.find((_v, i, a) => i % 2 === 1 && a[i - 1]!.toLowerCase() === 'location');
+        if (location) {
+          redirects--;
+          url = new URL(location, /^https?:/i.test(url) ? url : `http://relative.invalid${url}`).href.replace(/^http:\/\/relative\.invalid/, '');
+          // as Go's client (k6): 301, 302 and 303 turn into a GET without body (HEAD stays HEAD); 307 and 308 repeat the request
+          if (raw.status <= 303 && method !== 'HEAD' && (method !== 'GET' || payload !== undefined)) {
+            method = 'GET';
+            payload = undefined;
+            for (const h of Object.keys(headers)) if (/^content-(type|length)$/i.test(h)) delete headers[h];
+          }
+          continue;
+        }
+      }
+      return new K6Response(raw, url, request, type);
+    }
+  }
+}

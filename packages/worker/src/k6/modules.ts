@@ -1,0 +1,218 @@
+import { createHash, createHmac, randomBytes, randomUUID, type BinaryLike } from 'node:crypto';
+import { Counter, Gauge, Rate, Trend, RUNTIME_KEY, type HttpClient, type MetricsRuntime } from '@volley/shared/scenario';
+import type { K6Module } from '@volley/shared';
+import type { CookieJar } from '../http/cookies.js';
+import { expectedStatuses, K6Http, type K6HttpOptions } from './http.js';
+
+/**
+ * The `k6/*` modules a script imports, as one VU sees them. The rewrite
+ * turns `import http from 'k6/http'` into `const http = __k6('k6/http',
+ * 'default')`; each VU's instance asks for what it imports, so a VU holds
+ * only those.
+ */
+export interface VuPort {
+  /** 0 in the init context and in setup/teardown (k6's) */
+  readonly vu: number;
+  readonly http?: HttpClient;
+  readonly jar?: CookieJar;
+  readonly hasHost: boolean;
+  readonly options: K6HttpOptions & { scenarios?: Record<string, { executor?: string }> };
+  readonly scenario?: string;
+  sleep(seconds: number): Promise<void>;
+  group<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
+  /** this VU's iterations so far in the instance */
+  iteration(): number;
+  /** k6/execution test.abort() */
+  abort(reason: string): never;
+}
+
+/** What every VU of a worker shares: SharedArray's contents, by name. */
+export class SharedState {
+  readonly arrays = new Map<string, readonly unknown[]>();
+}
+
+const runtime = (): MetricsRuntime | undefined => (globalThis as { [RUNTIME_KEY]?: MetricsRuntime })[RUNTIME_KEY];
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** k6's check: each value a function of `value` or a boolean; counted in `checks` per name. A Promise among the answers makes it wait. */
+function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, string>): boolean | Promise<boolean> {
+  if (typeof sets !== 'object' || sets === null) throw new TypeError('check(value, { name: (v) => boolean, … }): the second argument must be an object of checks');
+  const entries = Object.entries(sets);
+  const results = entries.map(([, fn]) => (typeof fn === 'function' ? (fn as (v: unknown) => unknown)(value) : fn));
+  const record = (answers: unknown[]): boolean => {
+    let all = true;
+    answers.forEach((ok, i) => {
+      all &&= !!ok;
+      runtime()?.add('rate', 'checks', ok ? 1 : 0, { ...tags, check: entries[i]![0] });
+    });
+    return all;
+  };
+  if (results.some((r) => r instanceof Promise)) return Promise.all(results).then(record);
+  return record(results);
+}
+
+function b64encode(input: string | ArrayBuffer | ArrayBufferView, encoding = 'std'): string {
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input instanceof ArrayBuffer ? Buffer.from(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const url = encoding === 'url' || encoding === 'rawurl';
+  let out = buf.toString(url ? 'base64url' : 'base64');
+  if (encoding === 'url') out += '='.repeat((4 - (out.length % 4)) % 4);
+  if (encoding === 'rawstd') out = out.replace(/=+$/, '');
+  return out;
+}
+
+function b64decode(input: string, encoding = 'std', format?: 's'): string | ArrayBuffer {
+  const buf = Buffer.from(input, encoding === 'url' || encoding === 'rawurl' ? 'base64url' : 'base64');
+  return format === 's' ? buf.toString('utf8') : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+}
+
+const toData = (d: BinaryLike | ArrayBuffer): BinaryLike => (d instanceof ArrayBuffer ? Buffer.from(d) : d);
+function digest(h: { digest(): Buffer }, enc?: string): string | ArrayBuffer {
+  const b = h.digest();
+  if (enc === 'hex' || enc === 'base64') return b.toString(enc);
+  if (enc === 'base64url' || enc === 'base64rawurl') return b.toString('base64url');
+  if (enc === 'base64raw') return b.toString('base64').replace(/=+$/, '');
+  if (enc === 'binary' || enc === undefined) return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  throw new Error(`k6/crypto: unknown output encoding '${enc}' (hex, base64, base64url, base64raw, base64rawurl, binary)`);
+}
+const algo = (a: string): string => a.replace(/^sha(\d)/, 'sha$1').replace('-', '').replace(/^sha512_(\d+)$/, 'sha512-$1');
+const hashFn = (a: string) => (data: BinaryLike | ArrayBuffer, enc?: string) => digest(createHash(algo(a)).update(toData(data)), enc);
+
+const crypto = {
+  md4: () => { throw new Error('k6/crypto md4 is not supported by Volley'); },
+  md5: hashFn('md5'), sha1: hashFn('sha1'), sha256: hashFn('sha256'), sha384: hashFn('sha384'), sha512: hashFn('sha512'),
+  sha512_224: hashFn('sha512-224'), sha512_256: hashFn('sha512-256'), ripemd160: hashFn('ripemd160'),
+  hmac: (a: string, secret: BinaryLike | ArrayBuffer, data: BinaryLike | ArrayBuffer, enc?: string) => digest(createHmac(algo(a), toData(secret)).update(toData(data)), enc),
+  createHash: (a: string) => {
+    const h = createHash(algo(a));
+    return { update(d: BinaryLike | ArrayBuffer) { h.update(toData(d)); return this; }, digest: (enc?: string) => digest(h, enc) };
+  },
+  createHMAC: (a: string, secret: BinaryLike | ArrayBuffer) => {
+    const h = createHmac(algo(a), toData(secret));
+    return { update(d: BinaryLike | ArrayBuffer) { h.update(toData(d)); return this; }, digest: (enc?: string) => digest(h, enc) };
+  },
+  randomBytes: (n: number) => { const b = randomBytes(n); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer; },
+};
+
+const timers = { setTimeout, clearTimeout, setInterval, clearInterval };
+
+/** https://jslib.k6.io/k6-utils/…: the helpers scripts import, as jslib defines them. */
+const k6Utils = {
+  randomIntBetween: (min: number, max: number) => Math.floor(Math.random() * (max - min + 1) + min),
+  randomItem: <T>(arr: readonly T[]) => arr[Math.floor(Math.random() * arr.length)],
+  randomString: (length: number, charset = 'abcdefghijklmnopqrstuvwxyz') => {
+    let s = '';
+    for (let i = 0; i < length; i++) s += charset.charAt(Math.floor(Math.random() * charset.length));
+    return s;
+  },
+  /** v4 UUIDs from the system's secure source, asked for or not */
+  uuidv4: () => randomUUID(),
+  findBetween: (content: string, left: string, right: string, repeat = false) => {
+    const out: string[] = [];
+    let from = 0;
+    for (;;) {
+      const a = content.indexOf(left, from);
+      if (a < 0) break;
+      const b = content.indexOf(right, a + left.length);
+      if (b < 0) break;
+      out.push(content.slice(a + left.length, b));
+      if (!repeat) return out[0];
+      from = b + right.length;
+    }
+    return repeat ? out : null;
+  },
+};
+
+/** One VU's imports: module and export → value. */
+export function vuModules(port: VuPort, shared: SharedState): (module: string, name: string) => unknown {
+  let http: K6Http | undefined;
+  const httpOf = (): K6Http => (http ??= new K6Http({ http: port.http ?? initClient, hasHost: port.hasHost, jar: port.jar, options: port.options }));
+  const startedAt = Date.now();
+  const execution = {
+    vu: {
+      get idInTest() { return port.vu; },
+      get idInInstance() { return port.vu; },
+      get iterationInInstance() { return port.iteration(); },
+      get iterationInScenario() { return port.iteration(); },
+      tags: {} as Record<string, string>,
+      metrics: { tags: {} as Record<string, string>, metadata: {} as Record<string, string> },
+    },
+    scenario: {
+      get name() { return port.scenario ?? 'default'; },
+      get executor() { return port.options.scenarios?.[port.scenario ?? '']?.executor ?? 'ramping-vus'; },
+      get startTime() { return startedAt; },
+      get iterationInInstance() { return port.iteration(); },
+      get iterationInTest(): never { throw new Error('k6/execution scenario.iterationInTest is not supported by Volley yet (workers do not share an iteration counter)'); },
+      get progress(): never { throw new Error('k6/execution scenario.progress is not supported by Volley yet'); },
+    },
+    instance: {
+      get currentTestRunDuration() { return Date.now() - startedAt; },
+    },
+    test: {
+      abort: (reason?: string) => port.abort(reason ?? 'test.abort() was called'),
+      get options() { return port.options; },
+    },
+  };
+  const table: Record<K6Module, (name: string) => unknown> = {
+    k6: (name) => {
+      const k6 = {
+        check, sleep: (s: number) => port.sleep(s), group: <T>(n: string, fn: () => T) => port.group(n, fn),
+        fail: (msg = '') => { throw new Error(msg); },
+        randomSeed: () => { throw new Error('randomSeed() is not supported by Volley: Math.random cannot be seeded'); },
+      };
+      return name === 'default' || name === '*' ? k6 : (k6 as Record<string, unknown>)[name];
+    },
+    'k6/http': (name) => {
+      const h = httpOf();
+      if (name === 'default' || name === '*') return h;
+      if (name === 'expectedStatuses') return expectedStatuses;
+      const v = (h as unknown as Record<string, unknown>)[name];
+      return typeof v === 'function' && name !== 'CookieJar' && name !== 'TaggedUrl' ? (v as (...a: unknown[]) => unknown).bind(h) : v;
+    },
+    'k6/metrics': (name) => {
+      const m = { Trend, Rate, Counter, Gauge };
+      return name === 'default' || name === '*' ? m : (m as Record<string, unknown>)[name];
+    },
+    'k6/execution': (name) => (name === 'default' || name === '*' ? execution : (execution as Record<string, unknown>)[name]),
+    'k6/data': (name) => {
+      class SharedArray {
+        constructor(arrayName: string, fn: () => unknown[]) {
+          if (typeof fn !== 'function') throw new TypeError('new SharedArray(name, fn): fn must be a function returning an array');
+          let arr = shared.arrays.get(arrayName);
+          if (!arr) {
+            const made = fn();
+            if (!Array.isArray(made)) throw new TypeError(`SharedArray "${arrayName}": the function must return an array`);
+            shared.arrays.set(arrayName, (arr = deepFreeze(made)));
+          }
+          return arr as unknown as SharedArray;
+        }
+      }
+      return name === 'default' || name === '*' ? { SharedArray } : name === 'SharedArray' ? SharedArray : undefined;
+    },
+    'k6/encoding': (name) => {
+      const e = { b64encode, b64decode };
+      return name === 'default' || name === '*' ? e : (e as Record<string, unknown>)[name];
+    },
+    'k6/crypto': (name) => (name === 'default' || name === '*' ? crypto : (crypto as Record<string, unknown>)[name]),
+    'k6/timers': (name) => (name === 'default' || name === '*' ? timers : (timers as Record<string, unknown>)[name]),
+    'jslib:k6-utils': (name) => (name === 'default' || name === '*' ? k6Utils : (k6Utils as Record<string, unknown>)[name]),
+  };
+  return (module, name) => {
+    const get = table[module as K6Module];
+    if (!get) throw new Error(`${module} is not supported by Volley`);
+    const v = get(name);
+    if (v === undefined) throw new Error(`${module} has no export "${name}" in Volley`);
+    return v;
+  };
+}
+
+/** In the init context a request is an error, as in k6. */
+const initClient: HttpClient = new Proxy({} as HttpClient, {
+  get: () => () => Promise.reject(new Error('making requests in the init context is not supported (k6 allows them in default, setup, teardown and scenarios\' functions)')),
+});
