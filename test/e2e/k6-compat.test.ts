@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +96,7 @@ describe('k6 scripts run unchanged', () => {
     const s = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8'));
     const checks = s.volley.checks as { name: string; passes: number; fails: number }[];
     expect(checks.filter((c) => c.fails > 0)).toEqual([]);
-    expect(checks.length).toBe(22);
+    expect(checks.length).toBe(23);
     for (const c of checks) expect(c.passes, c.name).toBe(8);
     // 4 VUs on 2 workers, numbered 1..4 across the cluster, each with its own module state
     const byVu = new Map<number, number[]>();
@@ -124,5 +124,27 @@ describe('k6 scripts run unchanged', () => {
     expect(mod.code).toBe(2);
     expect(mod.stderr).toMatch(/refused-module\.js:2:\d+: k6\/ws is not supported by Volley/);
     expect([...target.hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
+  it('stops the whole run when the script calls test.abort(): exit 108, said at the top', async () => {
+    const began = Date.now();
+    const res = await volley(['run', 'test/fixtures/k6/abort.js', '--workers', '2', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'abort.json')], {}, 60_000);
+    expect(res.code, res.stderr + res.stdout).toBe(108);
+    expect(Date.now() - began).toBeLessThan(30_000);
+    expect(res.stdout).toMatch(/note: the script called test\.abort\(\) \(enough seen\)/);
+    const s = JSON.parse(await readFile(join(dir, 'abort.json'), 'utf8'));
+    expect(s.metrics.task_errors).toBeUndefined();
+  });
+
+  it('needs no --host for absolute URLs, and names --host when a script asks for a relative one', async () => {
+    const script = join(dir, 'relative.js');
+    await writeFile(script, "import http from 'k6/http';\nimport { check } from 'k6';\nexport default function () {\n  check(http.get('/echo'), { ok: (r) => r.status === 200 });\n}\n");
+    const res = await volley(['run', script, '--workers', '1', '--vus', '1', '--iterations', '1', '--json', join(dir, 'relative.json')]);
+    const s = JSON.parse(await readFile(join(dir, 'relative.json'), 'utf8'));
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.stringify(s.volley.failures ?? []) + res.stdout).toMatch(/a relative URL needs the run's base URL; give --host/);
+    const withHost = await volley(['run', script, '--workers', '1', '--vus', '1', '--iterations', '1', '--host', target.url, '--json', join(dir, 'relative2.json')]);
+    expect(withHost.code, withHost.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'relative2.json'), 'utf8')).volley.checks).toEqual([{ name: 'ok', passes: 1, fails: 0 }]);
   });
 });

@@ -36,6 +36,10 @@ export const ScenarioPlanSchema = z.object({
   /** how long in-flight iterations may finish after the scenario's end */
   gracefulStopMs: Ms,
   executor: ExecutorSchema,
+  /** k6's scenario env: over the run's --env for this scenario's VUs */
+  env: z.record(z.string().max(256), z.string().max(8192)).optional(),
+  /** k6's scenario tags: on this scenario's requests and checks */
+  tags: z.record(z.string().max(128), z.string().max(512)).optional(),
 });
 
 export type ExecutorConfig = z.infer<typeof ExecutorSchema>;

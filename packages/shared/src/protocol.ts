@@ -30,7 +30,7 @@ import type { SeriesWire } from './metrics.js';
  *   teardown-done ────────────────▶
  *   heartbeat ◀───────────────────▶ heartbeat, each second both ways
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** setup()'s result travels as JSON text of at most this many characters */
 export const MAX_SETUP_DATA = 1024 * 1024;
@@ -156,6 +156,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   // its executors have done all their work (e.g. its shared iterations); it keeps the run open for
   // iterations moved to it, and says so again each time it runs out
   z.object({ type: z.literal('idle'), runId: Id }),
+  // a script called k6's test.abort(): the whole run stops (protocol 4)
+  z.object({ type: z.literal('abort'), runId: Id, reason: z.string().max(1024) }),
 ]);
 
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
@@ -179,6 +181,7 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
 export type CoordinatorMessage = z.infer<typeof CoordinatorMessageSchema>;
 export type WindowMessage = Extract<WorkerMessage, { type: 'window' }>;
+export type AbortMessage = Extract<WorkerMessage, { type: 'abort' }>;
 export type PrepareMessage = Extract<CoordinatorMessage, { type: 'prepare' }>;
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type Plan = z.infer<typeof PlanSchema>;

@@ -89,6 +89,10 @@ export interface VuDeps {
   wheel: TimerWheel;
   /** the run's base URL (k6 scripts tell a relative URL without one) */
   host?: string;
+  /** k6's test.abort(): asks the coordinator to stop the whole run */
+  abortRun?: (reason: string) => void;
+  /** k6's scenario tags, for its requests and checks */
+  tags?: Readonly<Record<string, string>>;
 }
 
 const ZERO_WAITS_PER_YIELD = 16;
@@ -104,7 +108,7 @@ export class Vu implements Sleeper {
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
   private readonly ctx: {
-    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files']; scenario?: string; host?: string;
+    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files']; scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>>;
     sleep(s: number): Promise<void>; group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
   };
   /** the group path the VU is in (k6's ::a::b) */
@@ -131,6 +135,8 @@ export class Vu implements Sleeper {
       files: deps.files,
       scenario: deps.scenario,
       host: deps.host,
+      abortRun: deps.abortRun,
+      tags: deps.tags,
       sleep: (s) => this.sleep(s * 1000),
       group: async (name, fn) => {
         const outer = this.groupPath;
@@ -167,7 +173,8 @@ export class Vu implements Sleeper {
     try {
       await this.source.iterate(this.ctx as UserContext<unknown>);
     } catch (err) {
-      this.taskError(this.source.name, err);
+      // k6's test.abort() ends the iteration; the run's stop says why, it is no task error
+      if ((err as Error)?.name !== 'AbortTest') this.taskError(this.source.name, err);
     }
     this.due = undefined;
     const tookMs = performance.now() - began;

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { Logger } from 'pino';
-import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type Stage, type WindowMessage } from '@volley/shared';
+import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type Stage, type WindowMessage, type AbortMessage } from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
@@ -79,7 +79,7 @@ export class WorkerRun {
 
   constructor(
     prepare: PrepareMessage,
-    private readonly send: (msg: WindowMessage) => void,
+    private readonly send: (msg: WindowMessage | AbortMessage) => void,
     private readonly log: Logger,
     private readonly scenario: ScenarioDefinition,
   ) {
@@ -104,11 +104,13 @@ export class WorkerRun {
         sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
         makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar(), debug, maxBodyBytes: prepare.config.maxBodyBytes }),
         recorder: this.recorder,
-        env,
+        env: plan.env ? { ...env, ...plan.env } : env,
+        tags: plan.tags,
         setupData: () => this.setupData,
         files,
         wheel,
         host: baseUrl.href,
+        abortRun: (reason) => this.send({ type: 'abort', runId: this.runId, reason: reason.slice(0, 1024) }),
         log: log.child({ scenario: plan.name }),
       }, prepare.joining),
     }));

@@ -276,6 +276,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   }
   // what makes the whole report partial comes first
   const notes: string[] = run.events.filter((e) => e.kind === 'journal-failed').map((e) => `${e.detail} (at ${(e.atMs / 1000).toFixed(1)} s)`);
+  for (const e of run.events) if (e.kind === 'script-abort') notes.unshift(`the script called test.abort() (${e.detail}) at ${(e.atMs / 1000).toFixed(1)} s, on worker ${e.worker}: the run was stopped`);
   const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));
   if (closed.length) {
     notes.push(`closed model (${[...new Set(closed)].join(', ')}): each user waits for its answer before sending again, so a stalled target slows the senders and these latencies can hide the stall (coordinated omission); an arrival-rate executor measures from the moment each request was due`);
@@ -296,6 +297,10 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   const cut = all.filter((x) => x.metric === 'response_bodies_cut' && x.kind === 'counter').reduce((n, x) => n + (x.kind === 'counter' ? x.value : 0), 0);
   if (cut > 0) notes.push(`${cut} response bodies were longer than --max-body-size (4MB unless set): their bytes are all in data_received, but a script read only the first part`);
   const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');
+  // what a script threw, as k6 logs each exception: the most frequent first
+  const thrown = all.filter((s): s is typeof s & { kind: 'counter' } => s.metric === 'task_errors' && s.kind === 'counter' && s.value > 0).sort((x, y) => y.value - x.value);
+  for (const s of thrown.slice(0, 5)) notes.push(`the script threw ${s.value} time${s.value === 1 ? '' : 's'} in ${s.tags.task ?? 'a task'}${s.tags.user && s.tags.user !== s.tags.task ? ` (${s.tags.user})` : ''}: ${s.tags.error ?? ''}`);
+  if (thrown.length > 5) notes.push(`… and ${thrown.length - 5} other errors (task_errors)`);
   if (dropped && dropped.kind === 'counter' && dropped.value > 0) notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);
   return { run, notes, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
 }

@@ -7,3 +7,5 @@ export const EXIT_RUN_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 /** a threshold failed */
 export const EXIT_THRESHOLDS_FAILED = 99;
+/** the script called k6's test.abort() (k6's ScriptAborted) */
+export const EXIT_SCRIPT_ABORTED = 108;

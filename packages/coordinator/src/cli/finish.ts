@@ -4,7 +4,7 @@ import { writeSummaryFiles, type SummaryHandler, type SummaryOutputs } from './h
 import { renderText } from '../report/text.js';
 import { writeReports, writeWindowReports, type WindowTargets } from '../report/write.js';
 import { reportTargets, type RunArgs } from './run-options.js';
-import { EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
+import { EXIT_SCRIPT_ABORTED, EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
 
 
 /**
@@ -30,5 +30,6 @@ export async function finish(summary: RunSummary, args: RunArgs, journal?: strin
   const written = [...(custom ? await writeSummaryFiles(custom.files) : []), ...(await writeReports(summary, reportTargets(args)))];
   if (journal) written.push(...(await writeWindowReports(journal, windows, summary)));
   if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
+  if (summary.run.events.some((e) => e.kind === 'script-abort')) process.exitCode = EXIT_SCRIPT_ABORTED;
   for (const f of written) process.stdout.write(`report: ${f}\n`);
 }

@@ -15,7 +15,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adhocScenario } from './adhoc.js';
-import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, EXIT_SCRIPT_ABORTED, EXIT_THRESHOLDS_FAILED } from './exit-codes.js';
 
 export const VERSION = '0.1.0';
 
@@ -330,6 +330,7 @@ export function cli(argv: string[]) {
         for (const f of await writeReports(summary, { json: a.json, csv: a.csv, junit: a.junit, html: a.html })) process.stdout.write(`report: ${f}\n`);
         for (const f of await writeWindowReports(a.journal, windowTargets(a), summary)) process.stdout.write(`report: ${f}\n`);
         if (summary.thresholds.some((t) => !t.ok)) process.exitCode = EXIT_THRESHOLDS_FAILED;
+        if (summary.run.events.some((e) => e.kind === 'script-abort')) process.exitCode = EXIT_SCRIPT_ABORTED;
       },
     )
     .command('k8s', 'Kubernetes manifests for a run', (y) => y.command(

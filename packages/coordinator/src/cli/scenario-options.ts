@@ -66,7 +66,10 @@ export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[
   if (o.scenarios) {
     return Object.entries(o.scenarios).map(([name, sc]) => {
       const at = `options.scenarios.${name}`;
-      const common = { name, exec: sc.exec, startTimeMs: scaled(sc.startTime, `${at}.startTime`, 0), gracefulStopMs: ms(sc.gracefulStop, `${at}.gracefulStop`, DEFAULT_GRACEFUL_MS) };
+      const common = {
+        name, exec: sc.exec, startTimeMs: scaled(sc.startTime, `${at}.startTime`, 0), gracefulStopMs: ms(sc.gracefulStop, `${at}.gracefulStop`, DEFAULT_GRACEFUL_MS),
+        ...(sc.env ? { env: sc.env } : {}), ...(sc.tags ? { tags: sc.tags } : {}),
+      };
       const rateUnit = (t: string | undefined) => ms(t, `${at}.timeUnit`, 1000);
       switch (sc.executor) {
         case 'ramping-vus':

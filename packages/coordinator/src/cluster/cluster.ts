@@ -71,7 +71,7 @@ interface WorkerEntry {
 export interface RunEvent {
   /** ms since the start instant (negative while preparing) */
   atMs: number;
-  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort' | 'scaled' | 'journal-failed';
+  kind: 'worker-lost' | 'worker-joined' | 'worker-failed' | 'rebalanced' | 'threshold-abort' | 'script-abort' | 'scaled' | 'journal-failed';
   worker?: string;
   detail: string;
 }
@@ -327,6 +327,14 @@ export class Cluster {
         run.teardownDone = true;
         run.output.push(...(msg.output ?? []).map((l) => `teardown: ${l}`));
         if (msg.error) this.event(run, 'worker-failed', w, msg.error);
+        break;
+      case 'abort':
+        // k6's test.abort(): the first one stops the run (exit 108, as k6)
+        if (!run || w.runId !== run.id || run.state !== 'running' || run.events.some((e) => e.kind === 'script-abort')) break;
+        this.event(run, 'script-abort', w, msg.reason);
+        run.stopReason = `test.abort(): ${msg.reason}`;
+        run.stopRequested = true;
+        this.waiter.notify();
         break;
       case 'idle':
         // its executors have done their work; the run ends when every member is idle

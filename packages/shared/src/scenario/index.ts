@@ -125,6 +125,10 @@ export type K6Scenario = {
   exec?: string;
   startTime?: string;
   gracefulStop?: string;
+  /** over the run's --env for this scenario's VUs */
+  env?: Record<string, string>;
+  /** tags on this scenario's requests and checks */
+  tags?: Record<string, string>;
 } & (
   | { executor: 'ramping-vus'; startVUs?: number; stages: { duration: string; target: number }[]; gracefulRampDown?: string }
   | { executor: 'constant-vus'; vus?: number; duration: string }

@@ -3,7 +3,7 @@ import { parseDuration } from '@volley/shared';
 import type { HttpClient, RequestOptions, VolleyResponse } from '@volley/shared/scenario';
 import type { Response } from '../http/client.js';
 import type { CookieJar } from '../http/cookies.js';
-import { K6Response, type K6Request, type ResponseType } from './response.js';
+import { K6Response, type ResponseType } from './response.js';
 
 /** What k6's http module of one VU stands on. */
 export interface HttpPort {
@@ -12,6 +12,8 @@ export interface HttpPort {
   readonly hasHost: boolean;
   readonly jar?: CookieJar;
   readonly options: K6HttpOptions;
+  /** the scenario's tags, on every request */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** The script options k6/http follows. */
@@ -124,8 +126,21 @@ export function digestAuthorization(challenge: string, method: string, uri: stri
 }
 
 /** One VU's k6/http: the calls a script makes, over the VU's client (each returns a Promise the rewrite awaits). */
+const verdictOf = (callback: ResponseCallback | null): RequestOptions['verdict'] =>
+  callback ? (r: VolleyResponse) => callback.volleyExpected(r.status) || `HTTP ${r.status}` : () => true;
+const DEFAULT_VERDICT = verdictOf(DEFAULT_EXPECTED);
+
+/** Whether `headers` has `lower` (a lower-case name) in any case. */
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  for (const k in headers) if (k.length === lower.length && k.toLowerCase() === lower) return true;
+  return false;
+}
+
+const isAbsolute = (url: string): boolean => url.startsWith('http://') || url.startsWith('https://') || /^https?:\/\//i.test(url);
+
 export class K6Http {
   private callback: ResponseCallback | null = DEFAULT_EXPECTED;
+  private verdict = DEFAULT_VERDICT;
   readonly TaggedUrl = TaggedUrl;
   readonly expectedStatuses = expectedStatuses;
   readonly url = taggedUrl;
@@ -163,6 +178,7 @@ export class K6Http {
 
   setResponseCallback(cb: ResponseCallback | null): void {
     this.callback = cb;
+    this.verdict = verdictOf(cb);
   }
 
   cookieJar(): K6CookieJar {
@@ -195,23 +211,22 @@ export class K6Http {
     if (p.auth === 'ntlm') throw new Error("params.auth 'ntlm' is not supported by Volley");
     const templateName = target instanceof TaggedUrl ? target.name : undefined;
     let url = String(target);
-    if (!/^https?:\/\//i.test(url)) {
+    if (!isAbsolute(url)) {
       if (!url.startsWith('/')) throw new Error(`${method} ${url}: not an http(s) URL`);
       if (!this.port.hasHost) throw new Error(`${method} ${url}: a relative URL needs the run's base URL; give --host (k6 scripts usually write absolute URLs)`);
     }
     const headers: Record<string, string> = { ...p.headers };
-    const names = Object.keys(headers).map((h) => h.toLowerCase());
     const ua = this.port.options.userAgent ?? DEFAULT_UA;
-    if (ua && !names.includes('user-agent')) headers['User-Agent'] = ua;
+    if (ua && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = ua;
     // credentials in the URL: basic unless asked for digest
     let creds: { user: string; pass: string } | undefined;
-    if (/^https?:\/\/[^/]*@/i.test(url)) {
+    if (url.includes('@') && /^https?:\/\/[^/]*@/i.test(url)) {
       const u = new URL(url);
       creds = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
       u.username = '';
       u.password = '';
       url = u.href;
-      if (p.auth !== 'digest' && !names.includes('authorization')) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
+      if (p.auth !== 'digest' && !hasHeader(headers, 'authorization')) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
     }
     if (p.cookies) {
       const extra = Object.entries(p.cookies).map(([k, v]) => `${k}=${typeof v === 'object' ? v.value : v}`).join('; ');
@@ -220,19 +235,17 @@ export class K6Http {
       else headers.Cookie = extra;
     }
     let payload = encodeBody(body, headers);
-    const tags = p.tags ? { ...p.tags } : undefined;
+    const tags = p.tags || this.port.tags ? { ...this.port.tags, ...p.tags } : undefined;
     const name = tags?.name ?? templateName;
     if (tags) delete tags.name;
     const timeoutMs = p.timeout === undefined ? undefined : typeof p.timeout === 'number' ? p.timeout : parseDuration(p.timeout, 'params.timeout');
-    const callback = p.responseCallback === undefined ? this.callback : p.responseCallback;
-    const verdict = callback ? (r: VolleyResponse) => callback.volleyExpected(r.status) || `HTTP ${r.status}` : () => true;
+    const verdict = p.responseCallback === undefined ? this.verdict : verdictOf(p.responseCallback);
     const type: ResponseType = p.responseType ?? (this.port.options.discardResponseBodies ? 'none' : 'text');
     let redirects = p.redirects ?? this.port.options.maxRedirects ?? 10;
     let digestTried = false;
     for (;;) {
-      const options: RequestOptions = { headers, body: payload, tags, timeoutMs, verdict, ...(name !== undefined ? { name } : {}) };
+      const options: RequestOptions = { headers, body: payload, tags, timeoutMs, verdict, name };
       const raw = (await this.port.http.request(method, url, options)) as Response;
-      const request: K6Request = { method, url, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])), body: typeof payload === 'string' ? payload : payload ? payload.toString('latin1') : '', cookies: {} };
       if (raw.status === 401 && p.auth === 'digest' && creds && !digestTried) {
         const challenge = raw.rawHeaders.find((_v, i, a) => i % 2 === 1 && a[i - 1]!.toLowerCase() === 'www-authenticate' && /^Digest/i.test(a[i]!));
         if (challenge) {
@@ -256,7 +269,7 @@ export class K6Http {
           continue;
         }
       }
-      return new K6Response(raw, url, request, type);
+      return new K6Response(raw, url, { method, url, headers, body: payload }, type);
     }
   }
 }

@@ -18,6 +18,9 @@ export interface VuPort {
   readonly hasHost: boolean;
   readonly options: K6HttpOptions & { scenarios?: Record<string, { executor?: string }> };
   readonly scenario?: string;
+  /** the scenario's env over the run's (k6's __ENV), and its tags */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly tags?: Readonly<Record<string, string>>;
   sleep(seconds: number): Promise<void>;
   group<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
   /** this VU's iterations so far in the instance */
@@ -44,18 +47,27 @@ function deepFreeze<T>(v: T): T {
 /** k6's check: each value a function of `value` or a boolean; counted in `checks` per name. A Promise among the answers makes it wait. */
 function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, string>): boolean | Promise<boolean> {
   if (typeof sets !== 'object' || sets === null) throw new TypeError('check(value, { name: (v) => boolean, … }): the second argument must be an object of checks');
-  const entries = Object.entries(sets);
-  const results = entries.map(([, fn]) => (typeof fn === 'function' ? (fn as (v: unknown) => unknown)(value) : fn));
+  const names: string[] = [];
+  const results: unknown[] = [];
+  let waits = false;
+  for (const name in sets) {
+    const fn = sets[name];
+    const r = typeof fn === 'function' ? (fn as (v: unknown) => unknown)(value) : fn;
+    if (r instanceof Promise) waits = true;
+    names.push(name);
+    results.push(r);
+  }
   const record = (answers: unknown[]): boolean => {
+    const rt = runtime();
     let all = true;
-    answers.forEach((ok, i) => {
-      all &&= !!ok;
-      runtime()?.add('rate', 'checks', ok ? 1 : 0, { ...tags, check: entries[i]![0] });
-    });
+    for (let i = 0; i < answers.length; i++) {
+      const ok = !!answers[i];
+      all &&= ok;
+      rt?.add('rate', 'checks', ok ? 1 : 0, tags ? { ...tags, check: names[i]! } : { check: names[i]! });
+    }
     return all;
   };
-  if (results.some((r) => r instanceof Promise)) return Promise.all(results).then(record);
-  return record(results);
+  return waits ? Promise.all(results).then(record) : record(results);
 }
 
 function b64encode(input: string | ArrayBuffer | ArrayBufferView, encoding = 'std'): string {
@@ -132,7 +144,7 @@ const k6Utils = {
 /** One VU's imports: module and export → value. */
 export function vuModules(port: VuPort, shared: SharedState): (module: string, name: string) => unknown {
   let http: K6Http | undefined;
-  const httpOf = (): K6Http => (http ??= new K6Http({ http: port.http ?? initClient, hasHost: port.hasHost, jar: port.jar, options: port.options }));
+  const httpOf = (): K6Http => (http ??= new K6Http({ http: port.http ?? initClient, hasHost: port.hasHost, jar: port.jar, options: port.options, tags: port.tags }));
   const startedAt = Date.now();
   const execution = {
     vu: {
@@ -162,7 +174,8 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
   const table: Record<K6Module, (name: string) => unknown> = {
     k6: (name) => {
       const k6 = {
-        check, sleep: (s: number) => port.sleep(s), group: <T>(n: string, fn: () => T) => port.group(n, fn),
+        check: port.tags ? (v: unknown, sets: Record<string, unknown>, tags?: Record<string, string>) => check(v, sets, { ...port.tags, ...tags }) : check,
+        sleep: (s: number) => port.sleep(s), group: <T>(n: string, fn: () => T) => port.group(n, fn),
         fail: (msg = '') => { throw new Error(msg); },
         randomSeed: () => { throw new Error('randomSeed() is not supported by Volley: Math.random cannot be seeded'); },
       };

@@ -21,6 +21,14 @@ export interface K6Request {
 
 export type ResponseType = 'text' | 'binary' | 'none';
 
+/** What was sent, kept as it was; res.request builds k6's shape only when read. */
+export interface SentRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
 /** k6's canonical header name: `content-type` → `Content-Type`, as Go's textproto writes it. */
 export function canonicalHeader(name: string): string {
   return name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
@@ -52,38 +60,60 @@ function select(value: unknown, path: string): unknown {
 /** What a k6 script's request call answers. */
 export class K6Response {
   readonly status: number;
-  readonly status_text: string;
-  readonly proto = 'HTTP/1.1';
   readonly url: string;
-  readonly error: string;
-  readonly error_code: number;
-  readonly timings: K6Timings;
-  readonly request: K6Request;
-  readonly remote_ip = '';
-  readonly remote_port = 0;
-  readonly tls_version = '';
-  readonly ocsp = { status: 'unknown' };
   private cachedHeaders?: Record<string, string>;
-  private readonly raw: Response;
-  private readonly type: ResponseType;
+  private cachedTimings?: K6Timings;
   private bodyValue?: string | ArrayBuffer | null;
 
-  constructor(raw: Response, url: string, request: K6Request, type: ResponseType) {
-    this.raw = raw;
-    this.type = type;
+  // what most scripts never read is made when read: a response is made for every request
+  constructor(private readonly raw: Response, url: string, private readonly sent: SentRequest, private readonly type: ResponseType) {
     this.status = raw.status;
-    this.status_text = raw.status ? `${raw.status}` : '';
     this.url = url;
-    this.error = raw.error ?? '';
-    this.error_code = raw.error ? k6ErrorCode(raw.error) : raw.status >= 400 ? 1000 + raw.status : 0;
-    const t = raw.timing;
+  }
+
+  get status_text(): string {
+    return this.status ? `${this.status}` : '';
+  }
+  get proto(): string {
+    return 'HTTP/1.1';
+  }
+  get error(): string {
+    return this.raw.error ?? '';
+  }
+  get error_code(): number {
+    return this.raw.error ? k6ErrorCode(this.raw.error) : this.status >= 400 ? 1000 + this.status : 0;
+  }
+  get remote_ip(): string {
+    return '';
+  }
+  get remote_port(): number {
+    return 0;
+  }
+  get tls_version(): string {
+    return '';
+  }
+  get ocsp(): { status: string } {
+    return { status: 'unknown' };
+  }
+
+  get timings(): K6Timings {
+    if (this.cachedTimings) return this.cachedTimings;
+    const t = this.raw.timing;
     const ms = (us: number | undefined): number => (us ?? 0) / 1000;
-    this.timings = {
-      duration: t ? t.durationUs / 1000 : raw.durationMs,
+    return (this.cachedTimings = {
+      duration: t ? t.durationUs / 1000 : this.raw.durationMs,
       blocked: ms(t?.blockedUs), connecting: ms(t?.connectingUs), tls_handshaking: ms(t?.tlsUs),
       sending: ms(t?.sendingUs), waiting: ms(t?.waitingUs), receiving: ms(t?.receivingUs),
+    });
+  }
+
+  get request(): K6Request {
+    const s = this.sent;
+    return {
+      method: s.method, url: s.url, cookies: {},
+      headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, [v]])),
+      body: typeof s.body === 'string' ? s.body : s.body ? s.body.toString('latin1') : '',
     };
-    this.request = request;
   }
 
   /** the body: a string by default, an ArrayBuffer with responseType 'binary', null with 'none' (discardResponseBodies) */

@@ -58,7 +58,7 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
     return mode === 'b' ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer : b.toString('utf8');
   };
   let options: K6Options & Record<string, unknown> = {};
-  const instantiate = async (port: VuPort): Promise<Instance> => script.factory(vuModules(port, shared), env, port.vu, open, k6each);
+  const instantiate = async (port: VuPort): Promise<Instance> => script.factory(vuModules(port, shared), port.env ?? env, port.vu, open, k6each);
   const hookPort = (http: VuHttpClient | undefined, hasHost: boolean): VuPort => ({
     vu: 0, http, jar: http?.jar, hasHost, options,
     sleep: (s) => new Promise((r) => setTimeout(r, Math.max(0, s * 1000))),
@@ -95,12 +95,15 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
       onStart: async (ctx) => {
         let iter = 0;
         let current = 0;
-        const c = ctx as UserContext<undefined> & { scenario?: string; host?: string };
+        const c = ctx as UserContext<undefined> & { scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>> };
         const http = c.http as VuHttpClient;
         const inst = await instantiate({
-          vu: c.vu, http, jar: http.jar, hasHost: c.host === undefined || hasHost(c.host), options, scenario: c.scenario,
+          vu: c.vu, http, jar: http.jar, hasHost: c.host === undefined || hasHost(c.host), options, scenario: c.scenario, env: c.env, tags: c.tags,
           sleep: (s) => c.sleep(s), group: (g, f) => c.group(g, f), iteration: () => current,
-          abort: (reason) => { throw new AbortTest(reason); },
+          abort: (reason) => {
+            c.abortRun?.(reason);
+            throw new AbortTest(reason);
+          },
         });
         const run = inst.exports[name] as (data: unknown) => unknown;
         return { next: (data: unknown) => { inst.setIter((current = iter++)); return run(data); } };
