@@ -168,3 +168,20 @@ export function wrkLatency(out: string): Record<string, number> {
   }
   return q;
 }
+
+/** The peak RSS (kB) of the local worker a `volley run` child spawns, polled from /proc until the run exits. */
+export async function workerPeakRssKb(child: ChildProcess, everyMs = 500): Promise<number> {
+  const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  let peak = 0;
+  const poll = setInterval(() => {
+    try {
+      const pid = Number(execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js worker'], { encoding: 'utf8' }).trim().split('\n')[0]);
+      if (pid) peak = Math.max(peak, rssKb(pid));
+    } catch {
+      // not started yet, or gone
+    }
+  }, everyMs);
+  await once(child, 'exit');
+  clearInterval(poll);
+  return peak;
+}

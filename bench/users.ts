@@ -13,12 +13,11 @@
  *
  *   npm run build && node --import tsx bench/users.ts [--users-list 1000,100000] [--spawn-rate 5000] [--hold 30] [--connections 2000]
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
-import { arg, median, root, startNginx, volleyBin } from './lib.js';
+import { arg, median, root, startNginx, volleyBin, workerPeakRssKb } from './lib.js';
 
 const i = process.argv.indexOf('--users-list');
 const counts = (i > 0 ? process.argv[i + 1]! : '1000,100000').split(',').map(Number);
@@ -26,7 +25,6 @@ const spawnRate = arg('spawn-rate', 5000);
 const hold = arg('hold', 30);
 const shared = arg('connections', 2000);
 const journalDir = join(tmpdir(), `volley-bench-users-${process.pid}`);
-const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 /** Requests finished in one window: the counts of its http_req_duration series. */
 const requestsIn = (w: { series: { metric: string; count?: number }[] }): number =>
@@ -41,17 +39,7 @@ try {
     const child = spawn('taskset', ['-c', '0', process.execPath, volleyBin, 'run', join(root, 'bench/fixtures/think.ts'),
       '--workers', '1', '--users', String(users), '--spawn-rate', String(spawnRate), '--run-time', `${runS}s`, '--host', nginx.url,
       ...(users > 10_000 ? ['--connections', String(shared)] : []), '--journal-dir', journalDir, '--json', join(tmpdir(), `volley-bench-users-${users}.json`)], { stdio: ['ignore', 'ignore', 'inherit'] });
-    let peak = 0;
-    const poll = setInterval(() => {
-      try {
-        const pid = Number(execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js worker'], { encoding: 'utf8' }).trim().split('\n')[0]);
-        if (pid) peak = Math.max(peak, rssKb(pid));
-      } catch {
-        // not started yet, or gone
-      }
-    }, 500);
-    await once(child, 'exit');
-    clearInterval(poll);
+    const peak = await workerPeakRssKb(child);
     const newest = readdirSync(journalDir).map((f) => join(journalDir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
     // one worker: each journal record of merged windows holds its one window of that second
     const windows = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.t === 'windows')
