@@ -49,6 +49,7 @@ const require = createRequire(import.meta.url);
 const copies = [
   ['examples/did-api/locustfile.ts', `${outdir}/examples/did-api/locustfile.ts`],
   ['examples/did-api/k6-test.ts', `${outdir}/examples/did-api/k6-test.ts`],
+  ['examples/did-api/k6-test.js', `${outdir}/examples/did-api/k6-test.js`],
   [require.resolve('uplot/dist/uPlot.iife.min.js', { paths: ['packages/coordinator'] }), `${outdir}/assets/uPlot.iife.min.js`],
   [require.resolve('uplot/dist/uPlot.min.css', { paths: ['packages/coordinator'] }), `${outdir}/assets/uPlot.min.css`],
 ];

@@ -147,4 +147,12 @@ describe('k6 scripts run unchanged', () => {
     expect(withHost.code, withHost.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'relative2.json'), 'utf8')).volley.checks).toEqual([{ name: 'ok', passes: 1, fails: 0 }]);
   });
+
+  it('volley demo --k6 runs the guide’s script as it is against the sample server, and the counts agree', async () => {
+    const res = await volley(['demo', '--k6', '--vus', '6', '--duration', '3s', '--json', join(dir, 'demo.json'), '--csv', join(dir, 'demo'), '--html', join(dir, 'demo.html')], {}, 90_000);
+    expect([0, 99], res.stderr).toContain(res.code);
+    expect(res.stderr).toMatch(/the guide's k6 script as it is, 6 VUs for 3s/);
+    expect(res.stdout).toMatch(/GET \/health\s+server\s+\d+\s+report\s+\d+\s+equal/);
+    expect(res.stdout).not.toMatch(/DIFFERENT/);
+  });
 });
