@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
-import { volley } from '../helpers.js';
+import { startCluster, stopProcess, volley } from '../helpers.js';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
@@ -154,5 +154,21 @@ describe('k6 scripts run unchanged', () => {
     expect(res.stderr).toMatch(/the guide's k6 script as it is, 6 VUs for 3s/);
     expect(res.stdout).toMatch(/GET \/health\s+server\s+\d+\s+report\s+\d+\s+equal/);
     expect(res.stdout).not.toMatch(/DIFFERENT/);
+  });
+
+  it('runs the guide’s script on a coordinator with remote workers (volley start), setup once, counts equal', async () => {
+    const cluster = await startCluster(['k6-a', 'k6-b']);
+    try {
+      const before = Object.values(did.totals()).reduce((a, b) => a + b, 0);
+      const res = await volley(['start', 'examples/did-api/k6-test.js', ...cluster.api, '--vus', '8', '--duration', '3s', '-e', `API_URL=${did.url}`, '--json', join(dir, 'start.json')], {}, 90_000);
+      expect([0, 99], res.stderr).toContain(res.code);
+      expect(res.stdout.match(/Starting k6 load test/g)).toHaveLength(1);
+      const s = JSON.parse(await readFile(join(dir, 'start.json'), 'utf8'));
+      expect(s.metrics.http_reqs.values.count).toBe(Object.values(did.totals()).reduce((a, b) => a + b, 0) - before);
+      expect(s.volley.run.workers.map((w: { name: string }) => w.name).sort()).toEqual(['k6-a', 'k6-b']);
+      for (const w of s.volley.run.workers) expect(w.requests, w.name).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(cluster.all.map((p) => stopProcess(p)));
+    }
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
+import { startDidServer } from '@volley/examples/did-api/server';
 import { ROOT, volley } from '../helpers.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
@@ -109,5 +110,37 @@ describe('Kubernetes manifests, validated offline', () => {
     checkInvariants(objects, 3);
     expect(objects.find((o) => o.kind === 'ConfigMap')!.data['scenario.ts']).toMatch(/defineScenario/);
     expect(await unknownFields(objects, 'kustomize')).toBe('');
+  });
+
+  it('a k6 script goes as its self-contained bundle, with k6’s flags and --env, and needs no --host; the bundle runs as the pod runs it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'volley-k8s-k6-'));
+    const res = await volley(['k8s', 'render', '--workers', '3', '--scenario', 'test/fixtures/k6/api.js', '--vus', '50', '--duration', '1m',
+      '-e', 'BASE_URL=http://target:8080', '--out', join(dir, 'k6.yaml')]);
+    expect(res.code, res.stderr).toBe(0);
+    const objects = docs(await readFile(join(dir, 'k6.yaml'), 'utf8'));
+    checkInvariants(objects, 3);
+    const args: string[] = objects.find((o) => o.metadata.name === 'volley-coordinator' && o.kind === 'Job')!.spec.template.spec.containers[0].args;
+    expect(args).not.toContain('--host');
+    expect(args.join(' ')).toContain('--run /scenario/api.js --vus 50 --duration 1m --env BASE_URL=http://target:8080');
+    const code: string = objects.find((o) => o.kind === 'ConfigMap')!.data['api.js'];
+    // its local import and the files it opens travel inside
+    expect(code.startsWith('export default { volley: "k6"')).toBe(true);
+    expect(code).toContain('"./data/users.json"');
+    // the pod's coordinator reads /scenario/api.js: the same file, run here (1 iteration against the sample server, which
+    // answers most of its calls with 404: its checks may fail, the run itself must not)
+    await mkdir(join(dir, 'scenario'));
+    await writeFile(join(dir, 'scenario', 'api.js'), code);
+    const did = await startDidServer();
+    const run = await volley(['run', join(dir, 'scenario', 'api.js'), '--workers', '1', '--vus', '1', '--iterations', '1', '-e', `BASE_URL=${did.url}`, '--json', join(dir, 'k6.json')]).finally(() => did.close());
+    expect([0, 99], run.stderr).toContain(run.code);
+    const s = JSON.parse(await readFile(join(dir, 'k6.json'), 'utf8'));
+    expect(s.metrics.iterations.values.count).toBe(1);
+    expect(s.volley.checks.find((c: { name: string }) => c.name === 'module state is per VU')).toMatchObject({ passes: 1, fails: 0 });
+  });
+
+  it('without --host, a scenario that is no k6 script is refused', async () => {
+    const res = await volley(['k8s', 'render', '--workers', '1', '--scenario', 'examples/did-api/locustfile.ts']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--host is required/);
   });
 });

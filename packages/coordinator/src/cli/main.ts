@@ -155,7 +155,7 @@ export function cli(argv: string[]) {
     .command(
       'coordinator',
       'run a coordinator that workers join and clients start runs on',
-      (y) => tokenOptions(y)
+      (y) => withK6LoadOptions(tokenOptions(y))
         .option('listen', { type: 'string', describe: 'HOST:PORT for workers and the control API', default: '127.0.0.1:7000' })
         .option('scenarios', { type: 'string', describe: 'a directory of scenario files the web dashboard (GET /) may start' })
         .option('worker-token-file', { type: 'string', describe: 'a separate token for workers (the control API keeps --token-file)' })
@@ -185,7 +185,7 @@ export function cli(argv: string[]) {
         const [{ prepareStart }, { Cluster }, { assertMayListen, startServer }, { directoryCatalog }] = await Promise.all([
           import('./prepare.js'), import('../cluster/cluster.js'), import('../server.js'), import('../dashboard/scenarios.js'),
         ]);
-        const prepared = a.run ? await prepareStart(a.run, toStartBody(runArgs, { expectWorkers: 1 }), { explicitLoad: explicitLoad(runArgs), timeScale: a.timeScale }) : undefined;
+        const prepared = a.run ? await prepareStart(a.run, toStartBody(runArgs, { expectWorkers: 1 }), { explicitLoad: explicitLoad(runArgs), timeScale: a.timeScale, k6: k6Load(a) }) : undefined;
         const token = loadToken(a.tokenFile, a.token);
         const workerToken = a.workerTokenFile ? loadToken(a.workerTokenFile) : undefined;
         const cert = loadPem('--tls-cert', a.tlsCert);
@@ -344,12 +344,13 @@ export function cli(argv: string[]) {
     .command('k8s', 'Kubernetes manifests for a run', (y) => y.command(
       'render',
       'write the manifests (coordinator Job + Service, workers Indexed Job, scenario ConfigMap, token Secret) for a run',
-      (r) => r
+      (r) => withK6LoadOptions(r)
         .option('workers', { type: 'number', demandOption: true, describe: 'worker pods (the Indexed Job\'s parallelism and completions)' })
         .option('scenario', { type: 'string', demandOption: true, describe: 'the scenario file (goes into the ConfigMap)' })
         .option('image', { type: 'string', default: `volley:${VERSION}`, describe: 'the image (deploy/Dockerfile)' })
-        .option('host', { alias: 'H', type: 'string', demandOption: true, describe: 'base URL of the system under test, as the pods reach it' })
+        .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test, as the pods reach it (a k6 script with absolute URLs needs none)' })
         .option('users', { alias: 'u', type: 'number' }).option('spawn-rate', { alias: 'r', type: 'number' }).option('run-time', { alias: 't', type: 'string' })
+        .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'KEY=VALUE for the scenario (repeatable)' })
         .option('namespace', { type: 'string' })
         .option('kustomize-base', { type: 'boolean', default: false, hidden: true, describe: 'leave out the ConfigMap and the Secret (deploy/kubernetes makes them)' })
         .option('out', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
@@ -361,7 +362,22 @@ export function cli(argv: string[]) {
         } catch {
           throw new VolleyError('VOLLEY_BAD_OPTION', `--scenario ${a.scenario}: cannot read it`);
         }
+        // a k6 script goes as its bundle: its local imports and open()'s files travel inside it
+        const [{ bundleScenario }, { isK6Bundle }] = await Promise.all([import('../bundle.js'), import('../k6/k6-bundle.js')]);
+        const bundle = await bundleScenario(a.scenario);
+        const k6Script = isK6Bundle(bundle.code);
+        if (k6Script) text = bundle.code;
+        if (!a.host && !k6Script) throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, as the pods reach it');
+        const k6 = k6Load(a);
         const runArgs: string[] = [];
+        if (k6?.vus !== undefined && (k6.duration !== undefined || k6.iterations !== undefined)) runArgs.push('--vus', String(k6.vus));
+        if (k6?.duration !== undefined) runArgs.push('--duration', k6.duration);
+        if (k6?.iterations !== undefined) runArgs.push('--iterations', String(k6.iterations));
+        for (const st of k6?.stages ?? []) runArgs.push('--stage', `${st.duration}:${st.target}`);
+        for (const e of a.env) {
+          if (!/^[^=]+=/.test(e)) throw new VolleyError('VOLLEY_BAD_OPTION', `--env ${e}: write KEY=VALUE`);
+          runArgs.push('--env', e);
+        }
         if (a.users !== undefined) runArgs.push('--users', String(a.users));
         if (a.spawnRate !== undefined) runArgs.push('--spawn-rate', String(a.spawnRate));
         if (a.runTime !== undefined) {

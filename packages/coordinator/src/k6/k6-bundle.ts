@@ -5,6 +5,11 @@ import type { Plugin } from 'esbuild';
 import { resolveK6Import, VolleyError } from '@volley/shared';
 import { rewriteSyncCalls } from './sync-calls.js';
 
+/** How a k6 script's bundle begins: a bundle given again (a ConfigMap's) is known by it. */
+export const K6_BUNDLE_HEAD = 'export default { volley: "k6"';
+
+export const isK6Bundle = (code: string): boolean => code.startsWith(K6_BUNDLE_HEAD);
+
 /**
  * The esbuild plugin that sees a k6 script: `k6/*` imports and jslib URLs
  * stay as imports (the worker provides them), unsupported ones are refused
@@ -76,7 +81,7 @@ export function k6Bundle(file: string, code: string, map: string, outDir: string
   }
   // on the bundle's first line, so that every line keeps its number
   const imports = [...r.imports].map(([local, i]) => `const ${local} = __k6(${JSON.stringify(i.module)}, ${JSON.stringify(i.imported)});`).join(' ');
-  const head = `export default { volley: "k6", files: ${JSON.stringify(files)}, factory: async function (__k6, __ENV, __VU, open, __k6each) { let __ITER = 0; ${imports} `;
+  const head = `${K6_BUNDLE_HEAD}, files: ${JSON.stringify(files)}, factory: async function (__k6, __ENV, __VU, open, __k6each) { let __ITER = 0; ${imports} `;
   const exported = [...r.exports].map(([name, local]) => `${JSON.stringify(name)}: ${local}`).join(', ');
   const tail = `\n; return { exports: { ${exported} }, setIter(i) { __ITER = i; } }; } };\n`;
   return head + r.code + tail;

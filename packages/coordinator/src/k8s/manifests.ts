@@ -14,7 +14,8 @@ export interface RenderOptions {
   scenarioFile: string;
   /** the scenario's text, for the ConfigMap (omit to leave the ConfigMap to kustomize) */
   scenarioText?: string;
-  host: string;
+  /** the system under test as the pods reach it; a k6 script with absolute URLs needs none */
+  host?: string;
   /** load options passed to the coordinator, e.g. ['--users', '100', '--run-time', '5m'] */
   runArgs: string[];
   /** a token for the Secret (omit to leave the Secret to the user) */
@@ -68,7 +69,7 @@ export function renderManifests(o: RenderOptions): K8sObject[] {
             name: 'coordinator', image: o.image, imagePullPolicy: 'IfNotPresent',
             args: [
               'coordinator', '--listen', `0.0.0.0:${PORT}`, '--token-file', TOKEN_PATH,
-              '--run', `/scenario/${scenarioName}`, '--host', o.host, ...o.runArgs,
+              '--run', `/scenario/${scenarioName}`, ...(o.host ? ['--host', o.host] : []), ...o.runArgs,
               '--expect-workers', '$(VOLLEY_EXPECT_WORKERS)', '--expect-workers-timeout', '10m',
               '--json', '/reports/summary.json', '--csv', '/reports/volley', '--html', '/reports/report.html', '--junit', '/reports/junit.xml',
               '--journal-dir', '/reports/journal',
