@@ -113,6 +113,11 @@ describe('k6 scripts run unchanged', () => {
     expect(s.metrics.pages.values.count).toBe(8);
     expect(s.metrics.good.values.rate).toBe(1);
     expect(s.volley.requests.map((r: any) => r.name)).toEqual(expect.arrayContaining(['vu', 'echo', 'mapped', 'expected404']));
+    // handleSummary printed jslib's textSummary in place of the default summary
+    expect(res.stdout).toMatch(/ {3}✓ follows redirects\n/);
+    expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 184 ✗ 0\n/);
+    expect(res.stdout).toMatch(/ {3}http_req_duration\.+: avg=/);
+    expect(res.stdout).not.toMatch(/THRESHOLDS/);
   });
 
   it('refuses, before any traffic, a request it cannot make wait as k6 does, and a module it does not run: file and line, exit 2', async () => {

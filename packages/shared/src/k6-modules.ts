@@ -3,10 +3,10 @@
  * implements, and jslib's by URL mapped to bundled equivalents (a worker
  * has no internet). Everything else is refused before any traffic.
  */
-export const K6_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers', 'jslib:k6-utils'] as const;
+export const K6_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers', 'jslib:k6-utils', 'jslib:k6-summary'] as const;
 export type K6Module = (typeof K6_MODULES)[number];
 
-const JSLIB: Readonly<Record<string, K6Module>> = { 'k6-utils': 'jslib:k6-utils' };
+const JSLIB: Readonly<Record<string, K6Module>> = { 'k6-utils': 'jslib:k6-utils', 'k6-summary': 'jslib:k6-summary' };
 
 /** What an import of `spec` in a k6 script resolves to, or why it is refused; undefined for a local file or package. */
 export function resolveK6Import(spec: string): { module: K6Module } | { refused: string } | undefined {

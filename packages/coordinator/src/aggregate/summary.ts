@@ -240,7 +240,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   for (const name of new Set(all.map((x) => x.metric))) {
     if (done.has(name)) continue;
     const agg = resolveMetric(all, windows, { metric: name, tags: {} });
-    if (agg) metrics[name] = metricValues(agg, seconds, extra);
+    if (agg) metrics[name] = { ...metricValues(agg, seconds, extra), ...(name === METRIC.dataSent ? { contains: 'data' } : {}) } as MetricValues;
   }
   const checks: CheckStats[] = [];
   for (const [name, r] of rollup(all, METRIC.checks, (t) => t.check)) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RunSummary } from '../aggregate/summary.js';
 import { DEFAULT_TREND_STATS } from '../aggregate/trend-stats.js';
 
@@ -15,7 +16,11 @@ export function renderK6Json(s: RunSummary): string {
     metrics[t.metric] = { ...m, thresholds: { ...m.thresholds, [t.threshold]: { ok: t.ok } } };
   }
   const doc = {
-    root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
+    // k6 lists the checks here; handleSummary scripts and jslib's textSummary read them from here
+    root_group: {
+      name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [],
+      checks: s.checks.map((c) => ({ name: c.name, path: `::${c.name}`, id: createHash('md5').update(`::${c.name}`).digest('hex'), passes: c.passes, fails: c.fails })),
+    },
     options: { summaryTrendStats: s.run.trendStats ?? [...DEFAULT_TREND_STATS, 'count'], summaryTimeUnit: '' },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
     metrics,

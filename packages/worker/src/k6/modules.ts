@@ -3,6 +3,7 @@ import { Counter, Gauge, Rate, Trend, RUNTIME_KEY, type HttpClient, type Metrics
 import type { K6Module } from '@volley/shared';
 import type { CookieJar } from '../http/cookies.js';
 import { expectedStatuses, K6Http, type K6HttpOptions } from './http.js';
+import { jUnit, textSummary } from './text-summary.js';
 
 /**
  * The `k6/*` modules a script imports, as one VU sees them. The rewrite
@@ -113,6 +114,7 @@ const crypto = {
 };
 
 const timers = { setTimeout, clearTimeout, setInterval, clearInterval };
+const k6Summary = { textSummary, jUnit };
 
 /** https://jslib.k6.io/k6-utils/…: the helpers scripts import, as jslib defines them. */
 const k6Utils = {
@@ -215,6 +217,7 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
     'k6/crypto': (name) => (name === 'default' || name === '*' ? crypto : (crypto as Record<string, unknown>)[name]),
     'k6/timers': (name) => (name === 'default' || name === '*' ? timers : (timers as Record<string, unknown>)[name]),
     'jslib:k6-utils': (name) => (name === 'default' || name === '*' ? k6Utils : (k6Utils as Record<string, unknown>)[name]),
+    'jslib:k6-summary': (name) => (name === 'default' || name === '*' ? k6Summary : (k6Summary as Record<string, unknown>)[name]),
   };
   return (module, name) => {
     const get = table[module as K6Module];
