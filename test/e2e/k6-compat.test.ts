@@ -10,9 +10,9 @@ import { startCluster, stopProcess, volley } from '../helpers.js';
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 /** A target for k6's HTTP behaviours: echo, redirects, cookies, basic and digest auth; it counts what it answers. */
-async function startTarget(): Promise<{ url: string; hits: Map<string, number>; vus: { vu: number; iter: number; mine: number }[]; close(): Promise<void> }> {
+async function startTarget(): Promise<{ url: string; hits: Map<string, number>; vus: { vu: number; iter: number; mine: number; inTest: number }[]; close(): Promise<void> }> {
   const hits = new Map<string, number>();
-  const vus: { vu: number; iter: number; mine: number }[] = [];
+  const vus: { vu: number; iter: number; mine: number; inTest: number }[] = [];
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -26,7 +26,7 @@ async function startTarget(): Promise<{ url: string; hits: Map<string, number>; 
     if (u.pathname === '/echo') return json(200, { method: req.method, query: Object.fromEntries(u.searchParams), headers: req.headers, body: body.toString() });
     if (u.pathname === '/raw') return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
     if (u.pathname === '/vu') {
-      vus.push({ vu: Number(u.searchParams.get('vu')), iter: Number(u.searchParams.get('iter')), mine: Number(u.searchParams.get('mine')) });
+      vus.push({ vu: Number(u.searchParams.get('vu')), iter: Number(u.searchParams.get('iter')), mine: Number(u.searchParams.get('mine')), inTest: Number(u.searchParams.get('inTest')) });
       return json(200, {});
     }
     if (u.pathname === '/login') {
@@ -104,6 +104,9 @@ describe('k6 scripts run unchanged', () => {
     expect([...byVu.keys()].sort()).toEqual([1, 2, 3, 4]);
     for (const [vu, mine] of byVu) expect(mine.sort(), `VU ${vu}`).toEqual([1, 2]);
     expect(target.vus.every((v) => v.mine === v.iter + 1)).toBe(true);
+    // k6's scenario.iterationInTest: no two iterations of the cluster share one
+    expect(new Set(target.vus.map((v) => v.inTest)).size).toBe(8);
+    expect(target.vus.every((v) => Number.isInteger(v.inTest) && v.inTest >= 0)).toBe(true);
     // every hop of a redirect and both legs of digest auth are requests, counted as the target counted them
     const served = [...target.hits.values()].reduce((a, b) => a + b, 0);
     expect(s.metrics.http_reqs.values.count).toBe(served);

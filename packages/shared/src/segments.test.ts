@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ownsUnit, segmentsFor, shareOf } from './segments.js';
+import { nthOwnedUnit, ownsUnit, segmentsFor, shareOf } from './segments.js';
 import { planSteps, usersToStages, vusAt } from './plan.js';
 import type { Stage } from './protocol.js';
 
@@ -15,6 +15,26 @@ describe('execution segments', () => {
           let sum = 0;
           for (const s of segs) sum += shareOf(total, s);
           if (sum !== total) return false;
+        }
+        return true;
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a segment's n-th own unit is its own, in order, and no other segment's (iterationInTest)", () => {
+    fc.assert(
+      fc.property(weightsArb, fc.integer({ min: 1, max: 500 }), (weights, n) => {
+        const segs = segmentsFor(weights);
+        const seen = new Set<number>();
+        for (const s of segs) {
+          let last = 0;
+          for (let i = 1; i <= n; i++) {
+            const u = nthOwnedUnit(i, s);
+            if (!ownsUnit(u, s) || shareOf(u, s) !== i || u <= last || seen.has(u)) return false;
+            seen.add(u);
+            last = u;
+          }
         }
         return true;
       }),

@@ -92,6 +92,29 @@ export function ownsUnit(k: number, seg: Segment): boolean {
   return t.owner[(k - 1) % t.owner.length] === seg.index;
 }
 
+/**
+ * The unit number (1-based) of this segment's n-th own unit (n 1-based):
+ * ownsUnit(nthOwnedUnit(n)) holds, and shareOf(nthOwnedUnit(n)) === n. A
+ * worker's n-th iteration gets a number no other worker's gets (k6's
+ * scenario.iterationInTest).
+ */
+export function nthOwnedUnit(n: number, seg: Segment): number {
+  const t = tableFor(seg.weights);
+  const w = seg.weights[seg.index]!;
+  const full = Math.floor((n - 1) / w);
+  const pre = prefixFor(t, seg.index);
+  // the first period position whose prefix count reaches the remainder + 1
+  const want = ((n - 1) % w) + 1;
+  let lo = 1;
+  let hi = t.owner.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pre[mid]! >= want) hi = mid;
+    else lo = mid + 1;
+  }
+  return full * t.owner.length + lo;
+}
+
 /** The owner of unit `k` (1-based) among workers of these weights. */
 export function ownerOf(k: number, weights: readonly number[]): number {
   const t = tableFor(weights);

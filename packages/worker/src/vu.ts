@@ -93,6 +93,8 @@ export interface VuDeps {
   abortRun?: (reason: string) => void;
   /** k6's scenario tags, for its requests and checks */
   tags?: Readonly<Record<string, string>>;
+  /** k6's scenario.iterationInTest for an iteration that starts now (unique across the cluster) */
+  nextIterationInTest?: () => number;
 }
 
 const ZERO_WAITS_PER_YIELD = 16;
@@ -108,7 +110,7 @@ export class Vu implements Sleeper {
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
   private readonly ctx: {
-    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files']; scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>>;
+    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files']; scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>>; nextIterationInTest?: () => number;
     sleep(s: number): Promise<void>; group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
   };
   /** the group path the VU is in (k6's ::a::b) */
@@ -137,6 +139,7 @@ export class Vu implements Sleeper {
       host: deps.host,
       abortRun: deps.abortRun,
       tags: deps.tags,
+      nextIterationInTest: deps.nextIterationInTest,
       sleep: (s) => this.sleep(s * 1000),
       group: async (name, fn) => {
         const outer = this.groupPath;

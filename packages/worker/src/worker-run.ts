@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { Logger } from 'pino';
-import { MAX_SETUP_DATA, type PrepareMessage, type Segment, type Stage, type WindowMessage, type AbortMessage } from '@volley/shared';
+import { MAX_SETUP_DATA, nthOwnedUnit, type PrepareMessage, type Segment, type Stage, type WindowMessage, type AbortMessage } from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
@@ -76,6 +76,7 @@ export class WorkerRun {
   /** called each time every executor has done its work (again, after iterations were moved here) */
   onIdle?: () => void;
   private readonly finished: boolean[];
+  private segment: Segment;
 
   constructor(
     prepare: PrepareMessage,
@@ -93,6 +94,7 @@ export class WorkerRun {
     const env = (this.env = { ...process.env, ...prepare.config.env });
     const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
     const wheel = this.wheel;
+    this.segment = prepare.segment;
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       name: plan.name,
       startTimeMs: plan.startTimeMs,
@@ -106,6 +108,7 @@ export class WorkerRun {
         recorder: this.recorder,
         env: plan.env ? { ...env, ...plan.env } : env,
         tags: plan.tags,
+        nextIterationInTest: this.iterationCounter(),
         setupData: () => this.setupData,
         files,
         wheel,
@@ -171,7 +174,19 @@ export class WorkerRun {
     this.scheduleCut();
   }
 
+  /**
+   * k6's scenario.iterationInTest: the scenario's n-th iteration on this
+   * worker gets the n-th unit its segment owns, which no other worker's
+   * gets (while the segments stand: after a worker joins or leaves mid-run,
+   * numbers may repeat).
+   */
+  private iterationCounter(): () => number {
+    let n = 0;
+    return () => nthOwnedUnit(++n, this.segment) - 1;
+  }
+
   reassign(segment: Segment, moved: Record<string, number> = {}): void {
+    this.segment = segment;
     for (const e of this.executors) e.executor.reassign(segment, moved[e.name]);
     this.checkIdle();
   }

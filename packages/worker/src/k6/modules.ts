@@ -26,6 +26,8 @@ export interface VuPort {
   group<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
   /** this VU's iterations so far in the instance */
   iteration(): number;
+  /** the current iteration's number in its scenario across the cluster (k6's iterationInTest) */
+  iterationInTest(): number;
   /** k6/execution test.abort() */
   abort(reason: string): never;
 }
@@ -162,7 +164,7 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
       get executor() { return port.options.scenarios?.[port.scenario ?? '']?.executor ?? 'ramping-vus'; },
       get startTime() { return startedAt; },
       get iterationInInstance() { return port.iteration(); },
-      get iterationInTest(): never { throw new Error('k6/execution scenario.iterationInTest is not supported by Volley yet (workers do not share an iteration counter)'); },
+      get iterationInTest() { return port.iterationInTest(); },
       get progress(): never { throw new Error('k6/execution scenario.progress is not supported by Volley yet'); },
     },
     instance: {

@@ -64,6 +64,7 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
     sleep: (s) => new Promise((r) => setTimeout(r, Math.max(0, s * 1000))),
     group: async (_name, fn) => fn(),
     iteration: () => 0,
+    iterationInTest: () => 0,
     abort: (reason) => { throw new AbortTest(reason); },
   });
   let probe: Instance;
@@ -95,18 +96,27 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
       onStart: async (ctx) => {
         let iter = 0;
         let current = 0;
-        const c = ctx as UserContext<undefined> & { scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>> };
+        const c = ctx as UserContext<undefined> & {
+          scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>>; nextIterationInTest?: () => number;
+        };
+        let inTest = 0;
         const http = c.http as VuHttpClient;
         const inst = await instantiate({
           vu: c.vu, http, jar: http.jar, hasHost: c.host === undefined || hasHost(c.host), options, scenario: c.scenario, env: c.env, tags: c.tags,
-          sleep: (s) => c.sleep(s), group: (g, f) => c.group(g, f), iteration: () => current,
+          sleep: (s) => c.sleep(s), group: (g, f) => c.group(g, f), iteration: () => current, iterationInTest: () => inTest,
           abort: (reason) => {
             c.abortRun?.(reason);
             throw new AbortTest(reason);
           },
         });
         const run = inst.exports[name] as (data: unknown) => unknown;
-        return { next: (data: unknown) => { inst.setIter((current = iter++)); return run(data); } };
+        return {
+          next: (data: unknown) => {
+            inst.setIter((current = iter++));
+            inTest = c.nextIterationInTest?.() ?? current;
+            return run(data);
+          },
+        };
       },
       iterate: (ctx) => (ctx.state as { next(d: unknown): unknown }).next(ctx.data) as Promise<void>,
     };
