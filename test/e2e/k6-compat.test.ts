@@ -96,7 +96,7 @@ describe('k6 scripts run unchanged', () => {
     const s = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8'));
     const checks = s.volley.checks as { name: string; passes: number; fails: number }[];
     expect(checks.filter((c) => c.fails > 0)).toEqual([]);
-    expect(checks.length).toBe(23);
+    expect(checks.length).toBe(24);
     for (const c of checks) expect(c.passes, c.name).toBe(8);
     // 4 VUs on 2 workers, numbered 1..4 across the cluster, each with its own module state
     const byVu = new Map<number, number[]>();
@@ -118,7 +118,7 @@ describe('k6 scripts run unchanged', () => {
     expect(s.volley.requests.map((r: any) => r.name)).toEqual(expect.arrayContaining(['vu', 'echo', 'mapped', 'expected404']));
     // handleSummary printed jslib's textSummary in place of the default summary
     expect(res.stdout).toMatch(/ {3}✓ follows redirects\n/);
-    expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 184 ✗ 0\n/);
+    expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 192 ✗ 0\n/);
     expect(res.stdout).toMatch(/ {3}http_req_duration\.+: avg=/);
     expect(res.stdout).not.toMatch(/THRESHOLDS/);
   });

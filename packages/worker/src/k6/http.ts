@@ -95,14 +95,37 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+/** k6's http.file(): a file part of a multipart body. */
+export class FileData {
+  constructor(readonly data: string | ArrayBuffer | ArrayBufferView, readonly filename: string | undefined, readonly content_type: string) {}
+}
+
+const bytesOf = (d: string | ArrayBuffer | ArrayBufferView): Buffer =>
+  typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+
+/** An object with a file among its values goes as multipart/form-data, as k6 sends it. */
+function multipart(body: Record<string, unknown>, headers: Record<string, string>): Buffer {
+  const boundary = `volley${randomBytes(12).toString('hex')}`;
+  const parts: Buffer[] = [];
+  for (const [name, v] of Object.entries(body)) {
+    const head = v instanceof FileData
+      ? `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${v.filename ?? name}"\r\nContent-Type: ${v.content_type}\r\n\r\n`
+      : `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`;
+    parts.push(Buffer.from(head), v instanceof FileData ? bytesOf(v.data) : Buffer.from(String(v)), Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`;
+  return Buffer.concat(parts);
+}
+
 function encodeBody(body: Body, headers: Record<string, string>): string | Buffer | undefined {
   if (body === null || body === undefined) return undefined;
   if (typeof body === 'string') return body;
   if (body instanceof ArrayBuffer) return Buffer.from(body);
   if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (isPlainObject(body)) {
-    if (Object.values(body).some((v) => isPlainObject(v) && 'volleyFile' in v)) throw new Error('http.file() bodies (multipart) are not supported by Volley yet');
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    if (Object.values(body).some((v) => v instanceof FileData)) return multipart(body, headers);
+    if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     return new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
   }
   return String(body);
@@ -186,8 +209,8 @@ export class K6Http {
     return new K6CookieJar(this.port.jar);
   }
 
-  file(): never {
-    throw new Error('http.file() (multipart bodies) is not supported by Volley yet');
+  file(data: string | ArrayBuffer | ArrayBufferView, filename?: string, contentType = 'application/octet-stream'): FileData {
+    return new FileData(data, filename, contentType);
   }
 
   batch(requests: unknown[] | Record<string, unknown>): Promise<K6Response[] | Record<string, K6Response>> {
