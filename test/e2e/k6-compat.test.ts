@@ -160,7 +160,8 @@ describe('k6 scripts run unchanged', () => {
     const res = await volley(['demo', '--k6', '--vus', '6', '--duration', '3s', '--json', join(dir, 'demo.json'), '--csv', join(dir, 'demo'), '--html', join(dir, 'demo.html')], {}, 90_000);
     expect([0, 99], res.stderr).toContain(res.code);
     expect(res.stderr).toMatch(/the guide's k6 script as it is, 6 VUs for 3s/);
-    expect(res.stdout).toMatch(/GET \/health\s+server\s+\d+\s+report\s+\d+\s+equal/);
+    // which routes a short run reaches is random (the script draws them); whichever it reached, the counts agree
+    expect(res.stdout).toMatch(/(GET|POST) \/\S+\s+server\s+\d+\s+report\s+\d+\s+equal/);
     expect(res.stdout).not.toMatch(/DIFFERENT/);
   });
 

@@ -24,6 +24,8 @@ export function k6Imports(seen: { k6: boolean }): Plugin {
         if (!r) return undefined;
         seen.k6 = true;
         if ('refused' in r) return { errors: [{ text: r.refused }] };
+        // the sync-call rewrite knows k6's functions by their imports; a require()d one it would not make wait
+        if (args.kind === 'require-call') return { errors: [{ text: `require('${args.path}'): write \`import … from '${args.path}'\`, so that Volley can make its calls wait as k6 does` }] };
         return { path: r.module, external: true };
       });
     },
@@ -81,7 +83,7 @@ export function k6Bundle(file: string, code: string, map: string, outDir: string
   }
   // on the bundle's first line, so that every line keeps its number
   const imports = [...r.imports].map(([local, i]) => `const ${local} = __k6(${JSON.stringify(i.module)}, ${JSON.stringify(i.imported)});`).join(' ');
-  const head = `${K6_BUNDLE_HEAD}, files: ${JSON.stringify(files)}, factory: async function (__k6, __ENV, __VU, open, __k6each) { let __ITER = 0; ${imports} `;
+  const head = `${K6_BUNDLE_HEAD}, files: ${JSON.stringify(files)}, factory: async function (__k6, __ENV, __VU, open, __k6each, console) { let __ITER = 0; ${imports} `;
   const exported = [...r.exports].map(([name, local]) => `${JSON.stringify(name)}: ${local}`).join(', ');
   const tail = `\n; return { exports: { ${exported} }, setIter(i) { __ITER = i; } }; } };\n`;
   return head + r.code + tail;

@@ -31,7 +31,7 @@ async function run(source: string): Promise<{ result: unknown; log: string[] }> 
     group: async (name: string, fn: () => unknown) => { log.push(`group ${name}`); return fn(); },
   };
   const modules: Record<string, Record<string, unknown>> = { 'k6/http': { default: http, ...http }, k6: k6 };
-  const inst = await mod.default.factory((m: string, name: string) => modules[m]![name], {}, 1, () => '', k6each);
+  const inst = await mod.default.factory((m: string, name: string) => modules[m]![name], {}, 1, () => '', k6each, console);
   return { result: await inst.exports.default(), log };
 }
 
@@ -91,8 +91,8 @@ describe('k6 calls made synchronous to the script', () => {
     writeFileSync(file, `import http from 'k6/http'; let count = 0; export default function () { count++; return count; }`);
     const bundle = await bundleScenario(file);
     const mod = (await import(`data:text/javascript;base64,${Buffer.from(bundle.code).toString('base64')}`)) as { default: { factory: Function } };
-    const a = await mod.default.factory(() => ({}), {}, 1, () => '', k6each);
-    const b = await mod.default.factory(() => ({}), {}, 2, () => '', k6each);
+    const a = await mod.default.factory(() => ({}), {}, 1, () => '', k6each, console);
+    const b = await mod.default.factory(() => ({}), {}, 2, () => '', k6each, console);
     expect([await a.exports.default(), await a.exports.default(), await b.exports.default()]).toEqual([1, 2, 1]);
   });
 
@@ -111,6 +111,7 @@ describe('k6 calls made synchronous to the script', () => {
     expect(await refusal(`import { x } from 'k6/x/kafka';\nexport default function () {}`)).toMatch(/:1:\d+: k6\/x\/kafka is not supported by Volley \(extensions/);
     expect(await refusal(`import { Client } from 'k6/net/grpc';\nexport default function () {}`)).toMatch(/k6\/net\/grpc is not supported/);
     expect(await refusal(`import http from 'k6/http';\nimport { foo } from 'https://example.com/lib.js';\nexport default function () {}`)).toMatch(/:2:\d+: https:\/\/example\.com\/lib\.js: a worker has no internet/);
+    expect(await refusal(`const http = require('k6/http');\nexport default function () { http.get('/x'); }`)).toMatch(/:1:\d+: require\('k6\/http'\): write `import … from 'k6\/http'`/);
   });
 
   it('leaves a script without blocking calls as it was, but for the wrapper', () => {

@@ -24,7 +24,21 @@ type Factory = (
   vu: number,
   open: (path: string, mode?: string) => string | ArrayBuffer,
   each: typeof k6each,
+  console: Console,
 ) => Promise<Instance>;
+
+/**
+ * A script's console, as k6's: every level reaches stderr (a worker's
+ * stdout is not shown). It calls the process's console when called, so
+ * that setup()'s and teardown()'s output is still captured and shown once.
+ */
+const scriptConsole = {
+  log: (...a: unknown[]) => console.error(...a),
+  info: (...a: unknown[]) => console.error(...a),
+  debug: (...a: unknown[]) => console.error(...a),
+  warn: (...a: unknown[]) => console.warn(...a),
+  error: (...a: unknown[]) => console.error(...a),
+} as unknown as Console;
 
 interface Instance {
   readonly exports: Readonly<Record<string, unknown>>;
@@ -58,7 +72,7 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
     return mode === 'b' ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer : b.toString('utf8');
   };
   let options: K6Options & Record<string, unknown> = {};
-  const instantiate = async (port: VuPort): Promise<Instance> => script.factory(vuModules(port, shared), port.env ?? env, port.vu, open, k6each);
+  const instantiate = async (port: VuPort): Promise<Instance> => script.factory(vuModules(port, shared), port.env ?? env, port.vu, open, k6each, scriptConsole);
   const hookPort = (http: VuHttpClient | undefined, hasHost: boolean): VuPort => ({
     vu: 0, http, jar: http?.jar, hasHost, options,
     sleep: (s) => new Promise((r) => setTimeout(r, Math.max(0, s * 1000))),
