@@ -90,37 +90,117 @@ describe('k6 scripts run unchanged', () => {
     expect((await readFile(join(dir, 'guide.jsonl'), 'utf8')).split('\n').length).toBeGreaterThan(3);
   });
 
-  it('runs k6’s modules as k6 does: per-VU state, __VU across workers, redirects, cookies, auth, batch, open, SharedArray', async () => {
-    const res = await volley(['run', 'test/fixtures/k6/api.js', '--workers', '2', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'api.json')], {}, 120_000);
-    expect(res.code, res.stderr + res.stdout).toBe(0);
-    const s = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8'));
-    const checks = s.volley.checks as { name: string; passes: number; fails: number }[];
-    expect(checks.filter((c) => c.fails > 0)).toEqual([]);
-    expect(checks.length).toBe(24);
-    for (const c of checks) expect(c.passes, c.name).toBe(8);
-    // 4 VUs on 2 workers, numbered 1..4 across the cluster, each with its own module state
-    const byVu = new Map<number, number[]>();
-    for (const v of target.vus) byVu.set(v.vu, [...(byVu.get(v.vu) ?? []), v.mine]);
-    expect([...byVu.keys()].sort()).toEqual([1, 2, 3, 4]);
-    for (const [vu, mine] of byVu) expect(mine.sort(), `VU ${vu}`).toEqual([1, 2]);
-    expect(target.vus.every((v) => v.mine === v.iter + 1)).toBe(true);
-    // k6's scenario.iterationInTest: no two iterations of the cluster share one
-    expect(new Set(target.vus.map((v) => v.inTest)).size).toBe(8);
-    expect(target.vus.every((v) => Number.isInteger(v.inTest) && v.inTest >= 0)).toBe(true);
-    // every hop of a redirect and both legs of digest auth are requests, counted as the target counted them
-    const served = [...target.hits.values()].reduce((a, b) => a + b, 0);
-    expect(s.metrics.http_reqs.values.count).toBe(served);
-    expect(target.hits.get('/redirect/3')).toBe(16);
-    expect(target.hits.get('/final')).toBe(8);
-    expect(target.hits.get('/digest')).toBe(16);
-    expect(s.metrics.pages.values.count).toBe(8);
-    expect(s.metrics.good.values.rate).toBe(1);
-    expect(s.volley.requests.map((r: any) => r.name)).toEqual(expect.arrayContaining(['vu', 'echo', 'mapped', 'expected404']));
-    // handleSummary printed jslib's textSummary in place of the default summary
-    expect(res.stdout).toMatch(/ {3}✓ follows redirects\n/);
-    expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 192 ✗ 0\n/);
-    expect(res.stdout).toMatch(/ {3}http_req_duration\.+: avg=/);
-    expect(res.stdout).not.toMatch(/THRESHOLDS/);
+  describe('k6’s modules and behaviours, in one run of test/fixtures/k6/api.js: 4 VUs × 2 iterations on 2 workers', () => {
+    let res: Awaited<ReturnType<typeof volley>>;
+    let s: any;
+    const hits = new Map<string, number>();
+    /** a named check of the script: run by every iteration, never failed */
+    const passed = (name: string): void => expect(s.volley.checks.find((c: { name: string }) => c.name === name), name).toEqual({ name, passes: 8, fails: 0 });
+    beforeAll(async () => {
+      const before = new Map(target.hits);
+      res = await volley(['run', 'test/fixtures/k6/api.js', '--workers', '2', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'api.json')], {}, 120_000);
+      for (const [k, v] of target.hits) hits.set(k, v - (before.get(k) ?? 0));
+      s = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8'));
+    }, 150_000);
+
+    it('runs: exit 0, every one of its 24 checks in every iteration, none failed', () => {
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      expect(s.volley.checks.filter((c: { fails: number }) => c.fails > 0)).toEqual([]);
+      expect(s.volley.checks).toHaveLength(24);
+      for (const c of s.volley.checks) expect(c.passes, c.name).toBe(8);
+    });
+
+    it('module state is per VU, and __VU is unique across the cluster (1..4 on 2 workers)', () => {
+      passed('module state is per VU');
+      const byVu = new Map<number, number[]>();
+      for (const v of target.vus) byVu.set(v.vu, [...(byVu.get(v.vu) ?? []), v.mine]);
+      expect([...byVu.keys()].sort()).toEqual([1, 2, 3, 4]);
+      for (const [vu, mine] of byVu) expect(mine.sort(), `VU ${vu}`).toEqual([1, 2]);
+      expect(target.vus.every((v) => v.mine === v.iter + 1)).toBe(true);
+    });
+
+    it('k6/execution: the VU, its iterations, the scenario; iterationInTest unique across the cluster', () => {
+      passed('execution knows the VU');
+      expect(new Set(target.vus.map((v) => v.inTest)).size).toBe(8);
+      expect(target.vus.every((v) => Number.isInteger(v.inTest) && v.inTest >= 0)).toBe(true);
+    });
+
+    it('setup() runs once, and its data reaches every iteration', () => {
+      passed('setup data arrives');
+      expect(target.vus).toHaveLength(8);
+    });
+
+    it("options.scenarios: the scenario's env and tags", () => {
+      passed("the scenario's env over the run's");
+      const verdicts = Object.fromEntries(s.volley.thresholds.map((x: any) => [`${x.metric} ${x.threshold}`, x.ok]));
+      expect(verdicts['http_req_duration{team:id} count>0']).toBe(true);
+      expect(verdicts['checks{team:id} rate==1']).toBe(true);
+    });
+
+    it('redirects: followed (each hop a request), limited by params.redirects, 303 as GET', () => {
+      for (const c of ['follows redirects', 'stops at the redirect limit', '303 turns into GET']) passed(c);
+      expect(hits.get('/redirect/3')).toBe(16);
+      expect(hits.get('/redirect/2')).toBe(16);
+      expect(hits.get('/final')).toBe(8);
+    });
+
+    it('cookies: a form POST sets the session, the VU’s jar sends it back', () => {
+      passed('login by POST form and cookie');
+    });
+
+    it('basic auth from the URL, and digest auth (both legs are requests)', () => {
+      passed('basic auth from the URL');
+      passed('digest auth');
+      expect(hits.get('/digest')).toBe(16);
+    });
+
+    it('http.batch in its array and object forms', () => {
+      for (const c of ['batch array GET', 'batch object POST', 'batch by key']) passed(c);
+    });
+
+    it('bodies: binary both ways, multipart with http.file; responses: canonical headers, timings, request', () => {
+      for (const c of ['binary body both ways', 'multipart upload', 'canonical header names', 'timings add up', 'request headers sent', 'default user agent']) passed(c);
+    });
+
+    it('statuses: a 404 is a response, expectedStatuses makes it no failure; tags.name names requests', () => {
+      passed('404 is a status, not an error');
+      expect(s.metrics.good.values.rate).toBe(1);
+      expect(s.volley.requests.map((r: any) => r.name)).toEqual(expect.arrayContaining(['vu', 'echo', 'mapped', 'expected404']));
+      const expected404 = s.volley.requests.find((r: any) => r.name === 'expected404');
+      expect(expected404.failures).toBe(0);
+    });
+
+    it('k6/data SharedArray and open() (text and binary), shipped with the bundle', () => {
+      passed('login by POST form and cookie'); // its users come from the SharedArray of open()'s JSON
+      passed('binary body both ways'); // its body is open()'s binary file
+    });
+
+    it('k6/encoding, k6/crypto and jslib’s k6-utils', () => {
+      for (const c of ['encoding', 'crypto', 'k6-utils']) passed(c);
+    });
+
+    it('requests inside array callbacks run in order and answer responses, not Promises', () => {
+      passed('requests inside array callbacks');
+      expect(s.volley.requests.find((r: any) => r.name === 'mapped').count).toBe(16);
+    });
+
+    it('k6/metrics: a Counter, a Trend, a Rate and a Gauge, merged across workers', () => {
+      expect(s.metrics.pages.values.count).toBe(8);
+      expect(s.metrics.sizes.values.count).toBe(8);
+      expect(s.metrics.good.values).toMatchObject({ passes: 8, fails: 0 });
+      expect(s.metrics.last_vu.type).toBe('gauge');
+    });
+
+    it('every request is counted as the target counted it', () => {
+      expect(s.metrics.http_reqs.values.count).toBe([...hits.values()].reduce((a, b) => a + b, 0));
+    });
+
+    it("handleSummary prints jslib's textSummary in place of the default summary", () => {
+      expect(res.stdout).toMatch(/ {3}✓ follows redirects\n/);
+      expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 192 ✗ 0\n/);
+      expect(res.stdout).toMatch(/ {3}http_req_duration\.+: avg=/);
+      expect(res.stdout).not.toMatch(/THRESHOLDS/);
+    });
   });
 
   it('refuses, before any traffic, a request it cannot make wait as k6 does, and a module it does not run: file and line, exit 2', async () => {
