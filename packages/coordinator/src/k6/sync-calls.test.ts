@@ -30,7 +30,7 @@ async function run(source: string): Promise<{ result: unknown; log: string[] }> 
     }),
     group: async (name: string, fn: () => unknown) => { log.push(`group ${name}`); return fn(); },
   };
-  const modules: Record<string, Record<string, unknown>> = { 'k6/http': { default: http, ...http }, k6: k6 };
+  const modules: Record<string, Record<string, unknown>> = { 'k6/http': { default: http, '*': http, ...http }, k6: k6 };
   const inst = await mod.default.factory((m: string, name: string) => modules[m]![name], {}, 1, () => '', k6each, console);
   return { result: await inst.exports.default(), log };
 }
@@ -84,6 +84,31 @@ describe('k6 calls made synchronous to the script', () => {
         return [r, s.status, s.url];
       }`);
     expect(result).toEqual([null, 200, '/api/good']);
+  });
+
+  it('follows the k6/http module itself wherever it is kept: an alias, an object, a class field, a parameter', async () => {
+    const { result, log } = await run(`
+      import http from 'k6/http';
+      import * as ns from 'k6/http';
+      const h = http;
+      const api = { http, base: '/api' };
+      class Client {
+        constructor(transport) { this.transport = transport; }
+        fetch(p) { return this.transport.get(p); }
+      }
+      function send(mod, p) { return mod.post(p); }
+      const { get } = http;
+      export default function () {
+        const a = h.get('/alias');
+        const b = api.http.get(api.base + '/obj');
+        const c = new Client(http).fetch('/field');
+        const d = send(http, '/param');
+        const e = get('/destructured');
+        const f = ns.get('/namespace');
+        return [a, b, c, d, e, f].map((r) => r.status);
+      }`);
+    expect(result).toEqual([200, 200, 200, 201, 200, 200]);
+    expect(log).toEqual(['GET /alias', 'GET /api/obj', 'GET /field', 'POST /param', 'GET /destructured', 'GET /namespace']);
   });
 
   it('each VU instance has its own module state', async () => {

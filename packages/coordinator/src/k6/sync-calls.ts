@@ -212,6 +212,23 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
     if (!refusals.has(pos)) refusals.set(pos, message);
   };
 
+  // where a k6 module object may be held besides its import (`const h = http`, `this.http = http`, `{ http }`)
+  const moduleBindings = new Map<Binding, string>();
+  const moduleProps = new Map<string, string>();
+  /** a module object stored where it cannot be followed (an array, a computed key): then any call by a blocking name may block */
+  let moduleEscapes = false;
+  const moduleOf = (v: AnyNode, scope: Scope): string | undefined => {
+    if (v.type === 'Identifier') {
+      const b = scope.lookup(v.name);
+      if (!b) return undefined;
+      if (b.kind === 'import' && (b.imported === '*' || b.imported === 'default')) return b.module;
+      return moduleBindings.get(b);
+    }
+    if (v.type === 'ChainExpression') return moduleOf(v.expression, scope);
+    const name = memberName(v);
+    return name !== undefined ? moduleProps.get(name) : undefined;
+  };
+
   const k6Export = (n: AnyNode, scope: Scope): { module: string; name: string } | undefined => {
     if (n.type === 'Identifier') {
       const b = scope.lookup(n.name);
@@ -219,10 +236,10 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
       return undefined;
     }
     const name = memberName(n);
-    if (name !== undefined && n.object.type === 'Identifier') {
-      const b = scope.lookup(n.object.name);
-      if (b?.kind === 'import' && (b.imported === '*' || b.imported === 'default')) return { module: b.module!, name };
-    }
+    if (name === undefined) return undefined;
+    const module = moduleOf(n.object, scope);
+    if (module) return { module, name };
+    if (moduleEscapes && BLOCKING['k6/http']!.has(name)) return { module: 'k6/http', name };
     return undefined;
   };
 
@@ -287,6 +304,20 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
     return name !== undefined ? `.${name}()` : 'a function';
   };
 
+  /** a module object handed to a function (`send(http)`, `new Client(http)`): the parameter holds it there */
+  const moduleArgs = (args: AnyNode[], targets: AnyNode[], scope: Scope): void => {
+    args.forEach((a, i) => {
+      const module = moduleOf(a, scope);
+      if (!module) return;
+      const known = targets.filter((f) => fns.has(f));
+      if (known.length === 0) moduleEscapes = true;
+      for (const f of known) {
+        const p = fns.get(f)!.params[i];
+        if (p && !moduleBindings.has(p)) moduleBindings.set(p, module);
+      }
+    });
+  };
+
   const markAsync = (f: AnyNode, why: AnyNode, what: string): void => {
     if (asyncFns.has(f)) return;
     const info = fns.get(f)!;
@@ -300,12 +331,13 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
   let changed = true;
   for (let round = 0; changed && round < 1000; round++) {
     changed = false;
-    const before = asyncBindings.size + asyncProps.size + asyncReturns.size + (escapes ? 1 : 0);
+    const before = asyncBindings.size + asyncProps.size + asyncReturns.size + (escapes ? 1 : 0) + moduleBindings.size + moduleProps.size + (moduleEscapes ? 1 : 0);
     for (const c of calls) {
       const callee = c.node.type === 'TaggedTemplateExpression' ? c.node.tag : c.node.callee;
       const args: AnyNode[] = c.node.type === 'CallExpression' ? c.node.arguments : [];
       const asyncArgs = argsAsync(args, c.scope);
       const k6 = k6Export(callee, c.scope);
+      if (!k6) moduleArgs(args, calleeFns(callee, c.scope), c.scope);
       let blocks = false;
       let what = describeCallee(c.node);
       if (k6) {
@@ -342,6 +374,7 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
       const targets = calleeFns(c.node.callee, c.scope);
       const cls = c.node.callee.type === 'Identifier' ? c.scope.lookup(c.node.callee.name) : undefined;
       const ctor = cls?.kind === 'class' ? (cls.node!.body.body as AnyNode[]).find((m) => m.kind === 'constructor')?.value : undefined;
+      moduleArgs(c.node.arguments, ctor ? [ctor] : targets, c.scope);
       if (targets.some((f) => asyncFns.has(f)) || (ctor && asyncFns.has(ctor))) {
         refuse(c.node.start, `new ${c.node.callee.name ?? '…'}() runs a constructor that makes requests, which cannot wait for them as k6 does`);
       }
@@ -355,13 +388,19 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
       if (f.type === 'FunctionDeclaration') asyncBindings.add(bindingOfDecl.get(f)!);
     }
     for (const fl of flows) {
+      const module = moduleOf(fl.value, fl.scope);
+      if (module) {
+        if (fl.into.binding) moduleBindings.set(fl.into.binding, module);
+        else if (fl.into.prop !== undefined) moduleProps.set(fl.into.prop, module);
+        else moduleEscapes = true;
+      }
       if (!mayBeAsync(fl.value, fl.scope)) continue;
       if (fl.into.binding) asyncBindings.add(fl.into.binding);
       else if (fl.into.prop !== undefined) asyncProps.add(fl.into.prop);
       else if (fl.into.returnOf) asyncReturns.add(fl.into.returnOf);
       else escapes = true;
     }
-    const after = asyncBindings.size + asyncProps.size + asyncReturns.size + (escapes ? 1 : 0);
+    const after = asyncBindings.size + asyncProps.size + asyncReturns.size + (escapes ? 1 : 0) + moduleBindings.size + moduleProps.size + (moduleEscapes ? 1 : 0);
     if (after !== before) changed = true;
   }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { parseDuration } from '@volley/shared';
 import type { HttpClient, RequestOptions, VolleyResponse } from '@volley/shared/scenario';
 import type { Response } from '../http/client.js';
-import type { CookieJar } from '../http/cookies.js';
+import { CookieJar as CookieJarImpl, type CookieJar } from '../http/cookies.js';
 import { K6Response, type ResponseType } from './response.js';
 
 /** What k6's http module of one VU stands on. */
@@ -74,9 +74,12 @@ export function taggedUrl(strings: TemplateStringsArray, ...values: unknown[]): 
   return new TaggedUrl(url, name);
 }
 
-/** k6's CookieJar of a VU (http.cookieJar()), over the VU's own jar. */
+/** k6's CookieJar: the VU's own (http.cookieJar()), or a new one (`new http.CookieJar()`). */
 export class K6CookieJar {
-  constructor(readonly jar: CookieJar) {}
+  readonly jar: CookieJar;
+  constructor(jar?: CookieJar) {
+    this.jar = jar ?? new CookieJarImpl();
+  }
   set(url: string, name: string, value: string, _opts?: unknown): void {
     this.jar.set(new URL(url).origin, name, String(value));
   }
@@ -232,6 +235,8 @@ export class K6Http {
     const p = params ?? {};
     if (p.compression) throw new Error(`params.compression ('${p.compression}') is not supported by Volley yet`);
     if (p.auth === 'ntlm') throw new Error("params.auth 'ntlm' is not supported by Volley");
+    // each request goes with the VU's own jar; another (or none) would be silently the wrong cookies
+    if (p.jar !== undefined && (p.jar === null || p.jar.jar !== this.port.jar)) throw new Error('params.jar: Volley sends every request with the VU\'s own jar (http.cookieJar()); another jar, or none, is not supported yet');
     const templateName = target instanceof TaggedUrl ? target.name : undefined;
     let url = String(target);
     if (!isAbsolute(url)) {

@@ -50,6 +50,8 @@ function deepFreeze<T>(v: T): T {
 /** k6's check: each value a function of `value` or a boolean; counted in `checks` per name. A Promise among the answers makes it wait. */
 function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, string>): boolean | Promise<boolean> {
   if (typeof sets !== 'object' || sets === null) throw new TypeError('check(value, { name: (v) => boolean, … }): the second argument must be an object of checks');
+  // a k6 call the rewrite did not make wait would reach here as a Promise, and its checks would read undefined: say so rather than count them
+  if (value instanceof Promise) throw new TypeError('check() was given a Promise: a call Volley did not make wait as k6 does (please report the script); write `await` before it, or call it directly'); 
   const names: string[] = [];
   const results: unknown[] = [];
   let waits = false;
