@@ -16,7 +16,7 @@ const check = k6('k6', 'check') as (v: unknown, sets: Record<string, unknown>, t
 
 describe("k6's check, as a VU's script sees it", () => {
   it('takes functions and plain values, counts each under its name with the scenario’s tags and its own', () => {
-    expect(check(200, { 'is 200': (s) => s === 200, 'always': true, 'never': 0 }, { kind: 'x' })).toBe(false);
+    expect(check(200, { 'is 200': (s: unknown) => s === 200, 'always': true, 'never': 0 }, { kind: 'x' })).toBe(false);
     expect(recorded).toEqual([
       ['rate', 'checks', 1, { team: 'id', kind: 'x', check: 'is 200' }],
       ['rate', 'checks', 1, { team: 'id', kind: 'x', check: 'always' }],
@@ -28,7 +28,7 @@ describe("k6's check, as a VU's script sees it", () => {
     const answer = check(1, { later: async () => true });
     expect(answer).toBeInstanceOf(Promise);
     expect(await answer).toBe(true);
-    expect(() => check(Promise.resolve({ status: 200 }), { ok: (r) => (r as { status: number }).status === 200 })).toThrow(/check\(\) was given a Promise/);
+    expect(() => check(Promise.resolve({ status: 200 }), { ok: (r: unknown) => (r as { status: number }).status === 200 })).toThrow(/check\(\) was given a Promise/);
     expect(recorded).toHaveLength(1);
   });
 
