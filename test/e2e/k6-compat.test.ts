@@ -103,10 +103,10 @@ describe('k6 scripts run unchanged', () => {
       s = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8'));
     }, 150_000);
 
-    it('runs: exit 0, every one of its 24 checks in every iteration, none failed', () => {
+    it('runs: exit 0, every one of its 25 checks in every iteration, none failed', () => {
       expect(res.code, res.stderr + res.stdout).toBe(0);
       expect(s.volley.checks.filter((c: { fails: number }) => c.fails > 0)).toEqual([]);
-      expect(s.volley.checks).toHaveLength(24);
+      expect(s.volley.checks).toHaveLength(25);
       for (const c of s.volley.checks) expect(c.passes, c.name).toBe(8);
     });
 
@@ -144,8 +144,9 @@ describe('k6 scripts run unchanged', () => {
       expect(hits.get('/final')).toBe(8);
     });
 
-    it('cookies: a form POST sets the session, the VU’s jar sends it back', () => {
+    it('cookies: a form POST sets the session, the VU’s jar sends it back; a jar of its own is refused, not ignored', () => {
       passed('login by POST form and cookie');
+      passed("requests go with the VU's own jar; another is refused");
     });
 
     it('basic auth from the URL, and digest auth (both legs are requests)', () => {
@@ -197,7 +198,7 @@ describe('k6 scripts run unchanged', () => {
 
     it("handleSummary prints jslib's textSummary in place of the default summary", () => {
       expect(res.stdout).toMatch(/ {3}✓ follows redirects\n/);
-      expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 192 ✗ 0\n/);
+      expect(res.stdout).toMatch(/ ✓ checks\.+: 100\.00% ✓ 200 ✗ 0\n/);
       expect(res.stdout).toMatch(/ {3}http_req_duration\.+: avg=/);
       expect(res.stdout).not.toMatch(/THRESHOLDS/);
     });
