@@ -10,8 +10,10 @@ import { startCluster, stopProcess, volley } from '../helpers.js';
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 /** A target for k6's HTTP behaviours: echo, redirects, cookies, basic and digest auth; it counts what it answers. */
-async function startTarget(): Promise<{ url: string; hits: Map<string, number>; vus: { vu: number; iter: number; mine: number; inTest: number }[]; close(): Promise<void> }> {
+async function startTarget(): Promise<{ url: string; hits: Map<string, number>; vus: { vu: number; iter: number; mine: number; inTest: number }[]; conns: { opened: number; slowPeak: number }; close(): Promise<void> }> {
   const hits = new Map<string, number>();
+  const conns = { opened: 0, slowPeak: 0 };
+  let slow = 0;
   const vus: { vu: number; iter: number; mine: number; inTest: number }[] = [];
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -24,6 +26,12 @@ async function startTarget(): Promise<{ url: string; hits: Map<string, number>; 
     };
     const redirect = /^\/redirect\/(\d+)$/.exec(u.pathname);
     if (u.pathname === '/echo') return json(200, { method: req.method, query: Object.fromEntries(u.searchParams), headers: req.headers, body: body.toString() });
+    if (u.pathname === '/slow') {
+      conns.slowPeak = Math.max(conns.slowPeak, ++slow);
+      await new Promise((r) => setTimeout(r, 30));
+      slow--;
+      return json(200, { i: u.searchParams.get('i') });
+    }
     if (u.pathname === '/raw') return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
     if (u.pathname === '/vu') {
       vus.push({ vu: Number(u.searchParams.get('vu')), iter: Number(u.searchParams.get('iter')), mine: Number(u.searchParams.get('mine')), inTest: Number(u.searchParams.get('inTest')) });
@@ -51,9 +59,10 @@ async function startTarget(): Promise<{ url: string; hits: Map<string, number>; 
     json(404, {});
   };
   const server: Server = createServer((req, res) => void answer(req, res));
+  server.on('connection', () => void conns.opened++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, hits, vus, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}`, hits, vus, conns, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 describe('k6 scripts run unchanged', () => {
@@ -213,6 +222,21 @@ describe('k6 scripts run unchanged', () => {
     expect(mod.code).toBe(2);
     expect(mod.stderr).toMatch(/refused-module\.js:2:\d+: k6\/ws is not supported by Volley/);
     expect([...target.hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
+  it("follows k6's connection options: noConnectionReuse, batchPerHost, userAgent; and setupTimeout", async () => {
+    const opened = target.conns.opened;
+    const res = await volley(['run', 'test/fixtures/k6/options.js', '--workers', '1', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'options.json')]);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    const s = JSON.parse(await readFile(join(dir, 'options.json'), 'utf8'));
+    expect(s.volley.checks.every((c: { fails: number; passes: number }) => c.fails === 0 && c.passes === 2)).toBe(true);
+    // 2 iterations of 7 requests, each on a connection of its own
+    expect(target.conns.opened - opened).toBe(14);
+    expect(target.conns.slowPeak).toBe(2);
+    expect(res.stderr).not.toMatch(/not supported by Volley/);
+    const slow = await volley(['run', 'test/fixtures/k6/setup-timeout.js', '--workers', '1']);
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toMatch(/setup\(\) did not finish within 1 s/);
   });
 
   it('stops the whole run when the script calls test.abort(): exit 108, said at the top', async () => {

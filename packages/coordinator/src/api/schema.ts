@@ -21,6 +21,9 @@ export const StartRunBodySchema = z.object({
   /** the scenario has setup() / teardown(): run each once for the cluster */
   setup: z.boolean().default(false),
   teardown: z.boolean().default(false),
+  /** how long setup() and teardown() may take (k6's setupTimeout and teardownTimeout; default 120 s) */
+  setupTimeoutMs: z.number().int().min(1).max(24 * 3_600_000).optional(),
+  teardownTimeoutMs: z.number().int().min(1).max(24 * 3_600_000).optional(),
   /** k6-style scenarios; when given they are the plan, and users/spawnRate/runTimeMs only describe it */
   scenarios: z.array(ScenarioPlanSchema).min(1).max(64).optional(),
   /** k6's --http-debug: workers write each request and response to their stderr (`full`: with bodies) */

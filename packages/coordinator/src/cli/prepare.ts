@@ -1,5 +1,5 @@
 import { loadScenario } from '@volley/worker/scenario-loader';
-import { hasHost, VolleyError, type ScenarioBundle } from '@volley/shared';
+import { hasHost, parseDuration, VolleyError, type ScenarioBundle } from '@volley/shared';
 import { StartRunBodySchema, type StartRunBody } from '../api/schema.js';
 import { renderK6Json } from '../report/k6-json.js';
 import { runHandleSummary, type SummaryHandler } from './handle-summary.js';
@@ -46,8 +46,15 @@ export async function prepareStart(
   // k6's insecureSkipTLSVerify option, as --insecure-skip-tls-verify
   if ((facts.options as { insecureSkipTLSVerify?: unknown } | undefined)?.insecureSkipTLSVerify === true) given = { ...given, targetTls: { ...given.targetTls, insecure: true } };
   const withPlan = applyScenarioPlan(given, facts, name, plan);
+  const k6Timeout = (key: 'setupTimeout' | 'teardownTimeout'): number | undefined => {
+    const v = (facts.options as Record<string, unknown> | undefined)?.[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new VolleyError('VOLLEY_BAD_SCENARIO', `${name}: options.${key} must be a duration, e.g. '60s'`);
+    return parseDuration(v, `${name}: options.${key}`);
+  };
+  const timeouts = { setupTimeoutMs: k6Timeout('setupTimeout'), teardownTimeoutMs: k6Timeout('teardownTimeout') };
   const body = StartRunBodySchema.parse({
-    ...withPlan, scenario, thresholds: scenarioThresholds(facts, name), setup: facts.setup, teardown: facts.teardown,
+    ...withPlan, ...timeouts, scenario, thresholds: scenarioThresholds(facts, name), setup: facts.setup, teardown: facts.teardown,
     summaryTrendStats: given.summaryTrendStats ?? scenarioTrendStats(facts, name),
   });
   return { body, handleSummary };

@@ -41,6 +41,9 @@ export interface StartRequest {
   /** the scenario has setup() / teardown(): run each once, on one worker */
   setup?: boolean;
   teardown?: boolean;
+  /** k6's setupTimeout and teardownTimeout (default SETUP_TIMEOUT_MS) */
+  setupTimeoutMs?: number;
+  teardownTimeoutMs?: number;
   /** k6's summaryTrendStats */
   summaryTrendStats?: string[];
   /** k6's --http-debug */
@@ -740,9 +743,10 @@ export class Cluster {
       const first = members()[0]!;
       first.conn?.send({ type: 'setup', runId: run.id });
       log.info({ worker: first.name }, 'running setup()');
-      const answered = await this.waiter.until(() => run.setupDone || run.stopRequested || !first.conn, SETUP_TIMEOUT_MS);
+      const limitMs = req.setupTimeoutMs ?? SETUP_TIMEOUT_MS;
+      const answered = await this.waiter.until(() => run.setupDone || run.stopRequested || !first.conn, limitMs);
       if (run.error) throw new VolleyError('VOLLEY_WORKER_FAILED', run.error);
-      if (!answered || !run.setupDone) throw new VolleyError('VOLLEY_WORKER_FAILED', run.stopRequested ? 'stopped during setup()' : `setup() did not finish within ${SETUP_TIMEOUT_MS / 1000} s`);
+      if (!answered || !run.setupDone) throw new VolleyError('VOLLEY_WORKER_FAILED', run.stopRequested ? 'stopped during setup()' : `setup() did not finish within ${limitMs / 1000} s`);
     }
 
     run.startAt = Date.now() + START_LEAD_MS;
@@ -777,7 +781,7 @@ export class Cluster {
       if (by) {
         by.conn!.send({ type: 'teardown', runId: run.id, setupData: run.setupData });
         log.info({ worker: by.name }, 'running teardown()');
-        if (!(await this.waiter.until(() => run.teardownDone || !by.conn, SETUP_TIMEOUT_MS))) log.warn('teardown() did not finish in time');
+        if (!(await this.waiter.until(() => run.teardownDone || !by.conn, req.teardownTimeoutMs ?? SETUP_TIMEOUT_MS))) log.warn('teardown() did not finish in time');
       } else {
         log.warn('no worker left to run teardown()');
       }

@@ -21,6 +21,48 @@ export interface K6HttpOptions {
   maxRedirects?: number;
   userAgent?: string;
   discardResponseBodies?: boolean;
+  /** a new connection for every request */
+  noConnectionReuse?: boolean;
+  /** http.batch's requests in flight at once, and per host (k6: 20 and 6; 0 = no limit) */
+  batch?: number;
+  batchPerHost?: number;
+}
+
+/**
+ * Runs `jobs` with at most `max` in flight, and `perHost` for one host
+ * (0: no limit), in their order; answers in their order.
+ */
+export function runLimited<T>(jobs: readonly { host: string; run: () => Promise<T> }[], max: number, perHost: number): Promise<T[]> {
+  const out = new Array<T>(jobs.length);
+  if (jobs.length === 0) return Promise.resolve(out);
+  return new Promise((resolve, reject) => {
+    const waiting = jobs.map((_, i) => i);
+    const byHost = new Map<string, number>();
+    let inFlight = 0;
+    let done = 0;
+    const pump = (): void => {
+      for (let w = 0; w < waiting.length && (max <= 0 || inFlight < max); ) {
+        const i = waiting[w]!;
+        const { host, run } = jobs[i]!;
+        const onHost = byHost.get(host) ?? 0;
+        if (perHost > 0 && onHost >= perHost) {
+          w++;
+          continue;
+        }
+        waiting.splice(w, 1);
+        inFlight++;
+        byHost.set(host, onHost + 1);
+        run().then((r) => {
+          out[i] = r;
+          inFlight--;
+          byHost.set(host, byHost.get(host)! - 1);
+          if (++done === jobs.length) resolve(out);
+          else pump();
+        }, reject);
+      }
+    };
+    pump();
+  });
 }
 
 type Body = string | ArrayBuffer | ArrayBufferView | Record<string, unknown> | null | undefined;
@@ -217,18 +259,21 @@ export class K6Http {
   }
 
   batch(requests: unknown[] | Record<string, unknown>): Promise<K6Response[] | Record<string, K6Response>> {
-    const one = (r: unknown, where: string): Promise<K6Response> => {
-      if (typeof r === 'string' || r instanceof TaggedUrl) return this.request('GET', r, null);
-      if (Array.isArray(r)) return this.request(String(r[0]), r[1] as string, r[2] as Body, r[3] as K6Params);
-      if (typeof r === 'object' && r !== null && 'url' in r) {
+    const one = (r: unknown, where: string): { host: string; run: () => Promise<K6Response> } => {
+      let args: [string, string | TaggedUrl, Body, K6Params | undefined];
+      if (typeof r === 'string' || r instanceof TaggedUrl) args = ['GET', r, null, undefined];
+      else if (Array.isArray(r)) args = [String(r[0]), r[1] as string, r[2] as Body, r[3] as K6Params];
+      else if (typeof r === 'object' && r !== null && 'url' in r) {
         const o = r as { method?: string; url: string; body?: Body; params?: K6Params };
-        return this.request(o.method ?? 'GET', o.url, o.body, o.params);
-      }
-      return Promise.reject(new TypeError(`http.batch: ${where} must be a URL, [method, url, body, params] or { method, url, body, params }`));
+        args = [o.method ?? 'GET', o.url, o.body, o.params];
+      } else throw new TypeError(`http.batch: ${where} must be a URL, [method, url, body, params] or { method, url, body, params }`);
+      const host = /^https?:\/\/([^/?#]*)/i.exec(String(args[1]))?.[1] ?? '';
+      return { host, run: () => this.request(...args) };
     };
-    if (Array.isArray(requests)) return Promise.all(requests.map((r, i) => one(r, `request ${i}`)));
+    const { batch = 20, batchPerHost = 6 } = this.port.options;
+    if (Array.isArray(requests)) return runLimited(requests.map((r, i) => one(r, `request ${i}`)), batch, batchPerHost);
     const entries = Object.entries(requests);
-    return Promise.all(entries.map(([k, r]) => one(r, `request "${k}"`))).then((answers) => Object.fromEntries(entries.map(([k], i) => [k, answers[i]!])));
+    return runLimited(entries.map(([k, r]) => one(r, `request "${k}"`)), batch, batchPerHost).then((answers) => Object.fromEntries(entries.map(([k], i) => [k, answers[i]!])));
   }
 
   async request(method: string, target: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
@@ -246,6 +291,7 @@ export class K6Http {
     const headers: Record<string, string> = { ...p.headers };
     const ua = this.port.options.userAgent ?? DEFAULT_UA;
     if (ua && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = ua;
+    if (this.port.options.noConnectionReuse && !hasHeader(headers, 'connection')) headers.Connection = 'close';
     // credentials in the URL: basic unless asked for digest
     let creds: { user: string; pass: string } | undefined;
     if (url.includes('@') && /^https?:\/\/[^/]*@/i.test(url)) {

@@ -50,7 +50,7 @@ export const isK6Script = (v: unknown): v is K6Script => typeof v === 'object' &
 /** k6's options Volley follows; any other is named at start (ignoredK6Options). */
 const HONOURED_OPTIONS = new Set([
   'stages', 'vus', 'duration', 'iterations', 'scenarios', 'thresholds', 'maxRedirects', 'userAgent', 'insecureSkipTLSVerify',
-  'discardResponseBodies', 'summaryTrendStats',
+  'discardResponseBodies', 'summaryTrendStats', 'setupTimeout', 'teardownTimeout', 'noConnectionReuse', 'batch', 'batchPerHost',
 ]);
 
 /** The script options Volley cannot honour. */
