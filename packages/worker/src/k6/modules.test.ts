@@ -32,6 +32,23 @@ describe("k6's check, as a VU's script sees it", () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it("tags a check made in a group with the group's path, as k6 does", async () => {
+    const group = k6('k6', 'group') as (name: string, fn: () => unknown) => Promise<unknown>;
+    await group('outer', () => group('inner', () => check(1, { deep: true })));
+    check(1, { top: true });
+    expect(recorded).toEqual([
+      ['rate', 'checks', 1, { team: 'id', group: '::outer::inner', check: 'deep' }],
+      ['rate', 'checks', 1, { team: 'id', check: 'top' }],
+    ]);
+  });
+
+  it("gives a scenario's tags to what its custom metrics add", () => {
+    const { Trend, Counter } = k6('k6/metrics', 'default') as { Trend: new (n: string) => { add(v: number, t?: Record<string, string>): void }; Counter: new (n: string) => { add(v?: number): void } };
+    new Trend('waits').add(5, { step: 'a' });
+    new Counter('pages').add();
+    expect(recorded).toEqual([['trend', 'waits', 5, { team: 'id', step: 'a' }], ['counter', 'pages', 1, { team: 'id' }]]);
+  });
+
   it('lets an exception in a check end the iteration, as k6 does', () => {
     expect(() => check(1, { boom: () => { throw new Error('boom'); } })).toThrow('boom');
   });

@@ -47,6 +47,35 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
+const PLAIN_METRICS = { Trend, Rate, Counter, Gauge };
+
+/** A scenario's metric classes: what they add carries the scenario's tags (made only for a scenario with tags). */
+function taggedMetrics(scenarioTags: Readonly<Record<string, string>>) {
+  const withTags = (tags?: Record<string, string>): Record<string, string> => ({ ...scenarioTags, ...tags });
+  return {
+    Trend: class extends Trend {
+      override add(v: number, tags?: Record<string, string>): void {
+        super.add(v, withTags(tags));
+      }
+    },
+    Rate: class extends Rate {
+      override add(v: boolean | number, tags?: Record<string, string>): void {
+        super.add(v, withTags(tags));
+      }
+    },
+    Counter: class extends Counter {
+      override add(v?: number, tags?: Record<string, string>): void {
+        super.add(v, withTags(tags));
+      }
+    },
+    Gauge: class extends Gauge {
+      override add(v: number, tags?: Record<string, string>): void {
+        super.add(v, withTags(tags));
+      }
+    },
+  };
+}
+
 /** k6's check: each value a function of `value` or a boolean; counted in `checks` per name. A Promise among the answers makes it wait. */
 function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, string>): boolean | Promise<boolean> {
   if (typeof sets !== 'object' || sets === null) throw new TypeError('check(value, { name: (v) => boolean, … }): the second argument must be an object of checks');
@@ -177,11 +206,24 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
       get options() { return port.options; },
     },
   };
+  // the group the VU is in (k6's ::a::b): a check made there carries it, as in k6
+  let groupPath = '';
+  let metrics: typeof PLAIN_METRICS | undefined;
+  const group = async <T>(n: string, fn: () => T): Promise<Awaited<T>> => {
+    const outer = groupPath;
+    groupPath = `${outer}::${n}`;
+    try {
+      return (await port.group(n, fn)) as Awaited<T>;
+    } finally {
+      groupPath = outer;
+    }
+  };
   const table: Record<K6Module, (name: string) => unknown> = {
     k6: (name) => {
       const k6 = {
-        check: port.tags ? (v: unknown, sets: Record<string, unknown>, tags?: Record<string, string>) => check(v, sets, { ...port.tags, ...tags }) : check,
-        sleep: (s: number) => port.sleep(s), group: <T>(n: string, fn: () => T) => port.group(n, fn),
+        check: (v: unknown, sets: Record<string, unknown>, tags?: Record<string, string>) =>
+          check(v, sets, port.tags || groupPath ? { ...port.tags, ...(groupPath ? { group: groupPath } : {}), ...tags } : tags),
+        sleep: (s: number) => port.sleep(s), group,
         fail: (msg = '') => { throw new Error(msg); },
         randomSeed: () => { throw new Error('randomSeed() is not supported by Volley: Math.random cannot be seeded'); },
       };
@@ -195,7 +237,7 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
       return typeof v === 'function' && name !== 'CookieJar' && name !== 'TaggedUrl' ? (v as (...a: unknown[]) => unknown).bind(h) : v;
     },
     'k6/metrics': (name) => {
-      const m = { Trend, Rate, Counter, Gauge };
+      const m = (metrics ??= port.tags ? taggedMetrics(port.tags) : PLAIN_METRICS);
       return name === 'default' || name === '*' ? m : (m as Record<string, unknown>)[name];
     },
     'k6/execution': (name) => (name === 'default' || name === '*' ? execution : (execution as Record<string, unknown>)[name]),
