@@ -46,12 +46,21 @@ export function k6ErrorCode(reason: string | undefined): number {
   return 1000;
 }
 
-/** `res.json('a.b.0')`: k6 takes a GJSON path; the plain dotted form is what scripts use. */
-function select(value: unknown, path: string): unknown {
+/**
+ * `res.json('a.b.0')`: k6 takes a GJSON path; scripts use its dotted form,
+ * `#` for an array's length and `list.#.id` for a field of every element.
+ */
+export function select(value: unknown, path: string): unknown {
+  const parts = path.split('.');
   let cur: any = value;
-  for (const part of path.split('.')) {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     if (cur === null || cur === undefined) return undefined;
-    if (part === '#' && Array.isArray(cur)) return cur.length;
+    if (part === '#' && Array.isArray(cur)) {
+      if (i === parts.length - 1) return cur.length;
+      const rest = parts.slice(i + 1).join('.');
+      return cur.map((x) => select(x, rest)).filter((x) => x !== undefined);
+    }
     cur = cur[part];
   }
   return cur;
