@@ -44,6 +44,8 @@ function runScript(args: string[]): void {
 
 const nginx = await startNginx(1, { connections: 16_000 });
 const speed: { k6: number[]; translated: number[]; example: number[] } = { k6: [], translated: [], example: [] };
+// the worker's CPU per request (its own per-second reports): steadier than the rate on a machine whose neighbours steal time
+const cpu: { k6: number[]; translated: number[]; example: number[] } = { k6: [], translated: [], example: [] };
 const memory: Record<string, { peakRssMb: number; requests: number }> = {};
 try {
   for (let r = 1; r <= rounds; r++) {
@@ -51,7 +53,9 @@ try {
       const out = join(dir, `${kind}-${r}.json`);
       runScript(['run', files[kind], '--workers', '1', '--vus', String(vus), '--duration', `${seconds}s`,
         '-e', `API_URL=${nginx.url}`, '--host', nginx.url, '--json', out, '--journal-dir', join(dir, 'journal')]);
-      speed[kind].push(JSON.parse(readFileSync(out, 'utf8')).metrics.http_reqs.values.rate);
+      const s = JSON.parse(readFileSync(out, 'utf8'));
+      speed[kind].push(s.metrics.http_reqs.values.rate);
+      cpu[kind].push((s.volley.run.workers[0].health.cpuAvg * s.state.testRunDurationMs * 1000) / s.metrics.http_reqs.values.count);
     }
     console.error(`round ${r}: k6 script ${speed.k6[r - 1]!.toFixed(0)} req/s, translated ${speed.translated[r - 1]!.toFixed(0)}, example port ${speed.example[r - 1]!.toFixed(0)}`);
   }
@@ -76,5 +80,7 @@ console.log(JSON.stringify({
     toTranslated: Number(median(speed.k6.map((x, i) => x / speed.translated[i]!)).toFixed(3)),
     toExamplePort: Number(median(speed.k6.map((x, i) => x / speed.example[i]!)).toFixed(3)),
   },
-  runs: speed, memoryVus, memory,
+  workerCpuUsPerRequest: { k6Script: Number(median(cpu.k6).toFixed(2)), translated: Number(median(cpu.translated).toFixed(2)), examplePort: Number(median(cpu.example).toFixed(2)) },
+  cpuRatio: { translatedToK6: Number(median(cpu.k6.map((x, i) => cpu.translated[i]! / x)).toFixed(3)) },
+  runs: speed, cpuRuns: cpu, memoryVus, memory,
 }, null, 2));

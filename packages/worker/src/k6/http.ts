@@ -217,7 +217,19 @@ export class K6Http {
   readonly TLS_1_2 = 'tls1.2';
   readonly TLS_1_3 = 'tls1.3';
 
-  constructor(private readonly port: HttpPort) {}
+  // the script's options, read once: a request is made for every call
+  private readonly ua: string;
+  private readonly noReuse: boolean;
+  private readonly defaultType: ResponseType;
+  private readonly maxRedirects: number;
+
+  constructor(private readonly port: HttpPort) {
+    const o = port.options;
+    this.ua = o.userAgent ?? DEFAULT_UA;
+    this.noReuse = !!o.noConnectionReuse;
+    this.defaultType = o.discardResponseBodies ? 'none' : 'text';
+    this.maxRedirects = o.maxRedirects ?? 10;
+  }
 
   get(url: string | TaggedUrl, params?: K6Params | null): Promise<K6Response> {
     return this.request('GET', url, null, params);
@@ -282,16 +294,24 @@ export class K6Http {
     if (p.auth === 'ntlm') throw new Error("params.auth 'ntlm' is not supported by Volley");
     // each request goes with the VU's own jar; another (or none) would be silently the wrong cookies
     if (p.jar !== undefined && (p.jar === null || p.jar.jar !== this.port.jar)) throw new Error('params.jar: Volley sends every request with the VU\'s own jar (http.cookieJar()); another jar, or none, is not supported yet');
-    const templateName = target instanceof TaggedUrl ? target.name : undefined;
-    let url = String(target);
+    const templateName = typeof target === 'string' ? undefined : target instanceof TaggedUrl ? target.name : undefined;
+    let url = typeof target === 'string' ? target : String(target);
     if (!isAbsolute(url)) {
       if (!url.startsWith('/')) throw new Error(`${method} ${url}: not an http(s) URL`);
       if (!this.port.hasHost) throw new Error(`${method} ${url}: a relative URL needs the run's base URL; give --host (k6 scripts usually write absolute URLs)`);
     }
-    const headers: Record<string, string> = { ...p.headers };
-    const ua = this.port.options.userAgent ?? DEFAULT_UA;
-    if (ua && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = ua;
-    if (this.port.options.noConnectionReuse && !hasHeader(headers, 'connection')) headers.Connection = 'close';
+    // the script's headers, copied in one pass that also sees whether it set a User-Agent
+    const headers: Record<string, string> = {};
+    let ownAgent = false;
+    const given = p.headers;
+    if (given) {
+      for (const k in given) {
+        headers[k] = given[k]!;
+        if (k.length === 10 && !ownAgent && k.toLowerCase() === 'user-agent') ownAgent = true;
+      }
+    }
+    if (this.ua && !ownAgent) headers['User-Agent'] = this.ua;
+    if (this.noReuse && !hasHeader(headers, 'connection')) headers.Connection = 'close';
     // credentials in the URL: basic unless asked for digest
     let creds: { user: string; pass: string } | undefined;
     if (url.includes('@') && /^https?:\/\/[^/]*@/i.test(url)) {
@@ -309,13 +329,23 @@ export class K6Http {
       else headers.Cookie = extra;
     }
     let payload = encodeBody(body, headers);
-    const tags = p.tags || this.port.tags ? { ...this.port.tags, ...p.tags } : undefined;
-    const name = tags?.name ?? templateName;
-    if (tags) delete tags.name;
+    // tags.name names the request; the others tag it (no delete: it would slow every later read of the object)
+    let tags: Record<string, string> | undefined;
+    let name = templateName;
+    if (p.tags || this.port.tags) {
+      tags = {};
+      for (const src of [this.port.tags, p.tags]) {
+        if (!src) continue;
+        for (const k in src) {
+          if (k === 'name') name = src[k];
+          else tags[k] = src[k]!;
+        }
+      }
+    }
     const timeoutMs = p.timeout === undefined ? undefined : typeof p.timeout === 'number' ? p.timeout : parseDuration(p.timeout, 'params.timeout');
     const verdict = p.responseCallback === undefined ? this.verdict : verdictOf(p.responseCallback);
-    const type: ResponseType = p.responseType ?? (this.port.options.discardResponseBodies ? 'none' : 'text');
-    let redirects = p.redirects ?? this.port.options.maxRedirects ?? 10;
+    const type: ResponseType = p.responseType ?? this.defaultType;
+    let redirects = p.redirects ?? this.maxRedirects;
     let digestTried = false;
     for (;;) {
       const options: RequestOptions = { headers, body: payload, tags, timeoutMs, verdict, name };
