@@ -224,7 +224,7 @@ describe('k6 scripts run unchanged', () => {
     expect([...target.hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
   });
 
-  it("follows k6's connection options: noConnectionReuse, batchPerHost, userAgent; and setupTimeout", async () => {
+  it("follows k6's options: noConnectionReuse, batchPerHost, userAgent, tags; and setupTimeout", async () => {
     const opened = target.conns.opened;
     const res = await volley(['run', 'test/fixtures/k6/options.js', '--workers', '1', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'options.json')]);
     expect(res.code, res.stderr + res.stdout).toBe(0);
@@ -233,6 +233,7 @@ describe('k6 scripts run unchanged', () => {
     // 2 iterations of 7 requests, each on a connection of its own
     expect(target.conns.opened - opened).toBe(14);
     expect(target.conns.slowPeak).toBe(2);
+    expect(s.volley.thresholds.map((t: { ok: boolean }) => t.ok)).toEqual([true, true]);
     expect(res.stderr).not.toMatch(/not supported by Volley/);
     const slow = await volley(['run', 'test/fixtures/k6/setup-timeout.js', '--workers', '1']);
     expect(slow.code).toBe(1);

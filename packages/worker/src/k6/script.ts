@@ -50,8 +50,17 @@ export const isK6Script = (v: unknown): v is K6Script => typeof v === 'object' &
 /** k6's options Volley follows; any other is named at start (ignoredK6Options). */
 const HONOURED_OPTIONS = new Set([
   'stages', 'vus', 'duration', 'iterations', 'scenarios', 'thresholds', 'maxRedirects', 'userAgent', 'insecureSkipTLSVerify',
-  'discardResponseBodies', 'summaryTrendStats', 'setupTimeout', 'teardownTimeout', 'noConnectionReuse', 'batch', 'batchPerHost',
+  'discardResponseBodies', 'summaryTrendStats', 'setupTimeout', 'teardownTimeout', 'noConnectionReuse', 'batch', 'batchPerHost', 'tags',
 ]);
+
+/** k6's options.tags (the whole test's) under a scenario's own: on requests, checks and custom metrics. */
+function testTags(options: Readonly<Record<string, unknown>>, scenario?: Readonly<Record<string, string>>): Readonly<Record<string, string>> | undefined {
+  const o = options.tags;
+  if (o === undefined || o === null) return scenario;
+  if (typeof o !== 'object') throw new TypeError('options.tags must be an object of tag names to values');
+  const tags = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
+  return scenario ? { ...tags, ...scenario } : tags;
+}
 
 /** The script options Volley cannot honour. */
 export function ignoredK6Options(options: Record<string, unknown>): string[] {
@@ -74,7 +83,7 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
   let options: K6Options & Record<string, unknown> = {};
   const instantiate = async (port: VuPort): Promise<Instance> => script.factory(vuModules(port, shared), port.env ?? env, port.vu, open, k6each, scriptConsole);
   const hookPort = (http: VuHttpClient | undefined, hasHost: boolean): VuPort => ({
-    vu: 0, http, jar: http?.jar, hasHost, options,
+    vu: 0, http, jar: http?.jar, hasHost, options, tags: testTags(options),
     sleep: (s) => new Promise((r) => setTimeout(r, Math.max(0, s * 1000))),
     group: async (_name, fn) => fn(),
     iteration: () => 0,
@@ -116,7 +125,7 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
         let inTest = 0;
         const http = c.http as VuHttpClient;
         const inst = await instantiate({
-          vu: c.vu, http, jar: http.jar, hasHost: c.host === undefined || hasHost(c.host), options, scenario: c.scenario, env: c.env, tags: c.tags,
+          vu: c.vu, http, jar: http.jar, hasHost: c.host === undefined || hasHost(c.host), options, scenario: c.scenario, env: c.env, tags: testTags(options, c.tags),
           sleep: (s) => c.sleep(s), group: (g, f) => c.group(g, f), iteration: () => current, iterationInTest: () => inTest,
           abort: (reason) => {
             c.abortRun?.(reason);
