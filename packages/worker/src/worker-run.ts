@@ -9,6 +9,7 @@ import { ConnectionPool } from './http/connections.js';
 import { CookieJar } from './http/cookies.js';
 import { createExecutor, type Executor } from './executors/index.js';
 import { sourcesFor } from './vu.js';
+import { deepFreeze } from './deep-freeze.js';
 import { SelfHealth } from './self-health.js';
 import { TimerWheel } from './timer-wheel.js';
 
@@ -30,13 +31,6 @@ async function capturing<T>(lines: string[], fn: () => T | Promise<T>): Promise<
   }
 }
 
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 
 /** Routes a scenario's Trend/Counter/Rate/Gauge/check calls to this run's recorder. */
 function installMetricsRuntime(recorder: Recorder): void {

@@ -11,7 +11,7 @@ const TAKES_CALLBACKS: Readonly<Record<string, ReadonlySet<string>>> = {
   k6: new Set(['check', 'group']),
 };
 /** Array methods run in order by the runtime's `__k6each` when their callback waits. */
-export const EACH_METHODS = new Set(['forEach', 'map', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'reduce', 'reduceRight', 'flatMap']);
+const EACH_METHODS = new Set(['forEach', 'map', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'reduce', 'reduceRight', 'flatMap']);
 /** Promise methods: an async callback there is what they expect. */
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
 

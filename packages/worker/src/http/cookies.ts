@@ -1,3 +1,15 @@
+/** One Set-Cookie line: its name, value and attributes (names in lower case); undefined without a name. */
+export function parseSetCookie(line: string): { name: string; value: string; attrs: [key: string, value: string][] } | undefined {
+  const [pair, ...rest] = line.split(';');
+  const eq = pair!.indexOf('=');
+  if (eq <= 0) return undefined;
+  const attrs = rest.map((a): [string, string] => {
+    const [k = '', v = ''] = a.split('=').map((x) => x.trim());
+    return [k.toLowerCase(), v];
+  });
+  return { name: pair!.slice(0, eq).trim(), value: pair!.slice(eq + 1).trim(), attrs };
+}
+
 /**
  * A VU's cookie jar, as a browser session would keep one: cookies set by a
  * response go back on later requests to the same origin until they expire.
@@ -25,16 +37,13 @@ export class CookieJar {
     if (!setCookie) return;
     const now = at ?? Date.now();
     for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair!.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
+      const c = parseSetCookie(line);
+      if (!c) continue;
+      const { name, value } = c;
       let expires = Infinity;
-      for (const a of attrs) {
-        const [k, v = ''] = a.split('=').map((x) => x.trim());
-        if (/^max-age$/i.test(k!)) expires = now + Number(v) * 1000;
-        else if (/^expires$/i.test(k!) && expires === Infinity) expires = Date.parse(v) || Infinity;
+      for (const [k, v] of c.attrs) {
+        if (k === 'max-age') expires = now + Number(v) * 1000;
+        else if (k === 'expires' && expires === Infinity) expires = Date.parse(v) || Infinity;
       }
       let jar = this.byOrigin.get(origin);
       if (!jar) this.byOrigin.set(origin, (jar = new Map()));

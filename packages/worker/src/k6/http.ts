@@ -3,6 +3,7 @@ import { parseDuration } from '@volley/shared';
 import type { HttpClient, RequestOptions, VolleyResponse } from '@volley/shared/scenario';
 import type { Response } from '../http/client.js';
 import { CookieJar as CookieJarImpl, type CookieJar } from '../http/cookies.js';
+import { headerIn } from '../http/http1-head.js';
 import { K6Response, type ResponseType } from './response.js';
 
 /** What k6's http module of one VU stands on. */
@@ -351,7 +352,8 @@ export class K6Http {
       const options: RequestOptions = { headers, body: payload, tags, timeoutMs, verdict, name };
       const raw = (await this.port.http.request(method, url, options)) as Response;
       if (raw.status === 401 && p.auth === 'digest' && creds && !digestTried) {
-        const challenge = raw.rawHeaders.find((_v, i, a) => i % 2 === 1 && a[i - 1]!.toLowerCase() === 'www-authenticate' && /^Digest/i.test(a[i]!));
+        const challenges = headerIn(raw.rawHeaders, 'www-authenticate');
+        const challenge = (Array.isArray(challenges) ? challenges : [challenges]).find((c) => c !== undefined && /^Digest/i.test(c));
         if (challenge) {
           digestTried = true;
           const u = new URL(url, 'http://relative.invalid');
@@ -360,7 +362,8 @@ export class K6Http {
         }
       }
       if (REDIRECTS.has(raw.status) && redirects > 0) {
-        const location = raw.rawHeaders.find((_v, i, a) => i % 2 === 1 && a[i - 1]!.toLowerCase() === 'location');
+        const found = headerIn(raw.rawHeaders, 'location');
+        const location = Array.isArray(found) ? found[0] : found;
         if (location) {
           redirects--;
           url = new URL(location, /^https?:/i.test(url) ? url : `http://relative.invalid${url}`).href.replace(/^http:\/\/relative\.invalid/, '');

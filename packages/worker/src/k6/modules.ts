@@ -4,6 +4,7 @@ import type { K6Module } from '@volley/shared';
 import type { CookieJar } from '../http/cookies.js';
 import { expectedStatuses, K6Http, type K6HttpOptions } from './http.js';
 import { jUnit, textSummary } from './text-summary.js';
+import { deepFreeze } from '../deep-freeze.js';
 
 /**
  * The `k6/*` modules a script imports, as one VU sees them. The rewrite
@@ -39,13 +40,6 @@ export class SharedState {
 
 const runtime = (): MetricsRuntime | undefined => (globalThis as { [RUNTIME_KEY]?: MetricsRuntime })[RUNTIME_KEY];
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 
 const PLAIN_METRICS = { Trend, Rate, Counter, Gauge };
 

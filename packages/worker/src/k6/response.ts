@@ -1,4 +1,5 @@
 import type { Response } from '../http/client.js';
+import { parseSetCookie } from '../http/cookies.js';
 
 /** k6's res.timings, in ms. */
 export interface K6Timings {
@@ -152,13 +153,10 @@ export class K6Response {
     const raw = this.raw.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       if (raw[i]!.toLowerCase() !== 'set-cookie') continue;
-      const [pair, ...attrs] = raw[i + 1]!.split(';');
-      const eq = pair!.indexOf('=');
-      if (eq <= 0) continue;
-      const c = { name: pair!.slice(0, eq).trim(), value: pair!.slice(eq + 1).trim(), domain: '', path: '', http_only: false, secure: false, max_age: 0, expires: 0 };
-      for (const a of attrs) {
-        const [k = '', v = ''] = a.split('=').map((x) => x.trim());
-        const key = k.toLowerCase();
+      const parsed = parseSetCookie(raw[i + 1]!);
+      if (!parsed) continue;
+      const c = { name: parsed.name, value: parsed.value, domain: '', path: '', http_only: false, secure: false, max_age: 0, expires: 0 };
+      for (const [key, v] of parsed.attrs) {
         if (key === 'domain') c.domain = v;
         else if (key === 'path') c.path = v;
         else if (key === 'httponly') c.http_only = true;
