@@ -1,9 +1,13 @@
+import type { Clock } from './clock.js';
+
 /**
  * Waits for a condition over shared state: whoever changes the state calls
  * notify(), and every pending wait re-checks its predicate.
  */
 export class Waiter {
   private readonly pending = new Set<() => void>();
+
+  constructor(private readonly clock: Clock) {}
 
   notify(): void {
     for (const check of [...this.pending]) check();
@@ -17,9 +21,9 @@ export class Waiter {
         if (!pred()) return;
         done(true);
       };
-      const timer = setTimeout(() => done(false), timeoutMs);
+      const cancel = this.clock.after(timeoutMs, () => done(false));
       const done = (v: boolean): void => {
-        clearTimeout(timer);
+        cancel();
         this.pending.delete(check);
         resolve(v);
       };
