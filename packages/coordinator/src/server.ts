@@ -4,31 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import {
-  bearerToken, decodeWorkerMessage, errorMessage, isLoopbackHost, MAX_WORKER_FRAME, tokenMatches, VolleyError,
-} from '@volley/shared';
+import { bearerToken, decodeWorkerMessage, errorMessage, isLoopbackHost, MAX_WORKER_FRAME, tokenMatches, VolleyError } from '@volley/shared';
+import { header, HttpError, send, statusOf } from './api/http-io.js';
+import { controlRoutes, matchRoute } from './api/routes.js';
 import type { Cluster } from './cluster/cluster.js';
-import { ScaleBodySchema, StartRunBodySchema } from './api/schema.js';
-import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
-import type { Registry } from 'prom-client';
-import { renderDashboard } from './dashboard/page.js';
 import { directoryCatalog, type ScenarioCatalog } from './dashboard/scenarios.js';
-import { loadHtmlAssets } from './report/write.js';
-import { renderHtml, runSections, type HtmlAssets } from './report/html.js';
-import { renderK6Json } from './report/k6-json.js';
-import { guardRequest, type Refusal } from './request-guard.js';
 import { DashboardSessions } from './dashboard/sessions.js';
-import { renderLocustStatsCsv } from './report/locust-csv.js';
-import { z } from 'zod';
-
-const DashboardFormSchema = z.object({
-  file: z.string().min(1).max(256),
-  users: z.number().int().min(0).max(10_000_000),
-  spawnRate: z.number().positive().max(1_000_000),
-  runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000).optional(),
-  host: z.string().url(),
-  ownPlan: z.boolean().optional(),
-});
+import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
+import { guardRequest, type Refusal } from './request-guard.js';
 
 export interface ServerOptions {
   host: string;
@@ -53,49 +36,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
-/** the dashboard's tables, redrawn every second: the busiest workers only */
-const LIVE_SECTIONS = { requestsId: 'live-requests', maxWorkers: 50 };
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, `body over ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-      } catch {
-        reject(new HttpError(400, 'body is not JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 /**
  * The coordinator's network face: the control API (JSON over HTTP) and the
  * workers' WebSocket on the same port. Both ask for the token when one is
@@ -118,128 +58,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   assertMayListen(opts.host, token);
   const workerToken = opts.workerToken ?? token;
   if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
-  // prom-client loads on the first scrape, not with every coordinator
-  let metrics: Registry | undefined;
   // API clients send the token as a bearer; the dashboard's page a session id of its own (dashboard/sessions.ts)
   const sessions = new DashboardSessions();
   const authorized = (req: IncomingMessage): boolean =>
     !token || tokenMatches(bearerToken(req.headers.authorization), token) || sessions.valid(header(req, 'x-volley-session'), Date.now());
   const guard = (req: IncomingMessage): Refusal | undefined => guardRequest(req, { tokenless: !token, secure: !!opts.tls });
-  let assets: HtmlAssets | undefined;
-  const catalog = opts.scenarios ?? directoryCatalog(undefined);
+  const routes = controlRoutes({ cluster, catalog: opts.scenarios ?? directoryCatalog(undefined), sessions, token });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://coordinator');
-    const path = url.pathname;
+    const path = new URL(req.url ?? '/', 'http://coordinator').pathname;
     if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true });
     const refused = guard(req);
     if (refused) {
       log.warn({ remote: req.socket.remoteAddress, method: req.method, path, origin: req.headers.origin, host: req.headers.host }, `request refused: ${refused.message}`);
       throw new HttpError(refused.status, refused.message);
     }
-    // the page holds nothing secret: it asks for its data with the session it makes from /?token=…
-    if (req.method === 'GET' && path === '/') {
-      assets ??= await loadHtmlAssets();
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
-      res.end(renderDashboard(assets));
-      return;
-    }
-    if (req.method === 'POST' && path === '/api/session') {
-      if (!token) return send(res, 200, { session: null });
-      if (!tokenMatches(bearerToken(req.headers.authorization), token)) throw new HttpError(401, 'wrong token');
-      return send(res, 201, { session: sessions.create(Date.now()) });
-    }
-    if (!authorized(req)) throw new HttpError(401, 'missing or wrong token');
-    if (req.method === 'GET' && path === '/api/dashboard') {
-      return send(res, 200, { scenarios: await catalog.list(), defaults: catalog.defaults });
-    }
-    if (req.method === 'GET' && path === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      const push = (): void => {
-        const summary = cluster.liveSummary();
-        res.write(`data: ${JSON.stringify({ status: cluster.status(), summary, sections: summary && runSections(summary, LIVE_SECTIONS) })}\n\n`);
-      };
-      push();
-      const timer = setInterval(push, 1000);
-      req.on('close', () => clearInterval(timer));
-      return;
-    }
-    if (req.method === 'GET' && path === '/api/scenarios') return send(res, 200, { scenarios: await catalog.list() });
-    if (req.method === 'POST' && path === '/api/runs/from-dashboard') {
-      const parsed = DashboardFormSchema.safeParse(await readBody(req));
-      if (!parsed.success) throw new HttpError(400, `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
-      let body;
-      try {
-        body = (await catalog.prepare(parsed.data)).body;
-      } catch (err) {
-        throw new HttpError(400, errorMessage(err));
-      }
-      try {
-        return send(res, 202, { id: cluster.start(body as Parameters<Cluster['start']>[0]).id });
-      } catch (err) {
-        throw new HttpError(err instanceof VolleyError && err.code === 'VOLLEY_RUN_STATE' ? 409 : 400, errorMessage(err));
-      }
-    }
-    const download = /^\/api\/runs\/([\w.:-]+)\/(report\.html|summary\.json|stats\.csv)$/.exec(path);
-    if (req.method === 'GET' && download) {
-      const summary = cluster.runById(download[1]!)?.summary;
-      if (!summary) throw new HttpError(404, `no finished run ${download[1]}`);
-      const [type, text] = download[2] === 'report.html' ? ['text/html; charset=utf-8', renderHtml(summary, (assets ??= await loadHtmlAssets()))]
-        : download[2] === 'summary.json' ? ['application/json', renderK6Json(summary)] : ['text/csv', renderLocustStatsCsv(summary)];
-      res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${summary.run.id}-${download[2]}"` });
-      res.end(text);
-      return;
-    }
-
-    if (req.method === 'GET' && path === '/api/status') return send(res, 200, cluster.status());
-    if (req.method === 'GET' && path === '/metrics') {
-      metrics ??= (await import('./api/prometheus.js')).prometheusRegistry(cluster);
-      const text = await metrics.metrics();
-      res.writeHead(200, { 'content-type': metrics.contentType });
-      res.end(text);
-      return;
-    }
-    if (req.method === 'POST' && path === '/api/runs') {
-      const parsed = StartRunBodySchema.safeParse(await readBody(req));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new HttpError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-      }
-      try {
-        const { id } = cluster.start(parsed.data);
-        return send(res, 202, { id });
-      } catch (err) {
-        if (err instanceof VolleyError && err.code === 'VOLLEY_RUN_STATE') throw new HttpError(409, err.message);
-        if (err instanceof VolleyError) throw new HttpError(400, err.message);
-        throw err;
-      }
-    }
-    if (req.method === 'POST' && path === '/api/runs/current/scale') {
-      const parsed = ScaleBodySchema.safeParse(await readBody(req));
-      if (!parsed.success) throw new HttpError(400, `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
-      try {
-        return send(res, 200, cluster.scale(parsed.data.users, parsed.data.spawnRate));
-      } catch (err) {
-        throw new HttpError(err instanceof VolleyError && err.code === 'VOLLEY_RUN_STATE' ? 409 : 400, errorMessage(err));
-      }
-    }
-    if (req.method === 'POST' && path === '/api/runs/current/stop') {
-      const status = cluster.stop('stopped through the API');
-      if (!status) throw new HttpError(409, 'no run in progress');
-      return send(res, 202, status);
-    }
-    const m = /^\/api\/runs\/([\w.:-]+)$/.exec(path);
-    if (req.method === 'GET' && m) {
-      const run = cluster.runById(m[1]!);
-      if (!run) throw new HttpError(404, `no run ${m[1]}`);
-      return send(res, 200, run);
-    }
-    throw new HttpError(404, `no route ${req.method} ${path}`);
+    const found = matchRoute(routes, req.method, path);
+    // without the token, no route is told apart from another
+    if (found?.route.access !== 'open' && !authorized(req)) throw new HttpError(401, 'missing or wrong token');
+    if (!found) throw new HttpError(404, `no route ${req.method} ${path}`);
+    await found.route.handle({ req, res, params: found.params });
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
+      const status = statusOf(err);
       if (status === 500) log.error({ err: errorMessage(err) }, 'control API failed');
       if (!res.headersSent) send(res, status, { error: errorMessage(err) });
       else res.destroy();
