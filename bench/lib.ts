@@ -33,7 +33,9 @@ export async function startNginx(core: number, opts: { connections?: number } = 
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'volley-bench-nginx-'));
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, `
+  writeFileSync(
+    conf,
+    `
 worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -49,8 +51,11 @@ http {
     location / { default_type application/json; return 200 '{"status":"healthy"}'; }
   }
 }
-`);
-  const child: ChildProcess = spawn('taskset', ['-c', String(core), '/usr/sbin/nginx', '-c', conf, '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+`,
+  );
+  const child: ChildProcess = spawn('taskset', ['-c', String(core), '/usr/sbin/nginx', '-c', conf, '-p', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   process.once('exit', () => child.kill('SIGTERM')); // a bench that throws leaves no target behind
   for (let i = 0; i < 50; i++) {
     try {
@@ -77,7 +82,12 @@ export function median(xs: number[]): number {
 
 /** Runs a command to its end; returns stdout. */
 export function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...env },
+  });
 }
 
 export const arg = (name: string, fallback: number): number => {
@@ -126,10 +136,15 @@ export class CpuMeter {
 }
 
 /** The DID sample server in its own process pinned to `core`, with latency or stalls. */
-export async function startDidTarget(core: number, opts: { latencyMs?: number; stall?: { everyMs: number; forMs: number } }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startDidTarget(
+  core: number,
+  opts: { latencyMs?: number; stall?: { everyMs: number; forMs: number } },
+): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const script = `import('${new URL('../examples/did-api/server.ts', import.meta.url).href}').then(async (m) => { await m.startDidServer({ port: ${port}, ...${JSON.stringify(opts)} }); console.log('ready'); })`;
-  const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const script = `import('${new URL('../packages/coordinator/src/demo/did-server.ts', import.meta.url).href}').then(async (m) => { await m.startDidServer({ port: ${port}, ...${JSON.stringify(opts)} }); console.log('ready'); })`;
+  const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.once('exit', () => child.kill('SIGTERM'));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -147,8 +162,25 @@ export async function startDidTarget(core: number, opts: { latencyMs?: number; s
 /** Volley's ad-hoc mode (closed model, one worker) on core 0 against `url`: its http_req_duration median and p99, ms. */
 export function volleyLatency(url: string, users: number, seconds: number, dir: string): { p50: number; p99: number } {
   const out = join(dir, `volley-latency-${process.pid}.json`);
-  run('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', url, '--users', String(users), '--workers', '1',
-    '--run-time', `${seconds}s`, '--json', out, '--journal-dir', join(dir, 'journal')]);
+  run('taskset', [
+    '-c',
+    '0',
+    process.execPath,
+    volleyBin,
+    'run',
+    '--url',
+    url,
+    '--users',
+    String(users),
+    '--workers',
+    '1',
+    '--run-time',
+    `${seconds}s`,
+    '--json',
+    out,
+    '--journal-dir',
+    join(dir, 'journal'),
+  ]);
   const v = JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
   return { p50: v.med as number, p99: v['p(99)'] as number };
 }
@@ -175,7 +207,11 @@ export async function workerPeakRssKb(child: ChildProcess, everyMs = 500): Promi
   let peak = 0;
   const poll = setInterval(() => {
     try {
-      const pid = Number(execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js worker'], { encoding: 'utf8' }).trim().split('\n')[0]);
+      const pid = Number(
+        execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js worker'], { encoding: 'utf8' })
+          .trim()
+          .split('\n')[0],
+      );
       if (pid) peak = Math.max(peak, rssKb(pid));
     } catch {
       // not started yet, or gone

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { afterEach } from 'vitest';
-import { startDidServer, type DidServer, type DidServerOptions } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer, type DidServerOptions } from 'volley/did-server';
 import { BROWSER_BARRED_PORTS } from '@volley/shared';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,7 +22,10 @@ export interface Result {
 }
 
 /** The built `volley` program, as a real process. */
-export function spawnVolley(args: string[], env: Record<string, string> = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+export function spawnVolley(
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & { output: { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, VOLLEY_LOG_LEVEL: 'warn', ...env },
@@ -50,7 +53,8 @@ export async function waitForOutput(child: ReturnType<typeof spawnVolley>, patte
     const m = pattern.exec(child.output.stdout) ?? pattern.exec(child.output.stderr);
     if (m) return m;
     if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${child.output.stderr}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}:\n${child.output.stdout}\n${child.output.stderr}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out waiting for ${pattern}:\n${child.output.stdout}\n${child.output.stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -110,10 +114,11 @@ export async function startProxy(targetPort: number): Promise<{ port: number; cu
     restore: () => {
       open = true;
     },
-    close: () => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -161,7 +166,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * worker process per name (weight 1 each); `via` may route a worker
  * through something (a proxy) by giving it another port.
  */
-export async function startCluster(workerNames: string[], via?: (name: string, port: number) => Promise<number>, coordinatorArgs: string[] = []) {
+export async function startCluster(
+  workerNames: string[],
+  via?: (name: string, port: number) => Promise<number>,
+  coordinatorArgs: string[] = [],
+) {
   const { mkdtemp, writeFile } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -169,12 +178,24 @@ export async function startCluster(workerNames: string[], via?: (name: string, p
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, 'cluster-token', { mode: 0o600 });
   const port = await freePort();
-  const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal'), ...coordinatorArgs]);
+  const coordinator = spawnVolley([
+    'coordinator',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--token-file',
+    tokenFile,
+    '--journal-dir',
+    join(dir, 'journal'),
+    ...coordinatorArgs,
+  ]);
   await waitForOutput(coordinator, /coordinator listening/);
   const workers = new Map<string, ReturnType<typeof spawnVolley>>();
   for (const name of workerNames) {
     const p = via ? await via(name, port) : port;
-    workers.set(name, spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${p}`, '--token-file', tokenFile, '--name', name, '--cores', '1']));
+    workers.set(
+      name,
+      spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${p}`, '--token-file', tokenFile, '--name', name, '--cores', '1']),
+    );
   }
   const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
   await waitForStatus(api, new RegExp(`workers: ${workerNames.length} connected`));

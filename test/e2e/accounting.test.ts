@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { countsFromSummary, volley } from '../helpers.js';
 import { validateSummary } from '../schema.js';
 
@@ -22,8 +22,23 @@ describe('volley run with 2 worker processes', () => {
     dir = await mkdtemp(join(tmpdir(), 'volley-e2e-'));
     // spelled as the guide runs Locust, with `locust` changed to `volley run`
     result = await volley([
-      'run', '-f', 'test/fixtures/fast-did.ts', '--workers', '2', '--users', '30', '--spawn-rate', '20', '--run-time', '5s',
-      `--host=${server.url}`, '--headless', '--json', join(dir, 'summary.json'), '--csv', join(dir, 'run'),
+      'run',
+      '-f',
+      'test/fixtures/fast-did.ts',
+      '--workers',
+      '2',
+      '--users',
+      '30',
+      '--spawn-rate',
+      '20',
+      '--run-time',
+      '5s',
+      `--host=${server.url}`,
+      '--headless',
+      '--json',
+      join(dir, 'summary.json'),
+      '--csv',
+      join(dir, 'run'),
     ]);
     if (result.code === 0) summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
   });
@@ -63,7 +78,9 @@ describe('volley run with 2 worker processes', () => {
 
   it('writes Locust’s stats CSV with an Aggregated row', async () => {
     const csv = (await readFile(join(dir, 'run_stats.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%');
+    expect(csv[0]).toBe(
+      'Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%',
+    );
     const last = csv[csv.length - 1]!.split(',');
     expect(last[1]).toBe('Aggregated');
     expect(Number(last[2])).toBe(summary.volley.total.count);
@@ -81,8 +98,27 @@ describe('on the public fallback parser (http-parser-js)', () => {
     const server = await startDidServer();
     try {
       const dir = await mkdtemp(join(tmpdir(), 'volley-js-parser-'));
-      const res = await volley(['run', 'test/fixtures/fast-did.ts', '--workers', '2', '--users', '20', '--spawn-rate', '40', '--run-time', '3s',
-        '--host', server.url, '--json', join(dir, 's.json'), '-L', 'info'], { VOLLEY_HTTP_PARSER: 'js' });
+      const res = await volley(
+        [
+          'run',
+          'test/fixtures/fast-did.ts',
+          '--workers',
+          '2',
+          '--users',
+          '20',
+          '--spawn-rate',
+          '40',
+          '--run-time',
+          '3s',
+          '--host',
+          server.url,
+          '--json',
+          join(dir, 's.json'),
+          '-L',
+          'info',
+        ],
+        { VOLLEY_HTTP_PARSER: 'js' },
+      );
       expect(res.code, res.stderr).toBe(0);
       expect(res.stderr.match(/"parser":"http-parser-js \(asked for\)","msg":"http parser"/g)).toHaveLength(2);
       const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));

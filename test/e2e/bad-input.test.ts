@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
 
 /** Bad input: a clear message naming what and where, exit 2, and no traffic. */
@@ -39,7 +39,10 @@ describe('bad input', () => {
 
   it('a user without tasks is named', async () => {
     const f = join(dir, 'notasks.ts');
-    await writeFile(f, "import { defineScenario } from 'volley';\nexport default defineScenario({ users: [{ name: 'idle', tasks: [] }] });\n");
+    await writeFile(
+      f,
+      "import { defineScenario } from 'volley';\nexport default defineScenario({ users: [{ name: 'idle', tasks: [] }] });\n",
+    );
     const res = await run(f);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/notasks\.ts: users\[0\] \(idle\) has no tasks/);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { ROOT, volley } from '../helpers.js';
 
 /** The example CI workflow: its shape, and its load step's exact command, run here small. */
@@ -26,8 +26,8 @@ describe('examples/ci/load-test.yml', () => {
     const step = workflow.jobs['load-test'].steps.find((s: any) => s.name === 'Run load test');
     const dir = await mkdtemp(join(tmpdir(), 'volley-ci-'));
     const command = String(step.run)
-      .replace('${{ github.event.inputs.users }}', '10')
-      .replace('${{ github.event.inputs.duration }}', '3s')
+      .replace(/\$\{\{ github\.event\.inputs\.users \}\}/, '10')
+      .replace(/\$\{\{ github\.event\.inputs\.duration \}\}/, '3s')
       .replace('http://localhost:8000', server.url)
       .replaceAll('reports/', `${dir}/`);
     const args = command.split(/\s+/).filter(Boolean);
@@ -35,7 +35,12 @@ describe('examples/ci/load-test.yml', () => {
     const res = await volley(args.slice(2));
     expect(res.code, res.stderr).toBe(0);
     expect((await readdir(dir)).sort()).toEqual([
-      'junit.xml', 'load-test-report.html', 'load-test_failures.csv', 'load-test_stats.csv', 'load-test_stats_history.csv', 'summary.json',
+      'junit.xml',
+      'load-test-report.html',
+      'load-test_failures.csv',
+      'load-test_stats.csv',
+      'load-test_stats_history.csv',
+      'summary.json',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { ROOT, startCluster, stopProcess } from '../helpers.js';
 import { haveChromium, launchChromium, pageFetchJson } from '../browser.js';
 
@@ -42,9 +42,16 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       await page.click('#start');
       await page.waitForSelector('#state[data-state="running"]', { timeout: 20_000 });
 
-      const count = async (): Promise<number> => Number(await page.locator('#live-requests tr.total td[data-field="count"]').textContent().catch(() => '0'));
+      const count = async (): Promise<number> =>
+        Number(
+          await page
+            .locator('#live-requests tr.total td[data-field="count"]')
+            .textContent()
+            .catch(() => '0'),
+        );
       // evaluated in the page
-      const totalAbove = (n: number): string => `Number(document.querySelector('#live-requests tr.total td[data-field="count"]')?.textContent ?? 0) > ${n}`;
+      const totalAbove = (n: number): string =>
+        `Number(document.querySelector('#live-requests tr.total td[data-field="count"]')?.textContent ?? 0) > ${n}`;
       await page.waitForFunction(totalAbove(0), null, { timeout: 20_000 });
       const first = await count();
       await page.waitForFunction(totalAbove(first), null, { timeout: 20_000 });
@@ -52,15 +59,28 @@ describe.skipIf(!haveChromium())('the coordinator’s dashboard in headless Chro
       expect(await page.locator('#chart-live canvas').count()).toBeGreaterThan(0);
       // the report's tables, live: each worker with its share and health
       await page.waitForFunction(`document.querySelectorAll('#workers-table tbody tr').length === 2`, null, { timeout: 20_000 });
-      expect(await page.$$eval('#workers-table tbody tr td:first-child', (tds) => tds.map((t) => t.textContent).sort())).toEqual(['d1', 'd2']);
-      await page.waitForFunction(`/%$/.test(document.querySelector('#workers-table tbody tr td:nth-child(5)')?.textContent ?? '')`, null, { timeout: 20_000 });
-      expect(await page.$$eval('#sections h2', (hs) => hs.map((h) => h.textContent))).toEqual(['Thresholds', 'Requests', 'Workers', 'Failures']);
+      expect(await page.$$eval('#workers-table tbody tr td:first-child', (tds) => tds.map((t) => t.textContent).sort())).toEqual([
+        'd1',
+        'd2',
+      ]);
+      await page.waitForFunction(`/%$/.test(document.querySelector('#workers-table tbody tr td:nth-child(5)')?.textContent ?? '')`, null, {
+        timeout: 20_000,
+      });
+      expect(await page.$$eval('#sections h2', (hs) => hs.map((h) => h.textContent))).toEqual([
+        'Thresholds',
+        'Requests',
+        'Workers',
+        'Failures',
+      ]);
 
       await page.click('#stop');
       await page.waitForSelector('#state[data-state="finished"]', { timeout: 60_000 });
       const links = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
       expect(links).toHaveLength(3);
-      const json = await pageFetchJson<{ metrics: { http_reqs: { values: { count: number } } } }>(page, links.find((l) => l!.endsWith('summary.json'))!);
+      const json = await pageFetchJson<{ metrics: { http_reqs: { values: { count: number } } } }>(
+        page,
+        links.find((l) => l!.endsWith('summary.json'))!,
+      );
       expect(json.metrics.http_reqs.values.count).toBeGreaterThan(0);
       const total = Object.values(server.totals()).reduce((a, b) => a + b, 0);
       expect(json.metrics.http_reqs.values.count).toBe(total);

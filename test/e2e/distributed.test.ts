@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { countsFromSummary, freeBarredPort, freePort, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
 
 /** Coordinator, workers and client as separate `volley` processes, as across machines. */
@@ -43,12 +43,29 @@ describe('volley coordinator / worker / start', () => {
   it('waits for the expected workers, runs across them, and reports what the server saw', async () => {
     const ws = api.replace('http', 'ws');
     const start = volley([
-      'start', 'examples/did-api/locustfile.ts', '--coordinator', api, '--token-file', tokenFile, '--expect-workers', '2',
-      '--users', '40', '--spawn-rate', '40', '--run-time', '4s', '--host', server.url, '--json', join(dir, 's.json'),
+      'start',
+      'examples/did-api/locustfile.ts',
+      '--coordinator',
+      api,
+      '--token-file',
+      tokenFile,
+      '--expect-workers',
+      '2',
+      '--users',
+      '40',
+      '--spawn-rate',
+      '40',
+      '--run-time',
+      '4s',
+      '--host',
+      server.url,
+      '--json',
+      join(dir, 's.json'),
     ]);
     // the workers join after the run was asked for: it must wait for both
     await new Promise((r) => setTimeout(r, 1500));
-    for (const name of ['alpha', 'beta']) procs.push(spawnVolley(['worker', '--coordinator', ws, '--token-file', tokenFile, '--name', name]));
+    for (const name of ['alpha', 'beta'])
+      procs.push(spawnVolley(['worker', '--coordinator', ws, '--token-file', tokenFile, '--name', name]));
     const status = await (async () => {
       for (let i = 0; i < 100; i++) {
         const s = await volley(['status', '--coordinator', api, '--token-file', tokenFile], {}, 20_000);
@@ -63,7 +80,9 @@ describe('volley coordinator / worker / start', () => {
     expect((await fetch(`${api}/metrics`)).status).toBe(401);
     let metrics = '';
     // each worker's health comes with its windows: wait for alpha's too
-    const complete = (m: string): boolean => /volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+/.test(m) && /volley_worker_wake_late_seconds\{worker="[\w-]+",name="alpha"\}/.test(m);
+    const complete = (m: string): boolean =>
+      /volley_request_duration_seconds\{name="health_check",quantile="0.95"\} [0-9.e-]+/.test(m) &&
+      /volley_worker_wake_late_seconds\{worker="[\w-]+",name="alpha"\}/.test(m);
     for (let i = 0; i < 50 && !complete(metrics); i++) {
       metrics = await (await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
       await new Promise((r) => setTimeout(r, 200));
@@ -85,8 +104,22 @@ describe('volley coordinator / worker / start', () => {
 
   it('says clearly when the expected workers do not come', async () => {
     const res = await volley([
-      'start', 'examples/did-api/locustfile.ts', '--coordinator', api, '--token-file', tokenFile, '--expect-workers', '5',
-      '--expect-workers-timeout', '1s', '--users', '1', '--run-time', '1s', '--host', server.url,
+      'start',
+      'examples/did-api/locustfile.ts',
+      '--coordinator',
+      api,
+      '--token-file',
+      tokenFile,
+      '--expect-workers',
+      '5',
+      '--expect-workers-timeout',
+      '1s',
+      '--users',
+      '1',
+      '--run-time',
+      '1s',
+      '--host',
+      server.url,
     ]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/only 2 of 5 expected worker\(s\) joined within 1 s/);
@@ -107,8 +140,24 @@ describe('volley coordinator / worker / start', () => {
   it('volley stop ends the run early and the summary still comes', async () => {
     const started = Date.now();
     const start = volley([
-      'start', 'examples/did-api/locustfile.ts', '--coordinator', api, '--token-file', tokenFile, '--expect-workers', '2',
-      '--users', '10', '--spawn-rate', '10', '--run-time', '60s', '--host', server.url, '--json', join(dir, 'stopped.json'),
+      'start',
+      'examples/did-api/locustfile.ts',
+      '--coordinator',
+      api,
+      '--token-file',
+      tokenFile,
+      '--expect-workers',
+      '2',
+      '--users',
+      '10',
+      '--spawn-rate',
+      '10',
+      '--run-time',
+      '60s',
+      '--host',
+      server.url,
+      '--json',
+      join(dir, 'stopped.json'),
     ]);
     for (let i = 0; i < 100; i++) {
       const s = await volley(['status', '--coordinator', api, '--token-file', tokenFile], {}, 20_000);

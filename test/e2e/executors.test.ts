@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
 
 /** Each executor with 2 worker processes: the shape that matters. */
@@ -16,7 +16,9 @@ describe('executors across 2 workers', () => {
   async function run(plan: string, opts: { stall?: boolean } = {}) {
     server = await startDidServer(opts.stall ? { stall: { everyMs: 5000, forMs: 1000 } } : {});
     const dir = await mkdtemp(join(tmpdir(), 'volley-exec-'));
-    const res = await volley(['run', 'test/fixtures/executors.ts', '--workers', '2', '--host', server.url, '--json', join(dir, 's.json')], { PLAN: plan });
+    const res = await volley(['run', 'test/fixtures/executors.ts', '--workers', '2', '--host', server.url, '--json', join(dir, 's.json')], {
+      PLAN: plan,
+    });
     expect(res.code, res.stderr + res.stdout).toBe(0);
     return { res, s: JSON.parse(await readFile(join(dir, 's.json'), 'utf8')) };
   }
@@ -26,7 +28,8 @@ describe('executors across 2 workers', () => {
     const total = s.volley.total.count;
     expect(Math.abs(total - 1000) / 1000).toBeLessThanOrEqual(0.02);
     expect(s.metrics.dropped_iterations).toBeUndefined();
-    for (const p of s.volley.timeline.filter((x: any) => x.index >= 0 && x.index < 5)) expect(Math.abs(p.requests - 200), `window ${p.index}`).toBeLessThanOrEqual(10);
+    for (const p of s.volley.timeline.filter((x: any) => x.index >= 0 && x.index < 5))
+      expect(Math.abs(p.requests - 200), `window ${p.index}`).toBeLessThanOrEqual(10);
     const [a, b] = s.volley.run.workers.map((w: any) => w.requests);
     expect(Math.abs(a - b)).toBeLessThanOrEqual(2);
   });
@@ -64,7 +67,9 @@ describe('executors across 2 workers', () => {
     const { s, res } = await run('stall', { stall: true });
     const d = s.metrics.http_req_duration.values;
     // correct answer: 20 % of the due times fall in a stall and wait 0–1 s: p90 ≈ 500 ms, p99 ≈ 950 ms
-    console.info(`stall test: ${s.volley.total.count} requests; p50 ${d.med.toFixed(1)} ms, p90 ${d['p(90)'].toFixed(1)} ms, p99 ${d['p(99)'].toFixed(1)} ms`);
+    console.info(
+      `stall test: ${s.volley.total.count} requests; p50 ${d.med.toFixed(1)} ms, p90 ${d['p(90)'].toFixed(1)} ms, p99 ${d['p(99)'].toFixed(1)} ms`,
+    );
     expect(s.volley.total.count).toBeGreaterThanOrEqual(1980);
     expect(Math.abs(d['p(90)'] - 500) / 500).toBeLessThanOrEqual(0.1);
     expect(Math.abs(d['p(99)'] - 950) / 950).toBeLessThanOrEqual(0.1);

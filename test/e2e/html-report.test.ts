@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { ROOT, volley } from '../helpers.js';
 import { haveChromium, launchChromium } from '../browser.js';
 
@@ -19,8 +19,24 @@ describe.skipIf(!haveChromium())('the HTML report in headless Chromium, network 
   afterAll(() => server.close());
 
   it('opens with no console errors, draws its charts, and shows the JSON summary’s numbers', async () => {
-    const res = await volley(['run', 'examples/did-api/locustfile.ts', '--workers', '2', '--users', '30', '--spawn-rate', '30', '--run-time', '4s',
-      '--host', server.url, '--json', join(dir, 's.json'), '--html', join(dir, 'report.html')]);
+    const res = await volley([
+      'run',
+      'examples/did-api/locustfile.ts',
+      '--workers',
+      '2',
+      '--users',
+      '30',
+      '--spawn-rate',
+      '30',
+      '--run-time',
+      '4s',
+      '--host',
+      server.url,
+      '--json',
+      join(dir, 's.json'),
+      '--html',
+      join(dir, 'report.html'),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')).volley;
 
@@ -37,20 +53,37 @@ describe.skipIf(!haveChromium())('the HTML report in headless Chromium, network 
       await page.waitForSelector('.uplot canvas');
       expect(errors).toEqual([]);
       expect(outside).toEqual([]);
-      const canvases = await page.$$eval('.uplot canvas', (cs) => cs.map((c) => [(c as unknown as { width: number }).width, (c as unknown as { height: number }).height]));
+      const canvases = await page.$$eval('.uplot canvas', (cs) =>
+        cs.map((c) => [(c as unknown as { width: number }).width, (c as unknown as { height: number }).height]),
+      );
       expect(canvases).toHaveLength(3);
       for (const [w, h] of canvases) expect(w! * h!).toBeGreaterThan(10_000);
 
-      const rows = await page.$$eval('#requests-table tbody tr', (trs) => trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.field, td.textContent]))));
+      const rows = await page.$$eval('#requests-table tbody tr', (trs) =>
+        trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.field, td.textContent]))),
+      );
       const expected = [...summary.requests, summary.total].map((r: any) => ({
-        method: r.method, name: r.name, count: String(r.count), failures: String(r.failures),
-        avg: r.avgMs.toFixed(2), min: r.minMs.toFixed(2), max: r.maxMs.toFixed(2), p50: r.percentilesMs['50'].toFixed(2),
-        p90: r.percentilesMs['90'].toFixed(2), p95: r.percentilesMs['95'].toFixed(2), p99: r.percentilesMs['99'].toFixed(2), rps: r.rps.toFixed(2),
+        method: r.method,
+        name: r.name,
+        count: String(r.count),
+        failures: String(r.failures),
+        avg: r.avgMs.toFixed(2),
+        min: r.minMs.toFixed(2),
+        max: r.maxMs.toFixed(2),
+        p50: r.percentilesMs['50'].toFixed(2),
+        p90: r.percentilesMs['90'].toFixed(2),
+        p95: r.percentilesMs['95'].toFixed(2),
+        p99: r.percentilesMs['99'].toFixed(2),
+        rps: r.rps.toFixed(2),
       }));
       expect(rows).toEqual(expected);
       // each worker's self-report: lag and how late its users woke from think time
-      const workerRows = await page.$$eval('#workers-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-      expect(workerRows.map((r) => r.slice(6))).toEqual(summary.run.workers.map((w: any) => [`${w.health.lagP99MaxMs.toFixed(1)} ms`, `${w.health.wakeLateMaxMs.toFixed(1)} ms`]));
+      const workerRows = await page.$$eval('#workers-table tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
+      expect(workerRows.map((r) => r.slice(6))).toEqual(
+        summary.run.workers.map((w: any) => [`${w.health.lagP99MaxMs.toFixed(1)} ms`, `${w.health.wakeLateMaxMs.toFixed(1)} ms`]),
+      );
       expect(await page.textContent('#scenario-output')).toMatch(/Starting load test/);
       await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'test-artifacts', 'html-report.png'), fullPage: true });

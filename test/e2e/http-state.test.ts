@@ -7,7 +7,7 @@ import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
 
 const listen = async (s: Server): Promise<number> => {
@@ -93,7 +93,10 @@ describe('scenario data and per-VU HTTP state', () => {
     });
     const port = await listen(server);
     try {
-      const res = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '2', '--json', join(dir, 'phases.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'phases' });
+      const res = await volley(
+        ['run', 'test/fixtures/http-state.ts', '--workers', '2', '--json', join(dir, 'phases.json'), '--host', `http://127.0.0.1:${port}`],
+        { PLAN: 'phases' },
+      );
       expect(res.code, res.stderr + res.stdout).toBe(0);
       for (let i = 0; i < 50 && open > 0; i++) await new Promise((r) => setTimeout(r, 100)); // workers have exited: their sockets close
       const s = JSON.parse(await readFile(join(dir, 'phases.json'), 'utf8'));
@@ -104,7 +107,15 @@ describe('scenario data and per-VU HTTP state', () => {
       expect(s.metrics.data_received.values.count).toBe(wire.out);
       expect(wire.out).toBeGreaterThan(20 * 100); // heads as well as bodies
       const m = (k: string) => s.metrics[k].values;
-      for (const k of ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving']) expect(m(k).count, k).toBe(20);
+      for (const k of [
+        'http_req_blocked',
+        'http_req_connecting',
+        'http_req_tls_handshaking',
+        'http_req_sending',
+        'http_req_waiting',
+        'http_req_receiving',
+      ])
+        expect(m(k).count, k).toBe(20);
       expect(m('http_req_connecting').max).toBeGreaterThan(0);
       expect(m('http_req_connecting').med).toBe(0); // 4 of 20 requests opened a connection
       expect(m('http_req_tls_handshaking').max).toBe(0);
@@ -123,7 +134,21 @@ describe('scenario data and per-VU HTTP state', () => {
     server.on('connection', () => connections++);
     const port = await listen(server);
     try {
-      const res = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '2', '--connections', '1', '--json', join(dir, 'capped.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'tls' });
+      const res = await volley(
+        [
+          'run',
+          'test/fixtures/http-state.ts',
+          '--workers',
+          '2',
+          '--connections',
+          '1',
+          '--json',
+          join(dir, 'capped.json'),
+          '--host',
+          `http://127.0.0.1:${port}`,
+        ],
+        { PLAN: 'tls' },
+      );
       expect(res.code, res.stderr + res.stdout).toBe(0);
       const capped = JSON.parse(await readFile(join(dir, 'capped.json'), 'utf8'));
       expect(capped.volley.total).toMatchObject({ count: 20, failures: 0 });
@@ -131,8 +156,14 @@ describe('scenario data and per-VU HTTP state', () => {
       // the turn waited for is in http_req_blocked, not in the duration (as k6 counts it)
       const m = (k: string) => capped.metrics[k].values;
       expect(m('http_req_blocked').avg).toBeGreaterThan(1);
-      expect(m('http_req_duration').avg).toBeCloseTo(m('http_req_sending').avg + m('http_req_waiting').avg + m('http_req_receiving').avg, 1);
-      const bad = await volley(['run', 'test/fixtures/http-state.ts', '--workers', '1', '--connections', '0', '--host', `http://127.0.0.1:${port}`], { PLAN: 'tls' });
+      expect(m('http_req_duration').avg).toBeCloseTo(
+        m('http_req_sending').avg + m('http_req_waiting').avg + m('http_req_receiving').avg,
+        1,
+      );
+      const bad = await volley(
+        ['run', 'test/fixtures/http-state.ts', '--workers', '1', '--connections', '0', '--host', `http://127.0.0.1:${port}`],
+        { PLAN: 'tls' },
+      );
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/--connections must be a whole number ≥ 1, got 0/);
     } finally {
@@ -146,7 +177,10 @@ describe('scenario data and per-VU HTTP state', () => {
     const port = await listen(server);
     try {
       const began = Date.now();
-      const res = await volley(['run', 'test/fixtures/executors.ts', '--workers', '1', '--json', join(dir, 'hang.json'), '--host', `http://127.0.0.1:${port}`], { PLAN: 'hang' });
+      const res = await volley(
+        ['run', 'test/fixtures/executors.ts', '--workers', '1', '--json', join(dir, 'hang.json'), '--host', `http://127.0.0.1:${port}`],
+        { PLAN: 'hang' },
+      );
       expect(res.code, res.stderr + res.stdout).toBe(0);
       expect(Date.now() - began, res.stderr.slice(-2000)).toBeLessThan(15_000); // 2 s, 1 s of grace, then cut (not the 60 s request timeout)
       const s = JSON.parse(await readFile(join(dir, 'hang.json'), 'utf8')).volley;
@@ -160,7 +194,27 @@ describe('scenario data and per-VU HTTP state', () => {
 
   it('an HTTPS target with a self-signed certificate: refused by default, trusted with its CA, or with skip-verify', async () => {
     const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=t', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=t',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const server = createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, (_req, res) => res.end('ok')) as unknown as Server;
     const port = await listen(server);
     try {
@@ -186,14 +240,53 @@ describe('scenario data and per-VU HTTP state', () => {
     const f = (n: string): string => join(dir, n);
     const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
     ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=test-ca');
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.pem'), '-days', '1', '-subj', '/CN=srv', '-addext', 'subjectAltName=IP:127.0.0.1');
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f('srv.key'),
+      '-out',
+      f('srv.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=srv',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    );
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=volley-client');
-    ssl('x509', '-req', '-in', f('client.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('client.pem'), '-days', '1');
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      f('client.csr'),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f('client.pem'),
+      '-days',
+      '1',
+    );
     const seen: string[] = [];
-    const server = createHttps({ cert: readFileSync(f('srv.pem')), key: readFileSync(f('srv.key')), ca: readFileSync(f('ca.pem')), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      seen.push((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN as string);
-      res.end('ok');
-    }) as unknown as Server;
+    const server = createHttps(
+      {
+        cert: readFileSync(f('srv.pem')),
+        key: readFileSync(f('srv.key')),
+        ca: readFileSync(f('ca.pem')),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (req, res) => {
+        seen.push((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN as string);
+        res.end('ok');
+      },
+    ) as unknown as Server;
     const port = await listen(server);
     try {
       const host = `https://127.0.0.1:${port}`;

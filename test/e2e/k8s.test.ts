@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
-import { startDidServer } from '@volley/examples/did-api/server';
+import { startDidServer } from 'volley/did-server';
 import { ROOT, volley } from '../helpers.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
@@ -18,7 +18,10 @@ const MODELS: Record<string, { model: new (o: any) => { validate(): void }; type
   Secret: { model: Secret, type: 'ISecret', from: 'kubernetes-models/v1/Secret' },
 };
 
-const docs = (text: string): Obj[] => parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
+const docs = (text: string): Obj[] =>
+  parseAllDocuments(text)
+    .map((d) => d.toJS())
+    .filter(Boolean);
 
 /**
  * Unknown fields: the objects as typed literals, type-checked against
@@ -30,12 +33,30 @@ async function unknownFields(objects: Obj[], label: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const kinds = [...new Set(objects.map((o) => o.kind))];
   const file = join(dir, `${label}.ts`);
-  await writeFile(file, [
-    ...kinds.map((k) => `import type { ${MODELS[k]!.type} } from '${MODELS[k]!.from}';`),
-    ...objects.map((o, i) => `export const o${i}: ${MODELS[o.kind]!.type} = ${JSON.stringify(o, null, 1)};`),
-  ].join('\n'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext',
-    '--moduleResolution', 'bundler', '--skipLibCheck', file], { cwd: ROOT, encoding: 'utf8' });
+  await writeFile(
+    file,
+    [
+      ...kinds.map((k) => `import type { ${MODELS[k]!.type} } from '${MODELS[k]!.from}';`),
+      ...objects.map((o, i) => `export const o${i}: ${MODELS[o.kind]!.type} = ${JSON.stringify(o, null, 1)};`),
+    ].join('\n'),
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'esnext',
+      '--moduleResolution',
+      'bundler',
+      '--skipLibCheck',
+      file,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return r.status === 0 ? '' : r.stdout + r.stderr;
 }
 
@@ -63,10 +84,13 @@ function checkInvariants(objects: Obj[], workers: number): void {
       expect(c.args).toContain('/var/run/volley/token');
     }
   }
-  expect(workerJob.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['ws://volley-coordinator:7000', 'worker-$(JOB_COMPLETION_INDEX)']));
+  expect(workerJob.spec.template.spec.containers[0].args).toEqual(
+    expect.arrayContaining(['ws://volley-coordinator:7000', 'worker-$(JOB_COMPLETION_INDEX)']),
+  );
   const service = objects.find((o) => o.kind === 'Service')!;
   for (const [k, v] of Object.entries(service.spec.selector)) expect(coordinator.spec.template.metadata.labels[k]).toBe(v);
-  for (const [k, v] of Object.entries(service.spec.selector)) expect(workerJob.spec.template.metadata.labels[k] === v && k === 'app.kubernetes.io/component').toBe(false);
+  for (const [k, v] of Object.entries(service.spec.selector))
+    expect(workerJob.spec.template.metadata.labels[k] === v && k === 'app.kubernetes.io/component').toBe(false);
   expect(service.spec.ports[0].targetPort).toBe(cc.ports[0].containerPort);
   const scenarioVolume = coordinator.spec.template.spec.volumes.find((v: any) => v.name === 'scenario');
   expect(objects.find((o) => o.kind === 'ConfigMap')?.metadata.name).toBe(scenarioVolume.configMap.name);
@@ -75,8 +99,24 @@ function checkInvariants(objects: Obj[], workers: number): void {
 describe('Kubernetes manifests, validated offline', () => {
   it('volley k8s render: valid objects, no unknown fields, the invariants hold', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'volley-k8s-'));
-    const res = await volley(['k8s', 'render', '--workers', '4', '--scenario', 'examples/did-api/locustfile.ts', '--host', 'http://did-api:8000',
-      '--users', '200', '--run-time', '5m', '--image', 'registry.local/volley:test', '--out', join(dir, 'all.yaml')]);
+    const res = await volley([
+      'k8s',
+      'render',
+      '--workers',
+      '4',
+      '--scenario',
+      'examples/did-api/locustfile.ts',
+      '--host',
+      'http://did-api:8000',
+      '--users',
+      '200',
+      '--run-time',
+      '5m',
+      '--image',
+      'registry.local/volley:test',
+      '--out',
+      join(dir, 'all.yaml'),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const objects = docs(await readFile(join(dir, 'all.yaml'), 'utf8'));
     expect(objects.map((o) => o.kind)).toEqual(['Secret', 'ConfigMap', 'Service', 'Job', 'Job']);
@@ -86,7 +126,17 @@ describe('Kubernetes manifests, validated offline', () => {
   });
 
   it('the unknown-field check catches a misspelt field', async () => {
-    const res = await volley(['k8s', 'render', '--workers', '1', '--scenario', 'deploy/kubernetes/scenario.ts', '--host', 'http://x:1', '--kustomize-base']);
+    const res = await volley([
+      'k8s',
+      'render',
+      '--workers',
+      '1',
+      '--scenario',
+      'deploy/kubernetes/scenario.ts',
+      '--host',
+      'http://x:1',
+      '--kustomize-base',
+    ]);
     const objects = docs(res.stdout);
     objects.find((o) => o.kind === 'Job')!.spec.paralelism = 2;
     expect(await unknownFields(objects, 'typo')).toMatch(/paralelism/);
@@ -94,11 +144,19 @@ describe('Kubernetes manifests, validated offline', () => {
 
   it('deploy/kubernetes is a fresh render of its own header, and kubectl kustomize builds it (where kubectl is)', async () => {
     const committed = await readFile(join(ROOT, 'deploy/kubernetes/volley.yaml'), 'utf8');
-    const header = committed.split('\n').filter((l) => l.startsWith('#')).join(' ');
+    const header = committed
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join(' ');
     const args = /volley (k8s render .*?) \(a test/.exec(header.replace(/#\s*/g, ' ').replace(/\s+/g, ' '))![1]!.split(' ');
     const fresh = await volley(args);
     expect(fresh.code, fresh.stderr).toBe(0);
-    expect(committed.split('\n').filter((l) => !l.startsWith('#')).join('\n')).toBe(fresh.stdout);
+    expect(
+      committed
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+    ).toBe(fresh.stdout);
 
     const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
     if (kubectl.status !== 0) {
@@ -114,12 +172,27 @@ describe('Kubernetes manifests, validated offline', () => {
 
   it('a k6 script goes as its self-contained bundle, with k6’s flags and --env, and needs no --host; the bundle runs as the pod runs it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'volley-k8s-k6-'));
-    const res = await volley(['k8s', 'render', '--workers', '3', '--scenario', 'test/fixtures/k6/api.js', '--vus', '50', '--duration', '1m',
-      '-e', 'BASE_URL=http://target:8080', '--out', join(dir, 'k6.yaml')]);
+    const res = await volley([
+      'k8s',
+      'render',
+      '--workers',
+      '3',
+      '--scenario',
+      'test/fixtures/k6/api.js',
+      '--vus',
+      '50',
+      '--duration',
+      '1m',
+      '-e',
+      'BASE_URL=http://target:8080',
+      '--out',
+      join(dir, 'k6.yaml'),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const objects = docs(await readFile(join(dir, 'k6.yaml'), 'utf8'));
     checkInvariants(objects, 3);
-    const args: string[] = objects.find((o) => o.metadata.name === 'volley-coordinator' && o.kind === 'Job')!.spec.template.spec.containers[0].args;
+    const args: string[] = objects.find((o) => o.metadata.name === 'volley-coordinator' && o.kind === 'Job')!.spec.template.spec
+      .containers[0].args;
     expect(args).not.toContain('--host');
     expect(args.join(' ')).toContain('--run /scenario/api.js --vus 50 --duration 1m --env BASE_URL=http://target:8080');
     const code: string = objects.find((o) => o.kind === 'ConfigMap')!.data['api.js'];
@@ -131,7 +204,20 @@ describe('Kubernetes manifests, validated offline', () => {
     await mkdir(join(dir, 'scenario'));
     await writeFile(join(dir, 'scenario', 'api.js'), code);
     const did = await startDidServer();
-    const run = await volley(['run', join(dir, 'scenario', 'api.js'), '--workers', '1', '--vus', '1', '--iterations', '1', '-e', `BASE_URL=${did.url}`, '--json', join(dir, 'k6.json')]).finally(() => did.close());
+    const run = await volley([
+      'run',
+      join(dir, 'scenario', 'api.js'),
+      '--workers',
+      '1',
+      '--vus',
+      '1',
+      '--iterations',
+      '1',
+      '-e',
+      `BASE_URL=${did.url}`,
+      '--json',
+      join(dir, 'k6.json'),
+    ]).finally(() => did.close());
     expect([0, 99], run.stderr).toContain(run.code);
     const s = JSON.parse(await readFile(join(dir, 'k6.json'), 'utf8'));
     expect(s.metrics.iterations.values.count).toBe(1);

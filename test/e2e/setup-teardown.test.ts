@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDidServer, type DidServer } from '@volley/examples/did-api/server';
+import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
 
 describe('setup() and teardown() run once for the whole cluster', () => {
@@ -15,7 +15,16 @@ describe('setup() and teardown() run once for the whole cluster', () => {
   afterAll(() => server.close());
 
   it('across 3 workers: one setup, its data in every iteration, one teardown', async () => {
-    const res = await volley(['run', 'test/fixtures/setup-teardown.ts', '--workers', '3', '--host', server.url, '--json', join(dir, 's.json')]);
+    const res = await volley([
+      'run',
+      'test/fixtures/setup-teardown.ts',
+      '--workers',
+      '3',
+      '--host',
+      server.url,
+      '--json',
+      join(dir, 's.json'),
+    ]);
     expect(res.code, res.stderr + res.stdout).toBe(0);
     const counts = server.counts();
     expect(counts['POST /api/v1/did/enroll']).toEqual({ 201: 1 });
@@ -33,7 +42,10 @@ describe('setup() and teardown() run once for the whole cluster', () => {
 
   it('a setup() that throws fails the run before any iteration, and says why', async () => {
     const f = join(dir, 'bad-setup.ts');
-    await writeFile(f, "export function setup() { throw new Error('no database'); }\nexport default async function () {}\nexport const options = { vus: 1, duration: '2s' };\n");
+    await writeFile(
+      f,
+      "export function setup() { throw new Error('no database'); }\nexport default async function () {}\nexport const options = { vus: 1, duration: '2s' };\n",
+    );
     const res = await volley(['run', f, '--workers', '2', '--host', server.url]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/setup\(\) failed: no database/);

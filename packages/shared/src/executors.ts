@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Stage } from './protocol.js';
 import { stagesDuration } from './plan.js';
 import { ownerOf, shareOf, type Segment } from './segments.js';
+import { StageList, type Stage } from './stages.js';
 
 /**
  * k6's executors as plain data. A run is a list of scenarios; each starts
@@ -10,8 +10,11 @@ import { ownerOf, shareOf, type Segment } from './segments.js';
  * run's execution segments, so the shares always add up to the whole.
  */
 const Count = z.number().int().min(0).max(10_000_000);
-const Ms = z.number().int().min(0).max(31 * 24 * 3_600_000);
-export const StageList = z.array(z.object({ durationMs: Ms, target: z.number().min(0).max(10_000_000) })).min(1).max(1000);
+const Ms = z
+  .number()
+  .int()
+  .min(0)
+  .max(31 * 24 * 3_600_000);
 
 export const ExecutorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ramping-vus'), startVUs: Count, stages: StageList, gracefulRampDownMs: Ms }),
@@ -19,17 +22,29 @@ export const ExecutorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('per-vu-iterations'), vus: Count, iterations: Count, maxDurationMs: Ms }),
   z.object({ type: z.literal('shared-iterations'), vus: Count, iterations: Count, maxDurationMs: Ms }),
   z.object({
-    type: z.literal('constant-arrival-rate'), rate: z.number().positive().max(10_000_000), timeUnitMs: z.number().int().positive().max(86_400_000),
-    durationMs: Ms, preAllocatedVUs: Count, maxVUs: Count,
+    type: z.literal('constant-arrival-rate'),
+    rate: z.number().positive().max(10_000_000),
+    timeUnitMs: z.number().int().positive().max(86_400_000),
+    durationMs: Ms,
+    preAllocatedVUs: Count,
+    maxVUs: Count,
   }),
   z.object({
-    type: z.literal('ramping-arrival-rate'), startRate: z.number().min(0).max(10_000_000), timeUnitMs: z.number().int().positive().max(86_400_000),
-    stages: StageList, preAllocatedVUs: Count, maxVUs: Count,
+    type: z.literal('ramping-arrival-rate'),
+    startRate: z.number().min(0).max(10_000_000),
+    timeUnitMs: z.number().int().positive().max(86_400_000),
+    stages: StageList,
+    preAllocatedVUs: Count,
+    maxVUs: Count,
   }),
 ]);
 
 export const ScenarioPlanSchema = z.object({
-  name: z.string().min(1).max(128).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
   /** the function it runs: a named export of a k6 module; absent = the default (or the Locust users) */
   exec: z.string().max(128).optional(),
   startTimeMs: Ms,
@@ -48,12 +63,17 @@ export type ScenarioPlan = z.infer<typeof ScenarioPlanSchema>;
 /** How long an executor runs (its maximum, for the iteration-based ones). */
 export function executorDuration(e: ExecutorConfig): number {
   switch (e.type) {
-    case 'ramping-vus': return stagesDuration(e.stages as Stage[]);
-    case 'constant-vus': return e.durationMs;
+    case 'ramping-vus':
+      return stagesDuration(e.stages);
+    case 'constant-vus':
+      return e.durationMs;
     case 'per-vu-iterations':
-    case 'shared-iterations': return e.maxDurationMs;
-    case 'constant-arrival-rate': return e.durationMs;
-    case 'ramping-arrival-rate': return stagesDuration(e.stages as Stage[]);
+    case 'shared-iterations':
+      return e.maxDurationMs;
+    case 'constant-arrival-rate':
+      return e.durationMs;
+    case 'ramping-arrival-rate':
+      return stagesDuration(e.stages);
   }
 }
 
@@ -87,12 +107,15 @@ export function iterationsOwed(e: ExecutorConfig, seg: Segment): number {
 /** The most VUs an executor may hold at once (for the summary's "users"). */
 export function executorMaxVus(e: ExecutorConfig): number {
   switch (e.type) {
-    case 'ramping-vus': return Math.max(e.startVUs, ...e.stages.map((s) => s.target));
+    case 'ramping-vus':
+      return Math.max(e.startVUs, ...e.stages.map((s) => s.target));
     case 'constant-vus':
     case 'per-vu-iterations':
-    case 'shared-iterations': return e.vus;
+    case 'shared-iterations':
+      return e.vus;
     case 'constant-arrival-rate':
-    case 'ramping-arrival-rate': return Math.max(e.preAllocatedVUs, e.maxVUs);
+    case 'ramping-arrival-rate':
+      return Math.max(e.preAllocatedVUs, e.maxVUs);
   }
 }
 

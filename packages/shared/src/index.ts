@@ -12,6 +12,7 @@ export * from './auth.js';
 export * from './liveness.js';
 export * from './thresholds/index.js';
 export * from './executors.js';
+export * from './stages.js';
 export * from './http-token.js';
 export * from './barred-ports.js';
 export * from './k6-modules.js';

@@ -1,5 +1,5 @@
 import { shareOf, type Segment } from './segments.js';
-import type { Stage } from './protocol.js';
+import type { Stage } from './stages.js';
 import { VolleyError } from './errors.js';
 
 /** A moment (ms after the start instant) when a worker's VU count becomes `vus`. */
@@ -92,7 +92,8 @@ export const MAX_STAGES = 1000;
  */
 export function rescaleStages(stages: readonly Stage[], atMs: number, users: number, spawnRate: number, startVus = 0): Stage[] {
   if (!Number.isInteger(users) || users < 0) throw new VolleyError('VOLLEY_BAD_OPTION', `users must be a whole number ≥ 0, got ${users}`);
-  if (!(spawnRate > 0 && Number.isFinite(spawnRate))) throw new VolleyError('VOLLEY_BAD_OPTION', `spawn rate must be above 0, got ${spawnRate}`);
+  if (!(spawnRate > 0 && Number.isFinite(spawnRate)))
+    throw new VolleyError('VOLLEY_BAD_OPTION', `spawn rate must be above 0, got ${spawnRate}`);
   const total = stagesDuration(stages);
   const at = Math.max(0, Math.round(atMs));
   if (at >= total) throw new VolleyError('VOLLEY_RUN_STATE', 'the run is ending: nothing left to scale');
@@ -114,6 +115,10 @@ export function rescaleStages(stages: readonly Stage[], atMs: number, users: num
     if (rampMs > 0) out.push({ durationMs: rampMs, target: users });
     out.push({ durationMs: rest - rampMs, target: users });
   }
-  if (out.length > MAX_STAGES) throw new VolleyError('VOLLEY_BAD_OPTION', `this run has been scaled too often: its plan would hold ${out.length} stages, at most ${MAX_STAGES}`);
+  if (out.length > MAX_STAGES)
+    throw new VolleyError(
+      'VOLLEY_BAD_OPTION',
+      `this run has been scaled too often: its plan would hold ${out.length} stages, at most ${MAX_STAGES}`,
+    );
   return out;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { VolleyError } from './errors.js';
 import { MAX_ENCODED_HISTOGRAM } from './histogram-codec.js';
-import { ScenarioPlanSchema, StageList } from './executors.js';
+import { ScenarioPlanSchema } from './executors.js';
+import { StageList } from './stages.js';
 import { checkSeries } from './series-check.js';
 import type { SeriesWire } from './metrics.js';
 
@@ -40,23 +41,45 @@ export const MAX_WORKER_FRAME = 8 * 1024 * 1024;
 /** Largest frame a worker accepts (it carries the bundled scenario). */
 export const MAX_COORDINATOR_FRAME = 64 * 1024 * 1024;
 
-const Id = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only');
+const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only');
 /** proves a resuming worker is the one its id was given to */
 const Secret = z.string().regex(/^[0-9a-f]{32}$/, '32 hex digits');
-const Name = z.string().min(1).max(128).regex(/^[A-Za-z_][\w]*$/, 'a metric name: letters, digits and _');
+const Name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z_][\w]*$/, 'a metric name: letters, digits and _');
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const Finite = z.number().finite();
 const Tags = z
-  .record(z.string().min(1).max(64).regex(/^[A-Za-z_][\w]*$/), z.string().max(512))
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z_][\w]*$/),
+    z.string().max(512),
+  )
   .refine((t) => Object.keys(t).length <= 16, 'at most 16 tags');
 
 /** The specification of a window's series; windows are checked by checkSeries, held to this by a property test. */
 export const SeriesSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('trend'), metric: Name, tags: Tags,
-    count: Count, sum: Finite.nonnegative(), min: Finite.nonnegative(), max: Finite.nonnegative(),
-    hist: z.string().max(MAX_ENCODED_HISTOGRAM),
-  }).refine((s) => s.count === 0 || s.min <= s.max, 'min above max'),
+  z
+    .object({
+      kind: z.literal('trend'),
+      metric: Name,
+      tags: Tags,
+      count: Count,
+      sum: Finite.nonnegative(),
+      min: Finite.nonnegative(),
+      max: Finite.nonnegative(),
+      hist: z.string().max(MAX_ENCODED_HISTOGRAM),
+    })
+    .refine((s) => s.count === 0 || s.min <= s.max, 'min above max'),
   z.object({ kind: z.literal('counter'), metric: Name, tags: Tags, value: Finite.nonnegative() }),
   z.object({ kind: z.literal('rate'), metric: Name, tags: Tags, passes: Count, fails: Count }),
   z.object({ kind: z.literal('gauge'), metric: Name, tags: Tags, value: Finite }),
@@ -69,8 +92,6 @@ export const SegmentSchema = z
   .object({ weights: z.array(z.number().int().positive().max(1024)).min(1).max(4096), index: Count })
   .refine((s) => s.index < s.weights.length, 'segment index beyond its weights');
 
-export const StageSchema = z.object({ durationMs: Count, target: Count.max(10_000_000) });
-
 /** What to run: scenarios, each with a start time and an executor (see executors.ts). */
 export const PlanSchema = z.object({
   scenarios: z.array(ScenarioPlanSchema).min(1).max(64),
@@ -78,9 +99,18 @@ export const PlanSchema = z.object({
 
 export const TargetTlsSchema = z.object({
   insecure: z.boolean().optional(),
-  ca: z.string().max(1024 * 1024).optional(),
-  cert: z.string().max(1024 * 1024).optional(),
-  key: z.string().max(1024 * 1024).optional(),
+  ca: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
+  cert: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
+  key: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
 });
 
 export const RunConfigSchema = z.object({
@@ -99,7 +129,12 @@ export const RunConfigSchema = z.object({
   /** k6's --http-debug: workers write each exchange to their stderr */
   httpDebug: z.enum(['headers', 'full']).optional(),
   /** a response body is kept up to this many bytes (the rest is counted, not held); absent: DEFAULT_MAX_BODY_BYTES */
-  maxBodyBytes: z.number().int().min(0).max(2 ** 31).optional(),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
 });
 
 /** What a worker keeps of one response body unless told otherwise: a target that sends without end cannot grow it past this per request. */
@@ -114,42 +149,66 @@ export const ScenarioBundleSchema = z.object({
 
 /** At most `max` series, each checked by checkSeries (a window's; the journal's merged windows). */
 export const seriesList = (max: number) =>
-  z.array(z.unknown()).max(max).transform((xs, ctx) => {
-    const out: SeriesWire[] = new Array(xs.length);
-    for (let i = 0; i < xs.length; i++) {
-      const r = checkSeries(xs[i]);
-      if (!r.ok) {
-        ctx.addIssue({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i] });
-        return z.NEVER;
+  z
+    .array(z.unknown())
+    .max(max)
+    .transform((xs, ctx) => {
+      const out: SeriesWire[] = new Array(xs.length);
+      for (let i = 0; i < xs.length; i++) {
+        const r = checkSeries(xs[i]);
+        if (!r.ok) {
+          ctx.addIssue({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i] });
+          return z.NEVER;
+        }
+        out[i] = r.value;
       }
-      out[i] = r.value;
-    }
-    return out;
-  });
+      return out;
+    });
 
 /** A worker's own load in a window: CPU as a fraction of one core, event-loop lag, lateness of waking users. */
-export const WorkerHealthSchema = z.object({ cpu: Finite.nonnegative().max(1024), lagP99Ms: Finite.nonnegative(), lagMaxMs: Finite.nonnegative(), wakeLateMs: Finite.nonnegative().optional() });
+export const WorkerHealthSchema = z.object({
+  cpu: Finite.nonnegative().max(1024),
+  lagP99Ms: Finite.nonnegative(),
+  lagMaxMs: Finite.nonnegative(),
+  wakeLateMs: Finite.nonnegative().optional(),
+});
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({
-    type: z.literal('hello'), protocol: z.number().int(), name: z.string().min(1).max(256),
-    workerId: Id.optional(), secret: Secret.optional(), cores: z.number().int().positive().max(4096), pid: Count, version: z.string().max(64),
+    type: z.literal('hello'),
+    protocol: z.number().int(),
+    name: z.string().min(1).max(256),
+    workerId: Id.optional(),
+    secret: Secret.optional(),
+    cores: z.number().int().positive().max(4096),
+    pid: Count,
+    version: z.string().max(64),
   }),
   z.object({ type: z.literal('ping'), t0: Finite }),
   z.object({ type: z.literal('heartbeat'), now: Finite }),
   z.object({ type: z.literal('ready'), runId: Id }),
   z.object({ type: z.literal('failed'), runId: Id, reason: z.string().max(8192) }),
   z.object({
-    type: z.literal('window'), runId: Id, index: Count.max(10_000_000),
+    type: z.literal('window'),
+    runId: Id,
+    index: Count.max(10_000_000),
     vus: Count,
     series: seriesList(20_000),
     /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
     health: WorkerHealthSchema.optional(),
   }),
-  z.object({ type: z.literal('setup-done'), runId: Id, data: z.string().max(MAX_SETUP_DATA).optional(), error: z.string().max(8192).optional(), output: HookOutput }),
+  z.object({
+    type: z.literal('setup-done'),
+    runId: Id,
+    data: z.string().max(MAX_SETUP_DATA).optional(),
+    error: z.string().max(8192).optional(),
+    output: HookOutput,
+  }),
   z.object({ type: z.literal('teardown-done'), runId: Id, error: z.string().max(8192).optional(), output: HookOutput }),
   z.object({
-    type: z.literal('done'), runId: Id, lastIndex: z.number().int().min(-1),
+    type: z.literal('done'),
+    runId: Id,
+    lastIndex: z.number().int().min(-1),
     /** set when the worker stopped on its own (dead-man switch, shutdown), not on the coordinator's word */
     reason: z.string().max(256).optional(),
   }),
@@ -166,7 +225,13 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   // acked: windows accepted since the last heartbeat (acks ride the beat: one frame a second, not two)
   z.object({ type: z.literal('heartbeat'), now: Finite, acked: z.object({ runId: Id, indexes: z.array(Count).max(100_000) }).optional() }),
   // joining: a worker admitted mid-run owes no iterations of its own (iteration executors), only what `assign` moves to it
-  z.object({ type: z.literal('prepare'), config: RunConfigSchema, scenario: ScenarioBundleSchema, segment: SegmentSchema, joining: z.boolean().optional() }),
+  z.object({
+    type: z.literal('prepare'),
+    config: RunConfigSchema,
+    scenario: ScenarioBundleSchema,
+    segment: SegmentSchema,
+    joining: z.boolean().optional(),
+  }),
   z.object({ type: z.literal('setup'), runId: Id }),
   z.object({ type: z.literal('start'), runId: Id, startAt: Finite, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
   z.object({ type: z.literal('teardown'), runId: Id, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
@@ -185,7 +250,6 @@ export type AbortMessage = Extract<WorkerMessage, { type: 'abort' }>;
 export type PrepareMessage = Extract<CoordinatorMessage, { type: 'prepare' }>;
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
-export type Stage = z.infer<typeof StageSchema>;
 export type ScenarioBundle = z.infer<typeof ScenarioBundleSchema>;
 
 /**

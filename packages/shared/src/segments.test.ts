@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { nthOwnedUnit, ownsUnit, segmentsFor, shareOf } from './segments.js';
 import { planSteps, usersToStages, vusAt } from './plan.js';
-import type { Stage } from './protocol.js';
+import type { Stage } from './stages.js';
 
 const weightsArb = fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 64 });
 
@@ -98,7 +98,11 @@ describe('ramp plans', () => {
         const plans = segs.map((s) => planSteps(stages, s));
         // check at every instant where any worker changes, and just before it
         const instants = new Set<number>([0]);
-        for (const p of plans) for (const s of p) { instants.add(s.atMs); instants.add(Math.max(0, s.atMs - 1)); }
+        for (const p of plans)
+          for (const s of p) {
+            instants.add(s.atMs);
+            instants.add(Math.max(0, s.atMs - 1));
+          }
         // in time order, each plan read once from its start (fromSteps at each instant was cubic: 20 s on Node 22)
         const at = plans.map(() => 0);
         const held = plans.map(() => 0);
@@ -108,7 +112,10 @@ describe('ramp plans', () => {
             while (at[i]! < p.length && p[at[i]!]!.atMs <= t) held[i] = p[at[i]!++]!.vus;
             sum += held[i]!;
           });
-          if (sum !== vusAt(stages, t)) throw new Error(`at ${t} ms workers hold ${sum}, the ramp says ${vusAt(stages, t)} (${plans.map((p) => fromSteps(p, t)).join('+')})`);
+          if (sum !== vusAt(stages, t))
+            throw new Error(
+              `at ${t} ms workers hold ${sum}, the ramp says ${vusAt(stages, t)} (${plans.map((p) => fromSteps(p, t)).join('+')})`,
+            );
         }
         return true;
       }),
@@ -118,7 +125,10 @@ describe('ramp plans', () => {
 
   it('follows Locust: 200 users at 50/s for 30 s ramps over 4 s, then holds', () => {
     const stages = usersToStages(200, 50, 30_000);
-    expect(stages).toEqual([{ durationMs: 4000, target: 200 }, { durationMs: 26_000, target: 200 }]);
+    expect(stages).toEqual([
+      { durationMs: 4000, target: 200 },
+      { durationMs: 26_000, target: 200 },
+    ]);
     expect(vusAt(stages, 0)).toBe(0);
     expect(vusAt(stages, 20)).toBe(1);
     expect(vusAt(stages, 1000)).toBe(50);
@@ -127,13 +137,23 @@ describe('ramp plans', () => {
 
   it('plans a small ramp as literal steps', () => {
     const [a, b] = segmentsFor([1, 1]);
-    const stages = [{ durationMs: 4000, target: 4 }, { durationMs: 1000, target: 4 }, { durationMs: 2000, target: 0 }];
+    const stages = [
+      { durationMs: 4000, target: 4 },
+      { durationMs: 1000, target: 4 },
+      { durationMs: 2000, target: 0 },
+    ];
     // units are dealt 1→a, 2→b, 3→a, 4→b; ramping down, the newest leave first
     expect(planSteps(stages, a!)).toEqual([
-      { atMs: 1000, vus: 1 }, { atMs: 3000, vus: 2 }, { atMs: 5501, vus: 1 }, { atMs: 6501, vus: 0 },
+      { atMs: 1000, vus: 1 },
+      { atMs: 3000, vus: 2 },
+      { atMs: 5501, vus: 1 },
+      { atMs: 6501, vus: 0 },
     ]);
     expect(planSteps(stages, b!)).toEqual([
-      { atMs: 2000, vus: 1 }, { atMs: 4000, vus: 2 }, { atMs: 5001, vus: 1 }, { atMs: 6001, vus: 0 },
+      { atMs: 2000, vus: 1 },
+      { atMs: 4000, vus: 2 },
+      { atMs: 5001, vus: 1 },
+      { atMs: 6001, vus: 0 },
     ]);
   });
 

@@ -1,7 +1,16 @@
-import { copyRunning, newRunning, pointFor, type Running, type TimelinePoint } from './timeline.js';
+import { copyRunning, newRunning, pointFor, type Running, type TimelinePoint, type WindowAgg } from './timeline.js';
+
+export type { WindowAgg } from './timeline.js';
 import {
-  addWire, decodeSparse, emptyAgg, seriesKey, VolleyError,
-  type SeriesAgg, type SeriesWire, type SparseHistogram, type WindowMessage,
+  addWire,
+  decodeSparse,
+  emptyAgg,
+  seriesKey,
+  VolleyError,
+  type SeriesAgg,
+  type SeriesWire,
+  type SparseHistogram,
+  type WindowMessage,
 } from '@volley/shared';
 
 /** One worker's part of a window, besides its series: what the summary keeps per worker. */
@@ -34,18 +43,6 @@ function requestsIn(series: readonly SeriesWire[]): number {
   let n = 0;
   for (const s of series) if (s.kind === 'trend' && s.metric === 'http_req_duration') n += s.count;
   return n;
-}
-
-/** One window index merged over every worker that sent it. */
-export interface WindowAgg {
-  readonly index: number;
-  /** sum of the workers' VU counts at the end of the window */
-  vus: number;
-  workers: number;
-  /** its series; once settled, without the trends (their histograms are the bulk) */
-  readonly series: Map<string, SeriesAgg>;
-  /** set once settled: its timeline point, kept instead of its histograms */
-  point?: TimelinePoint;
 }
 
 export interface WorkerHealth {
@@ -137,7 +134,11 @@ export class Aggregator {
       if (known && known.kind !== s.kind) {
         throw new VolleyError('VOLLEY_BAD_MESSAGE', `series ${key.slice(0, 60)} changed kind from ${known.kind} to ${s.kind}`);
       }
-      if (overflows(known, s)) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: series ${key.slice(0, 60)} would no longer add up to a finite number`);
+      if (overflows(known, s))
+        throw new VolleyError(
+          'VOLLEY_BAD_MESSAGE',
+          `implausible window: series ${key.slice(0, 60)} would no longer add up to a finite number`,
+        );
       let hist: SparseHistogram | undefined;
       if (s.kind === 'trend' && s.count > 0) {
         hist = decodeSparse(s.hist);
@@ -151,7 +152,13 @@ export class Aggregator {
     return { keys, hists };
   }
 
-  private apply(index: number, parts: readonly WindowPart[], series: readonly SeriesWire[], keys: string[], hists: (SparseHistogram | undefined)[]): void {
+  private apply(
+    index: number,
+    parts: readonly WindowPart[],
+    series: readonly SeriesWire[],
+    keys: string[],
+    hists: (SparseHistogram | undefined)[],
+  ): void {
     let win = this.windows.get(index);
     if (!win) this.windows.set(index, (win = { index, vus: 0, workers: 0, series: new Map() }));
     for (const p of parts) {
@@ -159,7 +166,15 @@ export class Aggregator {
       if (!seen) this.seen.set(p.w, (seen = new Set()));
       seen.add(index);
       if (p.health) {
-        const h = this.healthByWorker.get(p.w) ?? { windows: 0, cpuSum: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, wakeLateMaxMs: 0, last: p.health };
+        const h = this.healthByWorker.get(p.w) ?? {
+          windows: 0,
+          cpuSum: 0,
+          cpuMax: 0,
+          busyWindows: 0,
+          lagP99MaxMs: 0,
+          wakeLateMaxMs: 0,
+          last: p.health,
+        };
         h.windows++;
         h.cpuSum += p.health.cpu;
         h.cpuMax = Math.max(h.cpuMax, p.health.cpu);
@@ -219,7 +234,6 @@ export class Aggregator {
     }
     return out;
   }
-
 }
 
 /** Gauges of this size summed over a million workers stay finite. */

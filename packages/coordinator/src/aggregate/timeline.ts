@@ -1,8 +1,19 @@
 import { addAgg, emptyAgg, METRIC, newHistogram, percentile, type SeriesAgg } from '@volley/shared';
-import type { WindowAgg } from './aggregator.js';
 
 /** Percentiles of Locust's CSV and tables, as strings keyed by percent. */
 export const REQUEST_PERCENTILES = ['50', '66', '75', '80', '90', '95', '98', '99', '99.9', '99.99', '100'] as const;
+
+/** One window index merged over every worker that sent it. */
+export interface WindowAgg {
+  readonly index: number;
+  /** sum of the workers' VU counts at the end of the window */
+  vus: number;
+  workers: number;
+  /** its series; once settled, without the trends (their histograms are the bulk) */
+  readonly series: Map<string, SeriesAgg>;
+  /** set once settled: its timeline point, kept instead of its histograms */
+  point?: TimelinePoint;
+}
 
 /** One window of the merged time series. */
 export interface TimelinePoint {
@@ -54,11 +65,20 @@ export function pointFor(w: WindowAgg, running: Running): TimelinePoint {
   for (const p of REQUEST_PERCENTILES) pct[p] = us2ms(percentile(here.hist, Number(p)));
   const t = running.duration;
   return {
-    index: w.index, vus: w.vus, workers: w.workers, requests: here.count, failures, percentilesMs: pct,
+    index: w.index,
+    vus: w.vus,
+    workers: w.workers,
+    requests: here.count,
+    failures,
+    percentilesMs: pct,
     total: {
-      count: t.count, failures: running.failures, medMs: us2ms(percentile(t.hist, 50)),
-      avgMs: t.count ? us2ms(t.sum / t.count) : 0, minMs: t.count ? us2ms(t.min) : 0,
-      maxMs: t.count ? us2ms(t.max) : 0, avgContentSize: t.count ? running.bytes / t.count : 0,
+      count: t.count,
+      failures: running.failures,
+      medMs: us2ms(percentile(t.hist, 50)),
+      avgMs: t.count ? us2ms(t.sum / t.count) : 0,
+      minMs: t.count ? us2ms(t.min) : 0,
+      maxMs: t.count ? us2ms(t.max) : 0,
+      avgContentSize: t.count ? running.bytes / t.count : 0,
     },
   };
 }

@@ -1,14 +1,13 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { startDidServer } from '@volley/examples/did-api/server';
+import { startDidServer } from '../demo/did-server.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { runLocally } from './local-run.js';
 import { shipped } from '../shipped.js';
 
-/** One of the guide's examples (the locustfile, or its k6 script as it is): shipped with the built CLI, or the workspace's. */
+/** One of the guide's examples (the locustfile, or its k6 script as it is): shipped with the built CLI, or this checkout's (run from source). */
 export function exampleScenario(file: 'locustfile.ts' | 'k6-test.js' = 'locustfile.ts'): string {
-  return shipped(`examples/did-api/${file}`) ?? join(dirname(createRequire(import.meta.url).resolve('@volley/examples/package.json')), 'did-api', file);
+  return shipped(`examples/did-api/${file}`) ?? fileURLToPath(new URL(`../../../../examples/did-api/${file}`, import.meta.url));
 }
 
 /** Route of the sample server each request name of the guide's scenario goes to. */
@@ -19,7 +18,10 @@ const ROUTE_OF: Record<string, string> = {
 };
 
 /** Compares what the server answered per route with what the report counted. */
-export function compareWithServer(summary: RunSummary, serverTotals: Record<string, number>): { route: string; report: number; server: number }[] {
+export function compareWithServer(
+  summary: RunSummary,
+  serverTotals: Record<string, number>,
+): { route: string; report: number; server: number }[] {
   const rows = new Map<string, { route: string; report: number; server: number }>();
   for (const r of summary.requests) {
     // a k6 script names its requests by their URLs
@@ -40,13 +42,23 @@ export interface DemoOptions {
  * workers; with `k6`, the guide's k6 script as it is, under k6's load flags
  * (its API_URL pointed at the server).
  */
-export async function runDemo(o: DemoOptions & { body: Parameters<typeof runLocally>[0]['body']; journalDir?: string; k6?: { vus: number; duration: string } }): Promise<{ summary: RunSummary; compared: ReturnType<typeof compareWithServer> }> {
+export async function runDemo(
+  o: DemoOptions & { body: Parameters<typeof runLocally>[0]['body']; journalDir?: string; k6?: { vus: number; duration: string } },
+): Promise<{ summary: RunSummary; compared: ReturnType<typeof compareWithServer> }> {
   const target = await startDidServer();
   try {
     const k6 = o.k6;
     const body = k6 ? { ...o.body, env: { ...o.body.env, API_URL: target.url } } : { ...o.body, host: target.url };
     const plan = k6 ? { explicitLoad: false, timeScale: 1, k6 } : undefined;
-    const { summary } = await runLocally({ scenarioFile: exampleScenario(k6 ? 'k6-test.js' : 'locustfile.ts'), workers: o.workers, body, plan, log: o.log, progressEveryMs: 5000, journalDir: o.journalDir });
+    const { summary } = await runLocally({
+      scenarioFile: exampleScenario(k6 ? 'k6-test.js' : 'locustfile.ts'),
+      workers: o.workers,
+      body,
+      plan,
+      log: o.log,
+      progressEveryMs: 5000,
+      journalDir: o.journalDir,
+    });
     return { summary, compared: compareWithServer(summary, target.totals()) };
   } finally {
     await target.close();

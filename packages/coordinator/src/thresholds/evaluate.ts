@@ -1,8 +1,19 @@
 import {
-  addAgg, aggregationName, compare, emptyAgg, METRIC, parseMetricKey, parseThreshold, percentile, VolleyError,
-  type Aggregation, type MetricKey, type SeriesAgg, type Threshold,
+  addAgg,
+  aggregationName,
+  compare,
+  emptyAgg,
+  METRIC,
+  parseMetricKey,
+  parseThreshold,
+  percentile,
+  VolleyError,
+  type Aggregation,
+  type MetricKey,
+  type SeriesAgg,
+  type Threshold,
 } from '@volley/shared';
-import type { WindowAgg } from '../aggregate/aggregator.js';
+import type { WindowAgg } from '../aggregate/timeline.js';
 
 /** Thresholds as a scenario or the API gives them (k6's options.thresholds). */
 export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean; delayAbortEvalMs?: number };
@@ -27,7 +38,14 @@ export interface ThresholdResult {
 }
 
 /** Parses every threshold up front, so a bad one fails before any traffic. */
-const PHASES: ReadonlySet<string> = new Set([METRIC.httpReqBlocked, METRIC.httpReqConnecting, METRIC.httpReqTlsHandshaking, METRIC.httpReqSending, METRIC.httpReqWaiting, METRIC.httpReqReceiving]);
+const PHASES: ReadonlySet<string> = new Set([
+  METRIC.httpReqBlocked,
+  METRIC.httpReqConnecting,
+  METRIC.httpReqTlsHandshaking,
+  METRIC.httpReqSending,
+  METRIC.httpReqWaiting,
+  METRIC.httpReqReceiving,
+]);
 
 /**
  * The request phases a threshold filters by tag: workers record those per
@@ -42,25 +60,41 @@ export function parseThresholds(specs: ThresholdSpecs): ThresholdSet[] {
     if (!Array.isArray(list)) throw new VolleyError('VOLLEY_BAD_SCENARIO', `thresholds["${key}"] must be a list, e.g. ['p(95)<150']`);
     return {
       key: parseMetricKey(key),
-      thresholds: list.map((t) => (typeof t === 'string' ? parseThreshold(t) : parseThreshold(t.threshold, { abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEvalMs }))),
+      thresholds: list.map((t) =>
+        typeof t === 'string'
+          ? parseThreshold(t)
+          : parseThreshold(t.threshold, { abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEvalMs }),
+      ),
     };
   });
 }
 
-const includes = (tags: Record<string, string>, filter: Record<string, string>): boolean => Object.entries(filter).every(([k, v]) => tags[k] === v);
+const includes = (tags: Record<string, string>, filter: Record<string, string>): boolean =>
+  Object.entries(filter).every(([k, v]) => tags[k] === v);
 
 /**
  * The series a metric key names, rolled up over every series whose tags
  * include the key's: k6's sub-metrics. `http_reqs` is derived from the
  * request durations and `vus`/`vus_max` from the windows.
  */
-export function resolveMetric(all: Iterable<SeriesAgg>, windows: ReadonlyMap<number, WindowAgg>, key: { metric: string; tags: Record<string, string> }): SeriesAgg | undefined {
+export function resolveMetric(
+  all: Iterable<SeriesAgg>,
+  windows: ReadonlyMap<number, WindowAgg>,
+  key: { metric: string; tags: Record<string, string> },
+): SeriesAgg | undefined {
   if (key.metric === 'vus' || key.metric === 'vus_max') {
     if (windows.size === 0) return undefined;
     const sorted = [...windows.values()].sort((a, b) => a.index - b.index);
     const vus = sorted.map((w) => w.vus);
     const max = Math.max(...vus);
-    return { kind: 'gauge', metric: key.metric, tags: {}, value: key.metric === 'vus' ? vus[vus.length - 1]! : max, min: key.metric === 'vus' ? Math.min(...vus) : max, max };
+    return {
+      kind: 'gauge',
+      metric: key.metric,
+      tags: {},
+      value: key.metric === 'vus' ? vus[vus.length - 1]! : max,
+      min: key.metric === 'vus' ? Math.min(...vus) : max,
+      max,
+    };
   }
   const source = key.metric === METRIC.httpReqs ? METRIC.httpReqDuration : key.metric;
   let acc: SeriesAgg | undefined;
@@ -71,7 +105,8 @@ export function resolveMetric(all: Iterable<SeriesAgg>, windows: ReadonlyMap<num
     acc ??= emptyAgg(s.kind, key.metric, key.tags);
     addAgg(acc, s);
   }
-  if (acc && key.metric === METRIC.httpReqs && acc.kind === 'trend') return { kind: 'counter', metric: key.metric, tags: key.tags, value: acc.count };
+  if (acc && key.metric === METRIC.httpReqs && acc.kind === 'trend')
+    return { kind: 'counter', metric: key.metric, tags: key.tags, value: acc.count };
   return acc;
 }
 
@@ -105,13 +140,20 @@ export function observe(s: SeriesAgg, a: Aggregation, seconds: number): number |
     case 'trend':
       if (s.count === 0) return undefined;
       switch (a.kind) {
-        case 'avg': return s.sum / s.count / 1000;
-        case 'min': return s.min / 1000;
-        case 'max': return s.max / 1000;
-        case 'med': return percentile(s.hist, 50) / 1000;
-        case 'p': return percentile(s.hist, a.p) / 1000;
-        case 'count': return s.count;
-        default: return undefined;
+        case 'avg':
+          return s.sum / s.count / 1000;
+        case 'min':
+          return s.min / 1000;
+        case 'max':
+          return s.max / 1000;
+        case 'med':
+          return percentile(s.hist, 50) / 1000;
+        case 'p':
+          return percentile(s.hist, a.p) / 1000;
+        case 'count':
+          return s.count;
+        default:
+          return undefined;
       }
     case 'counter':
       return a.kind === 'count' ? s.value : a.kind === 'rate' ? (seconds > 0 ? s.value / seconds : 0) : undefined;
@@ -125,19 +167,33 @@ export function observe(s: SeriesAgg, a: Aggregation, seconds: number): number |
 }
 
 /** Judges every threshold on the merged data (pure: the same input gives the same verdicts). */
-export function evaluateThresholds(sets: readonly ThresholdSet[], all: readonly SeriesAgg[], windows: ReadonlyMap<number, WindowAgg>, seconds: number): ThresholdResult[] {
+export function evaluateThresholds(
+  sets: readonly ThresholdSet[],
+  all: readonly SeriesAgg[],
+  windows: ReadonlyMap<number, WindowAgg>,
+  seconds: number,
+): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   for (const set of sets) {
     const series = resolveMetric(all, windows, set.key);
     for (const t of set.thresholds) {
-      const base = { metric: set.key.source, threshold: t.source, aggregation: aggregationName(t.aggregation), abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEvalMs };
+      const base = {
+        metric: set.key.source,
+        threshold: t.source,
+        aggregation: aggregationName(t.aggregation),
+        abortOnFail: t.abortOnFail,
+        delayAbortEvalMs: t.delayAbortEvalMs,
+      };
       if (!series) {
         out.push({ ...base, ok: false, note: 'no data' });
         continue;
       }
       const observed = observe(series, t.aggregation, seconds);
       if (observed === undefined) {
-        const n = series.kind === 'trend' && series.count === 0 ? 'no data' : `${aggregationName(t.aggregation)} does not apply to a ${series.kind}`;
+        const n =
+          series.kind === 'trend' && series.count === 0
+            ? 'no data'
+            : `${aggregationName(t.aggregation)} does not apply to a ${series.kind}`;
         out.push({ ...base, ok: false, note: n });
         continue;
       }

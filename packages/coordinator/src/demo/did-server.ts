@@ -76,7 +76,13 @@ export async function startDidServer(opts: DidServerOptions = {}): Promise<DidSe
     return true;
   };
 
-  const answer = (res: ServerResponse, route: string | undefined, status: number, body: Json, headers: Record<string, string> = {}): void => {
+  const answer = (
+    res: ServerResponse,
+    route: string | undefined,
+    status: number,
+    body: Json,
+    headers: Record<string, string> = {},
+  ): void => {
     if (route) count(route, status);
     const text = JSON.stringify(body);
     const send = (): void => {

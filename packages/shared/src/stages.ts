@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/**
+ * One stage of a ramp: over `durationMs`, move to `target` — VUs for
+ * ramping-vus (and the Locust ramp), iterations per time unit for
+ * ramping-arrival-rate, which may be fractional.
+ */
+export const StageSchema = z.object({
+  durationMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(31 * 24 * 3_600_000),
+  target: z.number().min(0).max(10_000_000),
+});
+
+export const StageList = z.array(StageSchema).min(1).max(1000);
+
+export type Stage = z.infer<typeof StageSchema>;
