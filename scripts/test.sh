@@ -41,7 +41,7 @@ node26=$(scripts/node-line.sh 26)
 node24=$(scripts/node-line.sh 24)
 node22=$(scripts/node-line.sh 22)
 machine=$(command -v node)
-CORE_E2E=(test/e2e/accounting.test.ts test/e2e/distributed.test.ts test/e2e/faults.test.ts test/e2e/thresholds.test.ts test/e2e/k6-compat.test.ts)
+CORE_E2E=(test/e2e/accounting.test.ts test/e2e/distributed.test.ts test/e2e/faults.test.ts test/e2e/thresholds.test.ts test/e2e/k6-compat.test.ts test/e2e/k6-cli.test.ts)
 
 mkdir -p test-artifacts
 rm -f test-artifacts/vitest*.json test-artifacts/suite-*.log

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { digestAuthorization, runLimited } from './http.js';
+import { runLimited } from './batch-limit.js';
+import { digestAuthorization } from './digest-auth.js';
 
 describe('http.batch limits (k6 batch and batchPerHost)', () => {
   it('keeps at most max in flight, and perHost for one host, and answers in order', async () => {
@@ -32,8 +33,14 @@ describe('http.batch limits (k6 batch and batchPerHost)', () => {
 
 describe('digest auth', () => {
   it("answers RFC 2617's own example challenge with its response", () => {
-    const header = digestAuthorization('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
-      'GET', '/dir/index.html', 'Mufasa', 'Circle Of Life', '0a4f113b');
+    const header = digestAuthorization(
+      'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+      'GET',
+      '/dir/index.html',
+      'Mufasa',
+      'Circle Of Life',
+      '0a4f113b',
+    );
     expect(header).toContain('response="6629fae49393a05397450978507c4ef1"');
     expect(header).toContain('qop=auth, nc=00000001, cnonce="0a4f113b"');
     expect(header).toContain('opaque="5ccc069c403ebaf9f0171e9517f40e41"');

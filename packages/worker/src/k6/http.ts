@@ -1,9 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { parseDuration } from '@volley/shared';
 import type { HttpClient, RequestOptions, VolleyResponse } from '@volley/shared/scenario';
 import type { Response } from '../http/client.js';
 import { CookieJar as CookieJarImpl, type CookieJar } from '../http/cookies.js';
 import { headerIn } from '../http/http1-head.js';
+import { runLimited } from './batch-limit.js';
+import { digestAuthorization } from './digest-auth.js';
+import { type Body, encodeBody, FileData, hasHeader } from './request-body.js';
 import { K6Response, type ResponseType } from './response.js';
 
 /** What k6's http module of one VU stands on. */
@@ -28,45 +30,6 @@ export interface K6HttpOptions {
   batch?: number;
   batchPerHost?: number;
 }
-
-/**
- * Runs `jobs` with at most `max` in flight, and `perHost` for one host
- * (0: no limit), in their order; answers in their order.
- */
-export function runLimited<T>(jobs: readonly { host: string; run: () => Promise<T> }[], max: number, perHost: number): Promise<T[]> {
-  const out = new Array<T>(jobs.length);
-  if (jobs.length === 0) return Promise.resolve(out);
-  return new Promise((resolve, reject) => {
-    const waiting = jobs.map((_, i) => i);
-    const byHost = new Map<string, number>();
-    let inFlight = 0;
-    let done = 0;
-    const pump = (): void => {
-      for (let w = 0; w < waiting.length && (max <= 0 || inFlight < max); ) {
-        const i = waiting[w]!;
-        const { host, run } = jobs[i]!;
-        const onHost = byHost.get(host) ?? 0;
-        if (perHost > 0 && onHost >= perHost) {
-          w++;
-          continue;
-        }
-        waiting.splice(w, 1);
-        inFlight++;
-        byHost.set(host, onHost + 1);
-        run().then((r) => {
-          out[i] = r;
-          inFlight--;
-          byHost.set(host, byHost.get(host)! - 1);
-          if (++done === jobs.length) resolve(out);
-          else pump();
-        }, reject);
-      }
-    };
-    pump();
-  });
-}
-
-type Body = string | ArrayBuffer | ArrayBufferView | Record<string, unknown> | null | undefined;
 
 export interface K6Params {
   headers?: Record<string, string>;
@@ -101,7 +64,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** http.url`…`: the URL, and a name that keeps the template's shape for the reports. */
 export class TaggedUrl {
-  constructor(readonly url: string, readonly name: string) {}
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
   toString(): string {
     return this.url;
   }
@@ -112,7 +78,7 @@ export function taggedUrl(strings: TemplateStringsArray, ...values: unknown[]): 
   let name = strings[0]!;
   values.forEach((v, i) => {
     url += String(v) + strings[i + 1]!;
-    name += '${}' + strings[i + 1]!;
+    name += `\${}${strings[i + 1]!}`;
   });
   return new TaggedUrl(url, name);
 }
@@ -137,78 +103,16 @@ export class K6CookieJar {
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/** k6's http.file(): a file part of a multipart body. */
-export class FileData {
-  constructor(readonly data: string | ArrayBuffer | ArrayBufferView, readonly filename: string | undefined, readonly content_type: string) {}
-}
-
-const bytesOf = (d: string | ArrayBuffer | ArrayBufferView): Buffer =>
-  typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-
-/** An object with a file among its values goes as multipart/form-data, as k6 sends it. */
-function multipart(body: Record<string, unknown>, headers: Record<string, string>): Buffer {
-  const boundary = `volley${randomBytes(12).toString('hex')}`;
-  const parts: Buffer[] = [];
-  for (const [name, v] of Object.entries(body)) {
-    const head = v instanceof FileData
-      ? `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${v.filename ?? name}"\r\nContent-Type: ${v.content_type}\r\n\r\n`
-      : `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`;
-    parts.push(Buffer.from(head), v instanceof FileData ? bytesOf(v.data) : Buffer.from(String(v)), Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`;
-  return Buffer.concat(parts);
-}
-
-function encodeBody(body: Body, headers: Record<string, string>): string | Buffer | undefined {
-  if (body === null || body === undefined) return undefined;
-  if (typeof body === 'string') return body;
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
-  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (isPlainObject(body)) {
-    if (Object.values(body).some((v) => v instanceof FileData)) return multipart(body, headers);
-    if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    return new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
-  }
-  return String(body);
-}
-
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
-
-/** The Authorization header answering a Digest challenge (RFC 7616, MD5, qop=auth), as k6 sends it. */
-export function digestAuthorization(challenge: string, method: string, uri: string, user: string, pass: string, cnonce = randomBytes(8).toString('hex')): string {
-  const params: Record<string, string> = {};
-  for (const m of challenge.replace(/^Digest\s+/i, '').matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
-  const ha1 = md5(`${user}:${params.realm ?? ''}:${pass}`);
-  const ha2 = md5(`${method}:${uri}`);
-  const qop = params.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
-  const nc = '00000001';
-  const response = qop ? md5(`${ha1}:${params.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${params.nonce}:${ha2}`);
-  const parts = [`username="${user}"`, `realm="${params.realm ?? ''}"`, `nonce="${params.nonce ?? ''}"`, `uri="${uri}"`, 'algorithm=MD5', `response="${response}"`];
-  if (qop) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
-  if (params.opaque !== undefined) parts.push(`opaque="${params.opaque}"`);
-  return `Digest ${parts.join(', ')}`;
-}
-
 /** One VU's k6/http: the calls a script makes, over the VU's client (each returns a Promise the rewrite awaits). */
 const verdictOf = (callback: ResponseCallback | null): RequestOptions['verdict'] =>
   callback ? (r: VolleyResponse) => callback.volleyExpected(r.status) || `HTTP ${r.status}` : () => true;
 const DEFAULT_VERDICT = verdictOf(DEFAULT_EXPECTED);
 
 /** Whether `headers` has `lower` (a lower-case name) in any case. */
-function hasHeader(headers: Record<string, string>, lower: string): boolean {
-  for (const k in headers) if (k.length === lower.length && k.toLowerCase() === lower) return true;
-  return false;
-}
 
 const isAbsolute = (url: string): boolean => url.startsWith('http://') || url.startsWith('https://') || /^https?:\/\//i.test(url);
 
 export class K6Http {
-  private callback: ResponseCallback | null = DEFAULT_EXPECTED;
   private verdict = DEFAULT_VERDICT;
   readonly TaggedUrl = TaggedUrl;
   readonly expectedStatuses = expectedStatuses;
@@ -258,7 +162,6 @@ export class K6Http {
   }
 
   setResponseCallback(cb: ResponseCallback | null): void {
-    this.callback = cb;
     this.verdict = verdictOf(cb);
   }
 
@@ -284,9 +187,18 @@ export class K6Http {
       return { host, run: () => this.request(...args) };
     };
     const { batch = 20, batchPerHost = 6 } = this.port.options;
-    if (Array.isArray(requests)) return runLimited(requests.map((r, i) => one(r, `request ${i}`)), batch, batchPerHost);
+    if (Array.isArray(requests))
+      return runLimited(
+        requests.map((r, i) => one(r, `request ${i}`)),
+        batch,
+        batchPerHost,
+      );
     const entries = Object.entries(requests);
-    return runLimited(entries.map(([k, r]) => one(r, `request "${k}"`)), batch, batchPerHost).then((answers) => Object.fromEntries(entries.map(([k], i) => [k, answers[i]!])));
+    return runLimited(
+      entries.map(([k, r]) => one(r, `request "${k}"`)),
+      batch,
+      batchPerHost,
+    ).then((answers) => Object.fromEntries(entries.map(([k], i) => [k, answers[i]!])));
   }
 
   async request(method: string, target: string | TaggedUrl, body?: Body, params?: K6Params | null): Promise<K6Response> {
@@ -294,12 +206,16 @@ export class K6Http {
     if (p.compression) throw new Error(`params.compression ('${p.compression}') is not supported by Volley yet`);
     if (p.auth === 'ntlm') throw new Error("params.auth 'ntlm' is not supported by Volley");
     // each request goes with the VU's own jar; another (or none) would be silently the wrong cookies
-    if (p.jar !== undefined && (p.jar === null || p.jar.jar !== this.port.jar)) throw new Error('params.jar: Volley sends every request with the VU\'s own jar (http.cookieJar()); another jar, or none, is not supported yet');
+    if (p.jar !== undefined && (p.jar === null || p.jar.jar !== this.port.jar))
+      throw new Error(
+        "params.jar: Volley sends every request with the VU's own jar (http.cookieJar()); another jar, or none, is not supported yet",
+      );
     const templateName = typeof target === 'string' ? undefined : target instanceof TaggedUrl ? target.name : undefined;
     let url = typeof target === 'string' ? target : String(target);
     if (!isAbsolute(url)) {
       if (!url.startsWith('/')) throw new Error(`${method} ${url}: not an http(s) URL`);
-      if (!this.port.hasHost) throw new Error(`${method} ${url}: a relative URL needs the run's base URL; give --host (k6 scripts usually write absolute URLs)`);
+      if (!this.port.hasHost)
+        throw new Error(`${method} ${url}: a relative URL needs the run's base URL; give --host (k6 scripts usually write absolute URLs)`);
     }
     // the script's headers, copied in one pass that also sees whether it set a User-Agent
     const headers: Record<string, string> = {};
@@ -321,10 +237,13 @@ export class K6Http {
       u.username = '';
       u.password = '';
       url = u.href;
-      if (p.auth !== 'digest' && !hasHeader(headers, 'authorization')) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
+      if (p.auth !== 'digest' && !hasHeader(headers, 'authorization'))
+        headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
     }
     if (p.cookies) {
-      const extra = Object.entries(p.cookies).map(([k, v]) => `${k}=${typeof v === 'object' ? v.value : v}`).join('; ');
+      const extra = Object.entries(p.cookies)
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? v.value : v}`)
+        .join('; ');
       const at = Object.keys(headers).find((h) => h.toLowerCase() === 'cookie');
       if (at) headers[at] = `${headers[at]}; ${extra}`;
       else headers.Cookie = extra;
@@ -343,7 +262,8 @@ export class K6Http {
         }
       }
     }
-    const timeoutMs = p.timeout === undefined ? undefined : typeof p.timeout === 'number' ? p.timeout : parseDuration(p.timeout, 'params.timeout');
+    const timeoutMs =
+      p.timeout === undefined ? undefined : typeof p.timeout === 'number' ? p.timeout : parseDuration(p.timeout, 'params.timeout');
     const verdict = p.responseCallback === undefined ? this.verdict : verdictOf(p.responseCallback);
     const type: ResponseType = p.responseType ?? this.defaultType;
     let redirects = p.redirects ?? this.maxRedirects;
@@ -366,7 +286,10 @@ export class K6Http {
         const location = Array.isArray(found) ? found[0] : found;
         if (location) {
           redirects--;
-          url = new URL(location, /^https?:/i.test(url) ? url : `http://relative.invalid${url}`).href.replace(/^http:\/\/relative\.invalid/, '');
+          url = new URL(location, /^https?:/i.test(url) ? url : `http://relative.invalid${url}`).href.replace(
+            /^http:\/\/relative\.invalid/,
+            '',
+          );
           // as Go's client (k6): 301, 302 and 303 turn into a GET without body (HEAD stays HEAD); 307 and 308 repeat the request
           if (raw.status <= 303 && method !== 'HEAD' && (method !== 'GET' || payload !== undefined)) {
             method = 'GET';
