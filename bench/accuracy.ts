@@ -44,4 +44,18 @@ try {
 }
 const m = (xs: number[]) => Number(median(xs).toFixed(2));
 const res = { volley: { p50: m(got.volley.p50), p99: m(got.volley.p99) }, wrk: { p50: m(got.wrk.p50), p99: m(got.wrk.p99) } };
-console.log(JSON.stringify({ latency, connections, seconds, rounds, ms: res, differenceMs: { p50: Number((res.volley.p50 - res.wrk.p50).toFixed(2)), p99: Number((res.volley.p99 - res.wrk.p99).toFixed(2)) }, runs: got }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      latency,
+      connections,
+      seconds,
+      rounds,
+      ms: res,
+      differenceMs: { p50: Number((res.volley.p50 - res.wrk.p50).toFixed(2)), p99: Number((res.volley.p99 - res.wrk.p99).toFixed(2)) },
+      runs: got,
+    },
+    null,
+    2,
+  ),
+);

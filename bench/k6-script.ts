@@ -33,7 +33,13 @@ const nativeSource = readFileSync(join(root, 'examples/did-api/k6-test.ts'), 'ut
 const k6Fast = k6Source.replace(/^\s*sleep\(Math\.random\(\) \* 2 \+ 1\);.*$/m, '');
 const nativeFast = nativeSource.replace(/^\s*await sleep\(Math\.random\(\) \* 2 \+ 1\);.*$/m, '');
 if (k6Fast === k6Source || nativeFast === nativeSource) throw new Error('the think-time line moved; update bench/k6-script.ts');
-const files = { k6: join(dir, 'k6-fast.js'), translated: join(root, 'bench/fixtures/k6-guide-native.ts'), example: join(dir, 'native-fast.ts'), k6Think: join(root, 'examples/did-api/k6-test.js'), nativeThink: join(root, 'examples/did-api/k6-test.ts') };
+const files = {
+  k6: join(dir, 'k6-fast.js'),
+  translated: join(root, 'bench/fixtures/k6-guide-native.ts'),
+  example: join(dir, 'native-fast.ts'),
+  k6Think: join(root, 'examples/did-api/k6-test.js'),
+  nativeThink: join(root, 'examples/did-api/k6-test.ts'),
+};
 writeFileSync(files.k6, k6Fast);
 writeFileSync(files.example, nativeFast);
 /** A run whose thresholds may fail against nginx (its answers are not the DID API's): 0 or 99 both mean it ran. */
@@ -51,18 +57,60 @@ try {
   for (let r = 1; r <= rounds; r++) {
     for (const kind of ['k6', 'translated', 'example'] as const) {
       const out = join(dir, `${kind}-${r}.json`);
-      runScript(['run', files[kind], '--workers', '1', '--vus', String(vus), '--duration', `${seconds}s`,
-        '-e', `API_URL=${nginx.url}`, '--host', nginx.url, '--json', out, '--journal-dir', join(dir, 'journal')]);
+      runScript([
+        'run',
+        files[kind],
+        '--workers',
+        '1',
+        '--vus',
+        String(vus),
+        '--duration',
+        `${seconds}s`,
+        '-e',
+        `API_URL=${nginx.url}`,
+        '--host',
+        nginx.url,
+        '--json',
+        out,
+        '--journal-dir',
+        join(dir, 'journal'),
+      ]);
       const s = JSON.parse(readFileSync(out, 'utf8'));
       speed[kind].push(s.metrics.http_reqs.values.rate);
       cpu[kind].push((s.volley.run.workers[0].health.cpuAvg * s.state.testRunDurationMs * 1000) / s.metrics.http_reqs.values.count);
     }
-    console.error(`round ${r}: k6 script ${speed.k6[r - 1]!.toFixed(0)} req/s, translated ${speed.translated[r - 1]!.toFixed(0)}, example port ${speed.example[r - 1]!.toFixed(0)}`);
+    console.error(
+      `round ${r}: k6 script ${speed.k6[r - 1]!.toFixed(0)} req/s, translated ${speed.translated[r - 1]!.toFixed(0)}, example port ${speed.example[r - 1]!.toFixed(0)}`,
+    );
   }
   for (const kind of memoryVus > 0 ? (['k6Think', 'nativeThink'] as const) : []) {
     const out = join(dir, `${kind}-memory.json`);
-    const child = spawn('taskset', ['-c', '0', process.execPath, volleyBin, 'run', files[kind], '--workers', '1', '--vus', String(memoryVus), '--duration', `${memorySeconds}s`,
-      '-e', `API_URL=${nginx.url}`, '--host', nginx.url, '--json', out, '--journal-dir', join(dir, 'journal')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(
+      'taskset',
+      [
+        '-c',
+        '0',
+        process.execPath,
+        volleyBin,
+        'run',
+        files[kind],
+        '--workers',
+        '1',
+        '--vus',
+        String(memoryVus),
+        '--duration',
+        `${memorySeconds}s`,
+        '-e',
+        `API_URL=${nginx.url}`,
+        '--host',
+        nginx.url,
+        '--json',
+        out,
+        '--journal-dir',
+        join(dir, 'journal'),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const peak = await workerPeakRssKb(child, 250);
     memory[kind] = { peakRssMb: Math.round(peak / 1024), requests: JSON.parse(readFileSync(out, 'utf8')).metrics.http_reqs.values.count };
     console.error(`${memoryVus} VUs, ${kind}: worker peak RSS ${memory[kind]!.peakRssMb} MB, ${memory[kind]!.requests} requests`);
@@ -73,14 +121,30 @@ try {
 const k = median(speed.k6);
 const n = median(speed.translated);
 const e = median(speed.example);
-console.log(JSON.stringify({
-  vus, seconds, rounds, rps: { k6Script: Math.round(k), translated: Math.round(n), examplePort: Math.round(e) },
-  // each round's runs are back to back, so the median of the rounds' ratios is steadier than the ratio of medians on a noisy machine
-  ratio: {
-    toTranslated: Number(median(speed.k6.map((x, i) => x / speed.translated[i]!)).toFixed(3)),
-    toExamplePort: Number(median(speed.k6.map((x, i) => x / speed.example[i]!)).toFixed(3)),
-  },
-  workerCpuUsPerRequest: { k6Script: Number(median(cpu.k6).toFixed(2)), translated: Number(median(cpu.translated).toFixed(2)), examplePort: Number(median(cpu.example).toFixed(2)) },
-  cpuRatio: { translatedToK6: Number(median(cpu.k6.map((x, i) => cpu.translated[i]! / x)).toFixed(3)) },
-  runs: speed, cpuRuns: cpu, memoryVus, memory,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      vus,
+      seconds,
+      rounds,
+      rps: { k6Script: Math.round(k), translated: Math.round(n), examplePort: Math.round(e) },
+      // each round's runs are back to back, so the median of the rounds' ratios is steadier than the ratio of medians on a noisy machine
+      ratio: {
+        toTranslated: Number(median(speed.k6.map((x, i) => x / speed.translated[i]!)).toFixed(3)),
+        toExamplePort: Number(median(speed.k6.map((x, i) => x / speed.example[i]!)).toFixed(3)),
+      },
+      workerCpuUsPerRequest: {
+        k6Script: Number(median(cpu.k6).toFixed(2)),
+        translated: Number(median(cpu.translated).toFixed(2)),
+        examplePort: Number(median(cpu.example).toFixed(2)),
+      },
+      cpuRatio: { translatedToK6: Number(median(cpu.k6.map((x, i) => cpu.translated[i]! / x)).toFixed(3)) },
+      runs: speed,
+      cpuRuns: cpu,
+      memoryVus,
+      memory,
+    },
+    null,
+    2,
+  ),
+);

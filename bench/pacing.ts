@@ -20,8 +20,35 @@ const connections = arg('connections', 64);
 ensureDebian('/usr/bin/hey', 'hey');
 
 const commands: Record<string, (url: string) => string[]> = {
-  volley: (url) => [process.execPath, volleyBin, 'run', '--url', url, '--rate', String(rate), '--users', String(connections), '--workers', '1', '--run-time', `${seconds}s`, '--json', '/dev/null'],
-  autocannon: (url) => [process.execPath, autocannonBin, '-c', String(connections), '--overallRate', String(rate), '-d', String(seconds), '-j', url],
+  volley: (url) => [
+    process.execPath,
+    volleyBin,
+    'run',
+    '--url',
+    url,
+    '--rate',
+    String(rate),
+    '--users',
+    String(connections),
+    '--workers',
+    '1',
+    '--run-time',
+    `${seconds}s`,
+    '--json',
+    '/dev/null',
+  ],
+  autocannon: (url) => [
+    process.execPath,
+    autocannonBin,
+    '-c',
+    String(connections),
+    '--overallRate',
+    String(rate),
+    '-d',
+    String(seconds),
+    '-j',
+    url,
+  ],
   // hey's -q is per connection
   hey: (url) => ['hey', '-z', `${seconds}s`, '-c', String(connections), '-q', String(Math.round(rate / connections)), url],
 };
@@ -29,7 +56,9 @@ const commands: Record<string, (url: string) => string[]> = {
 const results: Record<string, unknown> = {};
 for (const [tool, command] of Object.entries(commands)) {
   const port = await freePort();
-  const target = spawn('taskset', ['-c', '1', process.execPath, join(root, 'bench/fixtures/pacing-target.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const target = spawn('taskset', ['-c', '1', process.execPath, join(root, 'bench/fixtures/pacing-target.mjs'), String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await once(target.stderr!, 'data');
   run('taskset', ['-c', '0', ...command(`http://127.0.0.1:${port}/`)]);
   let out = '';

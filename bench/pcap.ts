@@ -21,12 +21,12 @@ export function wireLatencies(pcap: Buffer, serverPort: number): number[] {
   if (linkHeader < 0) throw new Error(`pcap link type ${link} is not Ethernet, Linux cooked or raw IP`);
   const asked = new Map<number, number[]>();
   const out: number[] = [];
-  for (let o = 24; o + 16 <= pcap.length;) {
+  for (let o = 24; o + 16 <= pcap.length; ) {
     const ms = u32(o) * 1000 + u32(o + 4) / (nanos ? 1e6 : 1e3);
     const captured = u32(o + 8);
     const ip = o + 16 + linkHeader;
     o += 16 + captured;
-    if ((pcap[ip]! >> 4) !== 4 || pcap[ip + 9] !== 6) continue; // IPv4, TCP
+    if (pcap[ip]! >> 4 !== 4 || pcap[ip + 9] !== 6) continue; // IPv4, TCP
     const tcp = ip + (pcap[ip]! & 15) * 4;
     const from = pcap.readUInt16BE(tcp);
     const to = pcap.readUInt16BE(tcp + 2);

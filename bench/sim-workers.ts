@@ -20,7 +20,24 @@ function templates(): string[] {
     for (let k = 0; k < names; k++) {
       for (let i = 0; i < 50; i++) {
         const us = Math.round(800 + Math.random() * 40_000 * Math.random() ** 3);
-        r.request(k % 3 ? 'GET' : 'POST', `route_${k}`, { durationUs: us, blockedUs: 20, connectingUs: 0, tlsUs: 0, sendingUs: 10, waitingUs: us - 60, receivingUs: 30, sentBytes: 180, receivedBytes: 350, complete: true }, i % 50 !== 0, i % 50 === 0 ? 'HTTP 503' : undefined);
+        r.request(
+          k % 3 ? 'GET' : 'POST',
+          `route_${k}`,
+          {
+            durationUs: us,
+            blockedUs: 20,
+            connectingUs: 0,
+            tlsUs: 0,
+            sendingUs: 10,
+            waitingUs: us - 60,
+            receivingUs: 30,
+            sentBytes: 180,
+            receivedBytes: 350,
+            complete: true,
+          },
+          i % 50 !== 0,
+          i % 50 === 0 ? 'HTTP 503' : undefined,
+        );
       }
       r.iteration(Math.round(1_000_000 + Math.random() * 2_000_000));
     }
@@ -51,14 +68,19 @@ for (let w = 0; w < n; w++) {
       ws.send(JSON.stringify({ type: `${msg.type}-done`, runId, output: [] }));
     } else if (msg.type === 'start') {
       const first = Math.max(0, msg.startAt + 1000 - Date.now());
-      setTimeout(() => {
-        const send = (): void => {
-          ws.send(`{"type":"window","runId":"${runId}","index":${index},"vus":10,"series":${series[(w + index) % series.length]},"health":{"cpu":0.1,"lagP99Ms":1,"lagMaxMs":2}}`);
-          index++;
-        };
-        send();
-        timer = setInterval(send, 1000);
-      }, first + (w % 100)); // spread over 100 ms, as real workers' clocks are
+      setTimeout(
+        () => {
+          const send = (): void => {
+            ws.send(
+              `{"type":"window","runId":"${runId}","index":${index},"vus":10,"series":${series[(w + index) % series.length]},"health":{"cpu":0.1,"lagP99Ms":1,"lagMaxMs":2}}`,
+            );
+            index++;
+          };
+          send();
+          timer = setInterval(send, 1000);
+        },
+        first + (w % 100),
+      ); // spread over 100 ms, as real workers' clocks are
     } else if (msg.type === 'stop') {
       clearInterval(timer);
       ws.send(JSON.stringify({ type: 'done', runId, lastIndex: index - 1 }));

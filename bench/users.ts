@@ -36,18 +36,51 @@ try {
   for (const users of counts) {
     const rampS = Math.ceil(users / spawnRate);
     const runS = rampS + hold;
-    const child = spawn('taskset', ['-c', '0', process.execPath, volleyBin, 'run', join(root, 'bench/fixtures/think.ts'),
-      '--workers', '1', '--users', String(users), '--spawn-rate', String(spawnRate), '--run-time', `${runS}s`, '--host', nginx.url,
-      ...(users > 10_000 ? ['--connections', String(shared)] : []), '--journal-dir', journalDir, '--json', join(tmpdir(), `volley-bench-users-${users}.json`)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(
+      'taskset',
+      [
+        '-c',
+        '0',
+        process.execPath,
+        volleyBin,
+        'run',
+        join(root, 'bench/fixtures/think.ts'),
+        '--workers',
+        '1',
+        '--users',
+        String(users),
+        '--spawn-rate',
+        String(spawnRate),
+        '--run-time',
+        `${runS}s`,
+        '--host',
+        nginx.url,
+        ...(users > 10_000 ? ['--connections', String(shared)] : []),
+        '--journal-dir',
+        journalDir,
+        '--json',
+        join(tmpdir(), `volley-bench-users-${users}.json`),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const peak = await workerPeakRssKb(child);
-    const newest = readdirSync(journalDir).map((f) => join(journalDir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+    const newest = readdirSync(journalDir)
+      .map((f) => join(journalDir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
     // one worker: each journal record of merged windows holds its one window of that second
-    const windows = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.t === 'windows')
+    const windows = readFileSync(newest, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.t === 'windows')
       .map((l) => ({ index: l.index, vus: l.parts[0].vus, health: l.parts[0].health, series: l.series }));
     const steady = windows.filter((w) => w.index >= rampS + 2 && w.index < runS - 1 && w.health);
     const s = JSON.parse(readFileSync(join(tmpdir(), `volley-bench-users-${users}.json`), 'utf8'));
     rows.push({
-      users, connections: users > 10_000 ? `${shared} shared` : 'one per user', peakVus: Math.max(...windows.map((w) => w.vus)), requestsPerSecond: Math.round(s.metrics.http_reqs.values.rate),
+      users,
+      connections: users > 10_000 ? `${shared} shared` : 'one per user',
+      peakVus: Math.max(...windows.map((w) => w.vus)),
+      requestsPerSecond: Math.round(s.metrics.http_reqs.values.rate),
       steadyPerSecond: { median: median(steady.map(requestsIn)), asked: users / 2 },
       wakeLateMsWorst: Math.max(...steady.map((w) => w.health.wakeLateMs ?? 0)),
       worstLagSecond: steady.reduce((a, w) => (w.health.lagP99Ms > a.health.lagP99Ms ? w : a)).index,

@@ -24,7 +24,11 @@ const seconds = arg('seconds', 14);
 const connections = arg('connections', 64);
 const HZ = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-interface ThreadSample { name: string; cpuTicks: number; voluntary: number }
+interface ThreadSample {
+  name: string;
+  cpuTicks: number;
+  voluntary: number;
+}
 
 /** Each thread of `pid`: its name, CPU ticks (user + system) and voluntary switches so far. */
 function threads(pid: number): Map<number, ThreadSample> {
@@ -53,16 +57,31 @@ const processCpu = (pid: number): number => {
 
 const childOf = (pid: number): number | undefined => {
   try {
-    return Number(execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n')[0]);
+    return Number(
+      execFileSync('pgrep', ['-P', String(pid)])
+        .toString()
+        .trim()
+        .split('\n')[0],
+    );
   } catch {
     return undefined;
   }
 };
 
-interface Row { tool: string; process: string; thread: string; cpu: number; wakesPerSecond: number }
+interface Row {
+  tool: string;
+  process: string;
+  thread: string;
+  cpu: number;
+  wakesPerSecond: number;
+}
 
 /** Samples `processes()` between 40 % and 80 % of the run; per thread, CPU and switches a second. */
-async function measure(tool: string, child: ChildProcess, processes: () => Record<string, number | undefined>): Promise<{ rows: Row[]; totals: Record<string, number> }> {
+async function measure(
+  tool: string,
+  child: ChildProcess,
+  processes: () => Record<string, number | undefined>,
+): Promise<{ rows: Row[]; totals: Record<string, number> }> {
   const totals: Record<string, number> = {};
   const last: Record<string, number> = {};
   const poll = setInterval(() => {
@@ -94,7 +113,8 @@ async function measure(tool: string, child: ChildProcess, processes: () => Recor
       part.cpu += (a.cpuTicks - b.cpuTicks) / HZ / elapsed;
       part.wakes += (a.voluntary - b.voluntary) / elapsed;
     }
-    for (const [thread, v] of Object.entries(sum)) rows.push({ tool, process: name, thread, cpu: Number(v.cpu.toFixed(3)), wakesPerSecond: Math.round(v.wakes) });
+    for (const [thread, v] of Object.entries(sum))
+      rows.push({ tool, process: name, thread, cpu: Number(v.cpu.toFixed(3)), wakesPerSecond: Math.round(v.wakes) });
   }
   await once(child, 'exit');
   clearInterval(poll);
@@ -104,22 +124,66 @@ async function measure(tool: string, child: ChildProcess, processes: () => Recor
 
 const nginx = await startNginx(1);
 try {
-  const volley = spawn('taskset', ['-c', '0', process.execPath, volleyBin, 'run', '--url', `${nginx.url}/`, '--rate', String(rate), '--users', String(connections),
-    '--workers', '1', '--run-time', `${seconds}s`, '--json', join(tmpdir(), `volley-bench-wakes-${process.pid}.json`), '--journal-dir', join(tmpdir(), 'volley-bench-journal')], { stdio: 'ignore' });
+  const volley = spawn(
+    'taskset',
+    [
+      '-c',
+      '0',
+      process.execPath,
+      volleyBin,
+      'run',
+      '--url',
+      `${nginx.url}/`,
+      '--rate',
+      String(rate),
+      '--users',
+      String(connections),
+      '--workers',
+      '1',
+      '--run-time',
+      `${seconds}s`,
+      '--json',
+      join(tmpdir(), `volley-bench-wakes-${process.pid}.json`),
+      '--journal-dir',
+      join(tmpdir(), 'volley-bench-journal'),
+    ],
+    { stdio: 'ignore' },
+  );
   // taskset execs node in place: the coordinator is the child's pid, its worker the coordinator's child
   const v = await measure('volley', volley, () => ({ coordinator: volley.pid, worker: childOf(volley.pid!) }));
-  const floor = spawn('taskset', ['-c', '0', process.execPath, join(root, 'bench/fixtures/socket-floor.mjs'), `${nginx.url}/`, String(rate), String(seconds), String(connections)], { stdio: 'ignore' });
+  const floor = spawn(
+    'taskset',
+    [
+      '-c',
+      '0',
+      process.execPath,
+      join(root, 'bench/fixtures/socket-floor.mjs'),
+      `${nginx.url}/`,
+      String(rate),
+      String(seconds),
+      String(connections),
+    ],
+    { stdio: 'ignore' },
+  );
   const f = await measure('sockets alone', floor, () => ({ floor: floor.pid }));
   // what waking up costs with nothing to do: a 1 ms timer, no I/O
   const tick = `const end = performance.now() + ${seconds * 1000}; (function t() { if (performance.now() < end) setTimeout(t, 1); })();`;
   const timer = spawn('taskset', ['-c', '0', process.execPath, '-e', tick], { stdio: 'ignore' });
   const t = await measure('timer alone', timer, () => ({ timer: timer.pid }));
-  console.log(JSON.stringify({
-    rate, seconds, connections,
-    steady: [...v.rows, ...f.rows, ...t.rows],
-    // CPU from start to exit (the last reading before it exited): start-up and the run together
-    wholeRunCpuSeconds: { ...v.totals, ...f.totals, ...t.totals },
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        rate,
+        seconds,
+        connections,
+        steady: [...v.rows, ...f.rows, ...t.rows],
+        // CPU from start to exit (the last reading before it exited): start-up and the run together
+        wholeRunCpuSeconds: { ...v.totals, ...f.totals, ...t.totals },
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await nginx.stop();
 }

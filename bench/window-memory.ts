@@ -11,10 +11,27 @@ const recs = [new Recorder(), new Recorder()];
 const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 for (let i = 0; i < 600; i++) {
   recs.forEach((r, w) => {
-    for (let k = 0; k < 300; k++) for (const name of ['health_check', 'verify_biometric', 'enroll_biometric']) {
-      const us = Math.round(500 + Math.random() * 2_000_000 * Math.random() ** 4);
-      r.request('GET', name, { durationUs: us, blockedUs: 5, connectingUs: 0, tlsUs: 0, sendingUs: 10, waitingUs: us - 65, receivingUs: 50, sentBytes: 60, receivedBytes: 120, complete: true }, true);
-    }
+    for (let k = 0; k < 300; k++)
+      for (const name of ['health_check', 'verify_biometric', 'enroll_biometric']) {
+        const us = Math.round(500 + Math.random() * 2_000_000 * Math.random() ** 4);
+        r.request(
+          'GET',
+          name,
+          {
+            durationUs: us,
+            blockedUs: 5,
+            connectingUs: 0,
+            tlsUs: 0,
+            sendingUs: 10,
+            waitingUs: us - 65,
+            receivingUs: 50,
+            sentBytes: 60,
+            receivedBytes: 120,
+            complete: true,
+          },
+          true,
+        );
+      }
     agg.add(`w${w}`, JSON.parse(JSON.stringify({ type: 'window', runId: 'r', index: i, vus: 100, series: r.cut() })));
   });
 }

@@ -32,7 +32,9 @@ const port = Number(new URL(target.url).port);
 
 /** Runs `measure` while tcpdump captures the target's port; the wire's latencies. */
 async function captured(file: string, measure: () => void): Promise<number[]> {
-  const dump = spawn('taskset', ['-c', '1', 'tcpdump', '-i', 'lo', '-s', '128', '-B', '65536', '-w', file, `tcp port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dump = spawn('taskset', ['-c', '1', 'tcpdump', '-i', 'lo', '-s', '128', '-B', '65536', '-w', file, `tcp port ${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     dump.stderr!.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve());
     dump.once('exit', (code) => reject(new Error(`tcpdump exited with ${code}`)));
@@ -58,7 +60,9 @@ try {
       const wire = await captured(join(dir, `${tool}-${r}.pcap`), () => (reported = tools[tool]()));
       const row = { reported, wire: { p50: quantile(wire, 0.5), p99: quantile(wire, 0.99), count: wire.length } };
       rows[tool].push(row);
-      console.error(`round ${r} ${tool}: reported p50 ${reported.p50.toFixed(2)} p99 ${reported.p99.toFixed(2)} ms; wire p50 ${row.wire.p50.toFixed(2)} p99 ${row.wire.p99.toFixed(2)} ms (${wire.length} requests)`);
+      console.error(
+        `round ${r} ${tool}: reported p50 ${reported.p50.toFixed(2)} p99 ${reported.p99.toFixed(2)} ms; wire p50 ${row.wire.p50.toFixed(2)} p99 ${row.wire.p99.toFixed(2)} ms (${wire.length} requests)`,
+      );
     }
   }
 } finally {
@@ -72,4 +76,6 @@ const summary = (rs: Row[]) => ({
   // per run, then the median: each run's own wire is its truth
   addedMs: { p50: m(rs.map((x) => x.reported.p50 - x.wire.p50)), p99: m(rs.map((x) => x.reported.p99 - x.wire.p99)) },
 });
-console.log(JSON.stringify({ latency, connections, seconds, rounds, volley: summary(rows.volley), wrk: summary(rows.wrk), runs: rows }, null, 2));
+console.log(
+  JSON.stringify({ latency, connections, seconds, rounds, volley: summary(rows.volley), wrk: summary(rows.wrk), runs: rows }, null, 2),
+);

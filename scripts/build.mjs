@@ -26,7 +26,9 @@ await build({
   format: 'esm',
   external,
   // CommonJS dependencies call require() and read __dirname; an ES module has neither
-  banner: { js: "import { createRequire as __volleyRequire } from 'node:module'; import { fileURLToPath as __volleyPath } from 'node:url'; const require = __volleyRequire(import.meta.url); const __filename = __volleyPath(import.meta.url); const __dirname = __volleyPath(new URL('.', import.meta.url));" },
+  banner: {
+    js: "import { createRequire as __volleyRequire } from 'node:module'; import { fileURLToPath as __volleyPath } from 'node:url'; const require = __volleyRequire(import.meta.url); const __filename = __volleyPath(import.meta.url); const __dirname = __volleyPath(new URL('.', import.meta.url));",
+  },
   sourcemap: 'linked',
   logLevel: 'warning',
 });

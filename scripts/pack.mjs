@@ -15,7 +15,8 @@ const outAt = process.argv.indexOf('--out');
 const out = resolve(outAt > 0 ? process.argv[outAt + 1] : root);
 
 // --no-build: pack the dist/ there is (the tests, which built it already)
-if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+if (!process.argv.includes('--no-build'))
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
 
 const coordinator = JSON.parse(readFileSync(join(root, 'packages/coordinator/package.json'), 'utf8'));
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -37,8 +38,11 @@ try {
     dependencies: { esbuild: coordinator.dependencies.esbuild },
     optionalDependencies: { bufferutil: coordinator.dependencies.bufferutil },
   };
-  writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  const name = execFileSync('npm', ['pack', '--pack-destination', out, '--silent'], { cwd: stage, encoding: 'utf8' }).trim().split('\n').at(-1);
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const name = execFileSync('npm', ['pack', '--pack-destination', out, '--silent'], { cwd: stage, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1);
   console.log(join(out, name));
 } finally {
   rmSync(stage, { recursive: true, force: true });

@@ -17,7 +17,16 @@ for (const [path, meta] of Object.entries(lock.packages)) {
   if (!path.startsWith('node_modules/') || meta.dev || meta.devOptional) continue;
   copy(path);
 }
-for (const p of ['packages/coordinator/dist', 'packages/coordinator/package.json', 'packages/shared/src', 'packages/shared/package.json',
-  'packages/worker/package.json', 'packages/worker/src', 'examples', 'package.json']) copy(p);
+for (const p of [
+  'packages/coordinator/dist',
+  'packages/coordinator/package.json',
+  'packages/shared/src',
+  'packages/shared/package.json',
+  'packages/worker/package.json',
+  'packages/worker/src',
+  'examples',
+  'package.json',
+])
+  copy(p);
 writeFileSync(join(out, 'STAGED'), `${new Date().toISOString()}\n`);
 console.log(`staged the runtime into ${out}`);

@@ -11,12 +11,23 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
   return chromium.launch({
     executablePath: CHROMIUM,
     // the machine's network is closed: keep Chromium from reaching out at all
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
   });
 }
 
 /** GETs a path as the dashboard's page does (with its session header, not a cookie), and parses the JSON. */
 export function pageFetchJson<T>(page: Page, path: string): Promise<T> {
   // evaluated in the page, where sessionStorage is
-  return page.evaluate(`fetch(${JSON.stringify(path)}, { headers: { 'x-volley-session': sessionStorage.getItem('volley-session') ?? '' } }).then((r) => r.json())`) as Promise<T>;
+  return page.evaluate(
+    `fetch(${JSON.stringify(path)}, { headers: { 'x-volley-session': sessionStorage.getItem('volley-session') ?? '' } }).then((r) => r.json())`,
+  ) as Promise<T>;
 }

@@ -32,7 +32,10 @@ const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const randomString = (n: number): string => Array.from({ length: n }, () => chars[Math.floor(Math.random() * chars.length)]).join('');
 
 /** 401 (not enrolled) and 409 (duplicate) are answers the test expects, not failures (k6: http.expectedStatuses). */
-const expected = (...ok: number[]) => (r: VolleyResponse) => ok.includes(r.status) || `HTTP ${r.status}`;
+const expected =
+  (...ok: number[]) =>
+  (r: VolleyResponse) =>
+    ok.includes(r.status) || `HTTP ${r.status}`;
 
 export default async function ({ http, env, sleep }: UserContext<undefined>): Promise<void> {
   const BASE_URL = env.API_URL ?? '';

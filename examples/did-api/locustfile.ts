@@ -10,8 +10,10 @@ const randint = (a: number, b: number): number => a + Math.floor(Math.random() *
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 /** The guide's status rules: the expected statuses succeed, 429 is "Rate limited". */
-const expect = (...ok: number[]) => (res: VolleyResponse) =>
-  ok.includes(res.status) ? true : res.status === 429 ? 'Rate limited' : `Unexpected status: ${res.status}`;
+const expect =
+  (...ok: number[]) =>
+  (res: VolleyResponse) =>
+    ok.includes(res.status) ? true : res.status === 429 ? 'Rate limited' : `Unexpected status: ${res.status}`;
 
 interface DidUser {
   wallet_address: string;

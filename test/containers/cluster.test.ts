@@ -33,24 +33,58 @@ describe.skipIf(!process.env.DOCKER_HOST)('Volley in containers', () => {
   it('runs across containers; the coordinator exits with the run’s code and its report equals the server’s counts', async () => {
     network = await new Network().start();
     const token = 'container-token';
-    const did = await new GenericContainer(IMAGE).withNetwork(network).withNetworkAliases('did-api')
-      .withCommand(['demo-target', '--host', '0.0.0.0', '--port', '8000']).withExposedPorts(8000)
-      .withWaitStrategy(Wait.forLogMessage(/DID sample server/)).start();
+    const did = await new GenericContainer(IMAGE)
+      .withNetwork(network)
+      .withNetworkAliases('did-api')
+      .withCommand(['demo-target', '--host', '0.0.0.0', '--port', '8000'])
+      .withExposedPorts(8000)
+      .withWaitStrategy(Wait.forLogMessage(/DID sample server/))
+      .start();
     started.push(did);
     const scenario = await readFile(join(ROOT, 'deploy/kubernetes/scenario.ts'), 'utf8');
-    const coordinator = await new GenericContainer(IMAGE).withNetwork(network).withNetworkAliases('volley-coordinator')
-      .withCopyContentToContainer([{ content: token, target: '/var/run/volley/token' }, { content: scenario, target: '/scenario/scenario.ts' }])
-      .withCommand(['coordinator', '--listen', '0.0.0.0:7000', '--token-file', '/var/run/volley/token', '--run', '/scenario/scenario.ts',
-        '--host', 'http://did-api:8000', '--users', '20', '--spawn-rate', '20', '--run-time', '5s', '--expect-workers', '2',
-        '--json', '/tmp/summary.json', '--journal-dir', '/tmp/journal'])
-      .withWaitStrategy(Wait.forLogMessage(/coordinator listening/)).start();
+    const coordinator = await new GenericContainer(IMAGE)
+      .withNetwork(network)
+      .withNetworkAliases('volley-coordinator')
+      .withCopyContentToContainer([
+        { content: token, target: '/var/run/volley/token' },
+        { content: scenario, target: '/scenario/scenario.ts' },
+      ])
+      .withCommand([
+        'coordinator',
+        '--listen',
+        '0.0.0.0:7000',
+        '--token-file',
+        '/var/run/volley/token',
+        '--run',
+        '/scenario/scenario.ts',
+        '--host',
+        'http://did-api:8000',
+        '--users',
+        '20',
+        '--spawn-rate',
+        '20',
+        '--run-time',
+        '5s',
+        '--expect-workers',
+        '2',
+        '--json',
+        '/tmp/summary.json',
+        '--journal-dir',
+        '/tmp/journal',
+      ])
+      .withWaitStrategy(Wait.forLogMessage(/coordinator listening/))
+      .start();
     started.push(coordinator);
     for (const index of [0, 1]) {
-      started.push(await new GenericContainer(IMAGE).withNetwork(network)
-        .withEnvironment({ JOB_COMPLETION_INDEX: String(index), VOLLEY_LOG_LEVEL: 'info' })
-        .withCopyContentToContainer([{ content: token, target: '/var/run/volley/token' }])
-        .withCommand(['worker', '--coordinator', 'ws://volley-coordinator:7000', '--token-file', '/var/run/volley/token'])
-        .withWaitStrategy(Wait.forLogMessage(/connected/)).start());
+      started.push(
+        await new GenericContainer(IMAGE)
+          .withNetwork(network)
+          .withEnvironment({ JOB_COMPLETION_INDEX: String(index), VOLLEY_LOG_LEVEL: 'info' })
+          .withCopyContentToContainer([{ content: token, target: '/var/run/volley/token' }])
+          .withCommand(['worker', '--coordinator', 'ws://volley-coordinator:7000', '--token-file', '/var/run/volley/token'])
+          .withWaitStrategy(Wait.forLogMessage(/connected/))
+          .start(),
+      );
     }
     // the coordinator container exits when the run is done
     let state = '';
@@ -62,7 +96,10 @@ describe.skipIf(!process.env.DOCKER_HOST)('Volley in containers', () => {
     const logs = docker('logs', coordinator.getId());
     const summary = JSON.parse(/^VOLLEY_SUMMARY_JSON (.*)$/m.exec(logs)![1]!);
     expect(summary.volley.run.workers.map((w: any) => w.name).sort()).toEqual(['worker-0', 'worker-1']);
-    const counts = (await (await fetch(`http://${did.getHost()}:${did.getMappedPort(8000)}/_counts`)).json()) as Record<string, Record<string, number>>;
+    const counts = (await (await fetch(`http://${did.getHost()}:${did.getMappedPort(8000)}/_counts`)).json()) as Record<
+      string,
+      Record<string, number>
+    >;
     const server = Object.fromEntries(Object.entries(counts).map(([route, s]) => [route, Object.values(s).reduce((a, b) => a + b, 0)]));
     const route: Record<string, string> = { health_check: 'GET /health', verify_biometric: 'POST /api/v1/did/verify' };
     expect(Object.fromEntries(summary.volley.requests.map((r: any) => [route[r.name], r.count]))).toEqual(server);

@@ -23,7 +23,20 @@ describe('every command of the built CLI', () => {
     const top = await volley(['--help']);
     expect(top.code).toBe(0);
     const commands = listed(top.stdout, []);
-    expect(commands.map((c) => c[0])).toEqual(['run', 'demo', 'coordinator', 'worker', 'start', 'status', 'scale', 'stop', 'inspect', 'report', 'k8s', 'demo-target']);
+    expect(commands.map((c) => c[0])).toEqual([
+      'run',
+      'demo',
+      'coordinator',
+      'worker',
+      'start',
+      'status',
+      'scale',
+      'stop',
+      'inspect',
+      'report',
+      'k8s',
+      'demo-target',
+    ]);
     const all = [...commands];
     for (const c of commands) {
       const res = await volley([...c, '--help']);
@@ -33,7 +46,9 @@ describe('every command of the built CLI', () => {
     }
     expect(all.map((c) => c.join(' '))).toContain('k8s render');
     // each is run for real by some end-to-end test (through the same bundle)
-    const sources = readdirSync(join(ROOT, 'test/e2e')).map((f) => readFileSync(join(ROOT, 'test/e2e', f), 'utf8')).join('\n');
+    const sources = readdirSync(join(ROOT, 'test/e2e'))
+      .map((f) => readFileSync(join(ROOT, 'test/e2e', f), 'utf8'))
+      .join('\n');
     for (const c of all.filter((c) => c.join(' ') !== 'k8s')) {
       expect(sources, `no test runs volley ${c.join(' ')}`).toMatch(new RegExp(`\\[\\s*'${c.join("', '")}'`));
     }

@@ -22,9 +22,10 @@ describe('deploy/compose.yaml', () => {
 
   it('its coordinator command is one the CLI takes', async () => {
     const c = parse(await readFile(join(ROOT, 'deploy/compose.yaml'), 'utf8'));
-    const args = (c.services.coordinator.command as string[]).map((a) => a.replace('${EXPECT_WORKERS:-3}', '3'));
+    const args = (c.services.coordinator.command as string[]).map((a) => a.replace(/\$\{EXPECT_WORKERS:-3\}/, '3'));
     // options parsed, scenario loaded: the missing token file is what stops it
-    const local = (a: string): string => (a === '/run/secrets/volley_token' ? '/nonexistent/token' : a === '/scenario/scenario.ts' ? 'deploy/kubernetes/scenario.ts' : a);
+    const local = (a: string): string =>
+      a === '/run/secrets/volley_token' ? '/nonexistent/token' : a === '/scenario/scenario.ts' ? 'deploy/kubernetes/scenario.ts' : a;
     const res = await volley(args.map(local), {}, 20_000);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--token-file \/nonexistent\/token: cannot read it/);

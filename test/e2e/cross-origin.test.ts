@@ -77,7 +77,14 @@ describe.skipIf(!haveChromium())('a web page cannot drive a coordinator', () => 
     expect(await statusWithHost(port, `127.0.0.1:${port}`)).toBe(200);
     expect(await statusWithHost(port, `localhost:${port}`)).toBe(200);
     expect(await statusWithHost(port, `attacker.example:${port}`)).toBe(403);
-    expect(await statusWithHost(port, `attacker.example:${port}`, { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' })).toBe(403);
+    expect(
+      await statusWithHost(port, `attacker.example:${port}`, {
+        connection: 'upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      }),
+    ).toBe(403);
 
     const attackPort = await freePort();
     attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(ATTACK_PAGE(C)));
@@ -96,8 +103,11 @@ describe.skipIf(!haveChromium())('a web page cannot drive a coordinator', () => 
       const rebound = await browser.newPage();
       expect((await rebound.goto(`http://attacker.example:${port}/`))?.status()).toBe(403);
       const answer = await rebound.evaluate(async () => {
-        const r = await fetch('/api/runs/from-dashboard', { method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ file: 'fast-did.ts', users: 1, spawnRate: 1, host: 'http://127.0.0.1:9' }) });
+        const r = await fetch('/api/runs/from-dashboard', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ file: 'fast-did.ts', users: 1, spawnRate: 1, host: 'http://127.0.0.1:9' }),
+        });
         return r.status;
       });
       expect(answer).toBe(403);

@@ -10,8 +10,23 @@ describe('faults', () => {
     const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta', 'gamma']);
     owned.track(...c.all);
-    const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '3', '--users', '30', '--spawn-rate', '300',
-      '--run-time', '12s', '--host', server.url, '--json', join(c.dir, 's.json')]);
+    const start = volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...c.api,
+      '--expect-workers',
+      '3',
+      '--users',
+      '30',
+      '--spawn-rate',
+      '300',
+      '--run-time',
+      '12s',
+      '--host',
+      server.url,
+      '--json',
+      join(c.dir, 's.json'),
+    ]);
     await waitForStatus(c.api, /running/);
     await sleep(3000);
     const killAt = Date.now();
@@ -38,11 +53,14 @@ describe('faults', () => {
     expect(res.stdout).toMatch(/worker-lost beta/);
   });
 
-  it("a worker killed mid-run: its unfinished iterations move to the others, so every one runs", async () => {
+  it('a worker killed mid-run: its unfinished iterations move to the others, so every one runs', async () => {
     const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta', 'gamma']);
     owned.track(...c.all);
-    const start = volley(['start', 'test/fixtures/executors.ts', ...c.api, '--expect-workers', '3', '--host', server.url, '--json', join(c.dir, 'i.json')], { PLAN: 'loss' });
+    const start = volley(
+      ['start', 'test/fixtures/executors.ts', ...c.api, '--expect-workers', '3', '--host', server.url, '--json', join(c.dir, 'i.json')],
+      { PLAN: 'loss' },
+    );
     await waitForStatus(c.api, /running/);
     await sleep(2000);
     c.workers.get('beta')!.kill('SIGKILL');
@@ -54,7 +72,9 @@ describe('faults', () => {
     expect(rebalanced.detail).toMatch(/unfinished iteration\(s\) of each moved/);
     // the server's count is the truth: every iteration ran; at most the lost worker's last second again
     const t = server.totals();
-    console.info(`iterations after a loss: pooled ${t['GET /health']} of 90, each ${t['POST /api/v1/did/verify']} of 36; ${rebalanced.detail}`);
+    console.info(
+      `iterations after a loss: pooled ${t['GET /health']} of 90, each ${t['POST /api/v1/did/verify']} of 36; ${rebalanced.detail}`,
+    );
     expect(t['GET /health']).toBeGreaterThanOrEqual(90);
     expect(t['GET /health']).toBeLessThanOrEqual(90 + 12); // its 2 pooled VUs: in flight, plus up to a second unreported
     expect(t['POST /api/v1/did/verify']).toBeGreaterThanOrEqual(36);
@@ -65,8 +85,22 @@ describe('faults', () => {
     const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta']);
     owned.track(...c.all);
-    const started = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
-      '--run-time', '60s', '--host', server.url, '--detach']);
+    const started = await volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...c.api,
+      '--expect-workers',
+      '2',
+      '--users',
+      '20',
+      '--spawn-rate',
+      '200',
+      '--run-time',
+      '60s',
+      '--host',
+      server.url,
+      '--detach',
+    ]);
     expect(started.code, started.stderr).toBe(0);
     await waitForStatus(c.api, /running/);
     await sleep(3000);
@@ -87,7 +121,9 @@ describe('faults', () => {
     const perSecond = Math.max(...s.timeline.map((p: any) => p.requests));
     expect(s.total.count).toBeGreaterThan(0);
     // equal to the server's counts up to the kill, within the last second's traffic
-    console.info(`journal rebuild: ${s.total.count} requests; the server had answered ${Object.values(atKill).reduce((a, b) => a + b, 0)} at the kill; peak ${perSecond}/s`);
+    console.info(
+      `journal rebuild: ${s.total.count} requests; the server had answered ${Object.values(atKill).reduce((a, b) => a + b, 0)} at the kill; peak ${perSecond}/s`,
+    );
     for (const route of Object.keys(atKill)) {
       const missing = atKill[route]! - (fromJournal[route] ?? 0);
       expect(missing, route).toBeGreaterThanOrEqual(0);
@@ -99,15 +135,37 @@ describe('faults', () => {
     const first = await owned.didServer();
     const c = await startCluster(['alpha', 'beta']);
     owned.track(...c.all);
-    const started = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
-      '--run-time', '60s', '--host', first.url, '--detach']);
+    const started = await volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...c.api,
+      '--expect-workers',
+      '2',
+      '--users',
+      '20',
+      '--spawn-rate',
+      '200',
+      '--run-time',
+      '60s',
+      '--host',
+      first.url,
+      '--detach',
+    ]);
     expect(started.code, started.stderr).toBe(0);
     await waitForStatus(c.api, /running/);
     await sleep(2000);
     c.coordinator.kill('SIGKILL');
     await sleep(500);
     // a new coordinator on the same port: the workers' windows of the dead run mean nothing to it
-    const restarted = spawnVolley(['coordinator', '--listen', `127.0.0.1:${c.port}`, '--token-file', c.tokenFile, '--journal-dir', join(c.dir, 'journal')]);
+    const restarted = spawnVolley([
+      'coordinator',
+      '--listen',
+      `127.0.0.1:${c.port}`,
+      '--token-file',
+      c.tokenFile,
+      '--journal-dir',
+      join(c.dir, 'journal'),
+    ]);
     owned.track(restarted);
     const restartAt = Date.now();
     await waitForStatus(c.api, /workers: 2 connected/, 15_000);
@@ -115,8 +173,25 @@ describe('faults', () => {
     expect(Date.now() - restartAt).toBeLessThan(15_000);
 
     const second = await owned.didServer();
-    const res = await volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--expect-workers-timeout', '5s', '--users', '10',
-      '--spawn-rate', '100', '--run-time', '3s', '--host', second.url, '--json', join(c.dir, 'after.json')]);
+    const res = await volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...c.api,
+      '--expect-workers',
+      '2',
+      '--expect-workers-timeout',
+      '5s',
+      '--users',
+      '10',
+      '--spawn-rate',
+      '100',
+      '--run-time',
+      '3s',
+      '--host',
+      second.url,
+      '--json',
+      join(c.dir, 'after.json'),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(c.dir, 'after.json'), 'utf8'));
     expect(s.volley.run.workers.map((w: { name: string }) => w.name).sort()).toEqual(['alpha', 'beta']);
@@ -137,8 +212,23 @@ describe('faults', () => {
       return p.port;
     });
     owned.track(...c.all);
-    const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '2', '--users', '20', '--spawn-rate', '200',
-      '--run-time', '10s', '--host', server.url, '--json', join(c.dir, 's.json')]);
+    const start = volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...c.api,
+      '--expect-workers',
+      '2',
+      '--users',
+      '20',
+      '--spawn-rate',
+      '200',
+      '--run-time',
+      '10s',
+      '--host',
+      server.url,
+      '--json',
+      join(c.dir, 's.json'),
+    ]);
     await waitForStatus(c.api, /running/);
     await sleep(2500);
     proxies[0]!.cut();
@@ -158,8 +248,23 @@ describe('faults', () => {
     const server = await owned.didServer();
     const c = await startCluster(['first']);
     owned.track(...c.all);
-    const start = volley(['start', 'test/fixtures/fast-did.ts', ...c.api, '--expect-workers', '1', '--users', '20', '--spawn-rate', '200',
-      '--run-time', '12s', '--host', server.url, '--json', join(c.dir, 's.json')]);
+    const start = volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...c.api,
+      '--expect-workers',
+      '1',
+      '--users',
+      '20',
+      '--spawn-rate',
+      '200',
+      '--run-time',
+      '12s',
+      '--host',
+      server.url,
+      '--json',
+      join(c.dir, 's.json'),
+    ]);
     await waitForStatus(c.api, /running/);
     await sleep(2000);
     const tokenFile = c.api[c.api.indexOf('--token-file') + 1]!;

@@ -15,7 +15,10 @@ describe('the installed package', () => {
   it('npm pack + npm install -g gives a volley that runs the demo, a scenario and the web UI outside the checkout', async () => {
     const server = await owned.didServer();
     const dir = mkdtempSync(join(tmpdir(), 'volley-install-'));
-    const packed = execFileSync(process.execPath, [join(ROOT, 'scripts/pack.mjs'), '--no-build', '--out', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const packed = execFileSync(process.execPath, [join(ROOT, 'scripts/pack.mjs'), '--no-build', '--out', dir], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     expect(packed).toMatch(/volley-\d+\.\d+\.\d+\.tgz$/);
     // one tarball: the bundle and what it ships, no workspace package
     const files = execFileSync('tar', ['-tzf', packed], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -45,13 +48,52 @@ describe('the installed package', () => {
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/GET \/health\s+server\s+\d+\s+report\s+\d+\s+equal/);
 
-    writeFileSync(join(home, 'mine.ts'), "import { defineScenario } from 'volley';\nexport default defineScenario({ users: [{ name: 'u', tasks: [{ run: async ({ http }) => { await http.get('/health', { name: 'health_check' }); } }] }] });\n");
-    const run = await volley(['run', 'mine.ts', '--host', server.url, '-u', '3', '-r', '30', '-t', '2s', '--workers', '2', '--json', 'out.json']);
+    writeFileSync(
+      join(home, 'mine.ts'),
+      "import { defineScenario } from 'volley';\nexport default defineScenario({ users: [{ name: 'u', tasks: [{ run: async ({ http }) => { await http.get('/health', { name: 'health_check' }); } }] }] });\n",
+    );
+    const run = await volley([
+      'run',
+      'mine.ts',
+      '--host',
+      server.url,
+      '-u',
+      '3',
+      '-r',
+      '30',
+      '-t',
+      '2s',
+      '--workers',
+      '2',
+      '--json',
+      'out.json',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`Total requests: ${server.totals()['GET /health']}\\b`));
     // the web UI (Locust's), started and ended by itself, its HTML report with the shipped uPlot
     const before = server.totals()['GET /health']!;
-    const ui = await volley(['run', '-f', 'mine.ts', '--host', server.url, '--workers', '1', '-P', '0', '-u', '2', '-r', '20', '-t', '1s', '--autostart', '--autoquit', '0', '--html', 'r.html']);
+    const ui = await volley([
+      'run',
+      '-f',
+      'mine.ts',
+      '--host',
+      server.url,
+      '--workers',
+      '1',
+      '-P',
+      '0',
+      '-u',
+      '2',
+      '-r',
+      '20',
+      '-t',
+      '1s',
+      '--autostart',
+      '--autoquit',
+      '0',
+      '--html',
+      'r.html',
+    ]);
     expect(ui.status, ui.stderr).toBe(0);
     expect(ui.stdout).toMatch(/web UI at http:\/\/127\.0\.0\.1:\d+\/\?token=/);
     expect(server.totals()['GET /health']).toBeGreaterThan(before);

@@ -41,11 +41,15 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
   function serverCounts(): Record<string, number> {
     const js = "fetch('http://198.18.0.10:8000/_counts').then(r => r.json()).then(c => console.log(JSON.stringify(c)))";
     const counts = JSON.parse(lab.execIn('coord', process.execPath, ['-e', js])) as Record<string, Record<string, number>>;
-    return Object.fromEntries(Object.entries(counts).map(([route, byStatus]) => [route, Object.values(byStatus).reduce((a, b) => a + b, 0)]));
+    return Object.fromEntries(
+      Object.entries(counts).map(([route, byStatus]) => [route, Object.values(byStatus).reduce((a, b) => a + b, 0)]),
+    );
   }
 
-  const reportCounts = (s: any): Record<string, number> => Object.fromEntries(s.volley.requests.map((r: any) => [ROUTE_OF[r.name], r.count]));
-  const minus = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
+  const reportCounts = (s: any): Record<string, number> =>
+    Object.fromEntries(s.volley.requests.map((r: any) => [ROUTE_OF[r.name], r.count]));
+  const minus = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'volley-lab-'));
@@ -53,15 +57,39 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
     api.push('--token-file', join(dir, 'token'));
     lab = buildLab({ coord: '198.18.0.1', w1: '198.18.0.2', w2: '198.18.0.3', w3: '198.18.0.4', target: '198.18.0.10' });
     volleyIn('target', ['demo-target', '--host', '198.18.0.10', '--port', '8000']);
-    const coordinator = volleyIn('coord', ['coordinator', '--listen', '198.18.0.1:7000', '--token-file', join(dir, 'token'), '--journal-dir', join(dir, 'j')]);
+    const coordinator = volleyIn('coord', [
+      'coordinator',
+      '--listen',
+      '198.18.0.1:7000',
+      '--token-file',
+      join(dir, 'token'),
+      '--journal-dir',
+      join(dir, 'j'),
+    ]);
     for (let i = 0; i < 100 && !/listening/.test(coordinator.out); i++) await sleep(100);
-    for (const w of ['w1', 'w2', 'w3']) volleyIn(w, ['worker', '--coordinator', 'ws://198.18.0.1:7000', '--token-file', join(dir, 'token'), '--name', w, '--cores', '1']);
+    for (const w of ['w1', 'w2', 'w3'])
+      volleyIn(w, ['worker', '--coordinator', 'ws://198.18.0.1:7000', '--token-file', join(dir, 'token'), '--name', w, '--cores', '1']);
   });
   afterAll(() => lab?.destroy());
 
   it('runs across five hosts; the report counts what the server answered, per route', async () => {
-    const start = volleyIn('coord', ['start', join(ROOT, 'test/fixtures/fast-did.ts'), ...api, '--expect-workers', '3', '--users', '30',
-      '--spawn-rate', '300', '--run-time', '5s', '--host', 'http://198.18.0.10:8000', '--json', join(dir, 'a.json')]);
+    const start = volleyIn('coord', [
+      'start',
+      join(ROOT, 'test/fixtures/fast-did.ts'),
+      ...api,
+      '--expect-workers',
+      '3',
+      '--users',
+      '30',
+      '--spawn-rate',
+      '300',
+      '--run-time',
+      '5s',
+      '--host',
+      'http://198.18.0.10:8000',
+      '--json',
+      join(dir, 'a.json'),
+    ]);
     expect(await finished(start), start.out).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'));
     expect(s.volley.run.workers.map((w: any) => w.name).sort()).toEqual(['w1', 'w2', 'w3']);
@@ -71,10 +99,28 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
 
   it('a worker’s link dropped by iptables for 3 s and restored: the totals are whole', async () => {
     const before = serverCounts();
-    const start = volleyIn('coord', ['start', join(ROOT, 'test/fixtures/fast-did.ts'), ...api, '--expect-workers', '3', '--users', '30',
-      '--spawn-rate', '300', '--run-time', '12s', '--host', 'http://198.18.0.10:8000', '--json', join(dir, 'b.json')]);
+    const start = volleyIn('coord', [
+      'start',
+      join(ROOT, 'test/fixtures/fast-did.ts'),
+      ...api,
+      '--expect-workers',
+      '3',
+      '--users',
+      '30',
+      '--spawn-rate',
+      '300',
+      '--run-time',
+      '12s',
+      '--host',
+      'http://198.18.0.10:8000',
+      '--json',
+      join(dir, 'b.json'),
+    ]);
     await sleep(4000);
-    const rules = [['INPUT', '-s'], ['OUTPUT', '-d']];
+    const rules = [
+      ['INPUT', '-s'],
+      ['OUTPUT', '-d'],
+    ];
     for (const [chain, dirFlag] of rules) lab.execIn('w2', 'iptables', ['-I', chain!, dirFlag!, '198.18.0.1', '-j', 'DROP']);
     await sleep(3000);
     for (const [chain, dirFlag] of rules) lab.execIn('w2', 'iptables', ['-D', chain!, dirFlag!, '198.18.0.1', '-j', 'DROP']);

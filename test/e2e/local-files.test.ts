@@ -21,13 +21,23 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     const port = await freePort();
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'files-token', { mode: 0o644 });
-    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--journal-dir', join(dir, 'journal')]);
+    const coordinator = spawnVolley([
+      'coordinator',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--token-file',
+      tokenFile,
+      '--journal-dir',
+      join(dir, 'journal'),
+    ]);
     owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
     // a token file others can read is said
     expect(coordinator.output.stderr).toMatch(/warning: --token-file \S+token can be read by other users \(mode 644\); chmod 600 it/);
 
-    const worker = spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${port}`, '--token-file', tokenFile, '--name', 'w'], { TMPDIR: tmp });
+    const worker = spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${port}`, '--token-file', tokenFile, '--name', 'w'], {
+      TMPDIR: tmp,
+    });
     owned.track(worker);
     // another user makes the directory the worker used to write its scenario modules in, open to all
     const planted = join(tmp, `volley-worker-${worker.pid}`);
@@ -38,8 +48,23 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
     await waitForStatus(api, /workers: 1 connected/);
 
-    const res = await volley(['start', 'test/fixtures/fast-did.ts', ...api, '--users', '4', '--spawn-rate', '100', '--run-time', '2s',
-      '--host', server.url, '--json', join(dir, 'reports', 's.json'), '--html', join(dir, 'reports', 'r.html')]);
+    const res = await volley([
+      'start',
+      'test/fixtures/fast-did.ts',
+      ...api,
+      '--users',
+      '4',
+      '--spawn-rate',
+      '100',
+      '--run-time',
+      '2s',
+      '--host',
+      server.url,
+      '--json',
+      join(dir, 'reports', 's.json'),
+      '--html',
+      join(dir, 'reports', 'r.html'),
+    ]);
     watcher.close();
     expect(res.code, res.stderr).toBe(0);
     expect(touched).toEqual([]);

@@ -17,9 +17,9 @@ describe.skipIf(process.platform !== 'linux')('runaway input', () => {
     flood?.close();
   });
 
-  it('an endless chunked body: counted in data_received, kept only up to the cap, the worker\'s memory bounded', async () => {
+  it("an endless chunked body: counted in data_received, kept only up to the cap, the worker's memory bounded", async () => {
     const chunk = Buffer.alloc(64 * 1024, 'x');
-    flood = createServer((req, res) => {
+    flood = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const pump = (): void => {
         while (!res.destroyed && res.write(chunk));
@@ -33,13 +33,30 @@ describe.skipIf(process.platform !== 'linux')('runaway input', () => {
     owned.track(...c.all);
     const worker = c.workers.get('flooded')!;
     const before = peakRss(worker.pid!);
-    const res = await volley(['start', 'test/fixtures/endless-body.ts', ...c.api, '--users', '8', '--spawn-rate', '100', '--run-time', '4s',
-      '--host', host, '--max-body-size', '1MB', '--json', join(c.dir, 's.json')]);
+    const res = await volley([
+      'start',
+      'test/fixtures/endless-body.ts',
+      ...c.api,
+      '--users',
+      '8',
+      '--spawn-rate',
+      '100',
+      '--run-time',
+      '4s',
+      '--host',
+      host,
+      '--max-body-size',
+      '1MB',
+      '--json',
+      join(c.dir, 's.json'),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(c.dir, 's.json'), 'utf8'));
     const received = s.metrics.data_received.values.count as number;
     const grew = peakRss(worker.pid!) - before;
-    console.info(`endless bodies: ${(received / 1e6).toFixed(0)} MB received by 8 VUs; the worker's peak RSS grew ${(grew / 1e6).toFixed(0)} MB`);
+    console.info(
+      `endless bodies: ${(received / 1e6).toFixed(0)} MB received by 8 VUs; the worker's peak RSS grew ${(grew / 1e6).toFixed(0)} MB`,
+    );
     // far more arrived than the worker may hold: without the cap it would have kept it all until each timeout
     // (GBs); with it, 8 MB kept and the garbage the reads leave (90 MB seen on Node 20, 170 MB on Node 26)
     expect(received).toBeGreaterThan(400e6);

@@ -68,7 +68,12 @@ export function buildLab(hosts: Record<string, string>): Lab {
       sh('ip', ['-n', sw, 'link', 'set', b, 'up']);
     }
   } catch (err) {
-    for (const ns of made) try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+    for (const ns of made)
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch {
+        /* already gone */
+      }
     throw err;
   }
   const children = new Set<ChildProcess>();
@@ -76,7 +81,10 @@ export function buildLab(hosts: Record<string, string>): Lab {
     hosts: new Map(Object.entries(hosts)),
     ns: nsOf,
     spawnIn(host, command, args, env = {}) {
-      const child = spawn('ip', ['netns', 'exec', nsOf(host), command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', nsOf(host), command, ...args], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.add(child);
       child.on('exit', () => children.delete(child));
       return child;
@@ -86,7 +94,12 @@ export function buildLab(hosts: Record<string, string>): Lab {
     },
     destroy() {
       for (const c of children) c.kill('SIGKILL');
-      for (const ns of made.reverse()) try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+      for (const ns of made.reverse())
+        try {
+          sh('ip', ['netns', 'del', ns]);
+        } catch {
+          /* already gone */
+        }
     },
   };
 }

@@ -16,7 +16,8 @@ describe('guardRequest', () => {
 
   it('a tokenless coordinator answers only to loopback names (DNS rebinding)', () => {
     const o = { tokenless: true, secure: false };
-    for (const host of ['127.0.0.1:8089', 'localhost:1', '[::1]:8089', 'app.localhost', '127.9.9.9']) expect(guardRequest(get({ host }), o)).toBeUndefined();
+    for (const host of ['127.0.0.1:8089', 'localhost:1', '[::1]:8089', 'app.localhost', '127.9.9.9'])
+      expect(guardRequest(get({ host }), o)).toBeUndefined();
     for (const host of ['attacker.example:8089', '198.18.0.1', '[fe80::1]:80', 'localhost.attacker.example']) {
       expect(guardRequest(get({ host }), o)).toMatchObject({ status: 403, message: /not a loopback name/ });
     }
@@ -24,7 +25,7 @@ describe('guardRequest', () => {
     expect(guardRequest(get({ host: 'volley-coordinator.ns.svc:7000' }), { tokenless: false, secure: false })).toBeUndefined();
   });
 
-  it('POSTs must be JSON and, from a browser, from the coordinator\'s own origin', () => {
+  it("POSTs must be JSON and, from a browser, from the coordinator's own origin", () => {
     const o = { tokenless: true, secure: false };
     const host = '127.0.0.1:8089';
     expect(guardRequest(post({ host }), o)).toBeUndefined();
@@ -38,7 +39,9 @@ describe('guardRequest', () => {
     // another port is another origin
     expect(guardRequest(post({ host, origin: 'http://127.0.0.1:3000' }), o)).toMatchObject({ status: 403, message: /cross-origin/ });
     expect(guardRequest(post({ host, origin: 'null' }), o)).toMatchObject({ status: 403 });
-    expect(guardRequest(post({ host, origin: 'http://127.0.0.1:8089' }), { tokenless: false, secure: true })).toMatchObject({ status: 403 });
+    expect(guardRequest(post({ host, origin: 'http://127.0.0.1:8089' }), { tokenless: false, secure: true })).toMatchObject({
+      status: 403,
+    });
     expect(guardRequest(post({ host, origin: 'https://127.0.0.1:8089' }), { tokenless: false, secure: true })).toBeUndefined();
     // reads are left to the browser's same-origin policy
     expect(guardRequest(get({ host, origin: 'http://127.0.0.1:3000' }), o)).toBeUndefined();
@@ -47,6 +50,9 @@ describe('guardRequest', () => {
   it('WebSocket upgrades from a page (with an Origin) are refused; workers send none', () => {
     const o = { tokenless: false, secure: false };
     expect(guardRequest(get({ host: 'c:7000', upgrade: 'websocket' }), o)).toBeUndefined();
-    expect(guardRequest(get({ host: 'c:7000', upgrade: 'websocket', origin: 'http://c:7000' }), o)).toMatchObject({ status: 403, message: /WebSocket/ });
+    expect(guardRequest(get({ host: 'c:7000', upgrade: 'websocket', origin: 'http://c:7000' }), o)).toMatchObject({
+      status: 403,
+      message: /WebSocket/,
+    });
   });
 });

@@ -46,10 +46,14 @@ export function guardRequest(req: GuardedRequest, o: { tokenless: boolean; secur
   const name = hostName(host);
   if (!name) return { status: 400, message: 'missing or malformed Host header' };
   if (o.tokenless && !loopbackName(name)) {
-    return { status: 403, message: `Host ${host} is not a loopback name: a coordinator without a token answers only to localhost, 127.0.0.0/8 and [::1]` };
+    return {
+      status: 403,
+      message: `Host ${host} is not a loopback name: a coordinator without a token answers only to localhost, 127.0.0.0/8 and [::1]`,
+    };
   }
   if (req.headers.upgrade !== undefined) {
-    if (req.headers.origin !== undefined) return { status: 403, message: 'WebSocket upgrades from web pages are refused (the request has an Origin); workers send none' };
+    if (req.headers.origin !== undefined)
+      return { status: 403, message: 'WebSocket upgrades from web pages are refused (the request has an Origin); workers send none' };
     return undefined;
   }
   const origin = req.headers.origin;

@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { bearerToken, decodeWorkerMessage, errorMessage, isLoopbackHost, MAX_WORKER_FRAME, tokenMatches, VolleyError } from '@volley/shared';
+import {
+  bearerToken,
+  decodeWorkerMessage,
+  errorMessage,
+  isLoopbackHost,
+  MAX_WORKER_FRAME,
+  tokenMatches,
+  VolleyError,
+} from '@volley/shared';
 import { header, HttpError, send, statusOf } from './api/http-io.js';
 import { controlRoutes, matchRoute } from './api/routes.js';
 import type { Cluster } from './cluster/cluster.js';
@@ -43,13 +51,21 @@ export interface RunningServer {
  */
 export function assertMayListen(host: string, token: string | undefined): void {
   if (!token && !isLoopbackHost(host)) {
-    throw new VolleyError('VOLLEY_UNAUTHORIZED', `refusing to listen on ${host} without a token: give --token-file or VOLLEY_TOKEN, or listen on 127.0.0.1`);
+    throw new VolleyError(
+      'VOLLEY_UNAUTHORIZED',
+      `refusing to listen on ${host} without a token: give --token-file or VOLLEY_TOKEN, or listen on 127.0.0.1`,
+    );
   }
 }
 
 /** Why an address could not be listened on, in the user's terms: bad input, not a crash. */
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  const why = { EADDRINUSE: 'the port is in use; choose another', EACCES: 'not permitted (ports below 1024 need root)', EADDRNOTAVAIL: 'no such address on this machine', ENOTFOUND: 'no such host' }[err.code ?? ''];
+  const why = {
+    EADDRINUSE: 'the port is in use; choose another',
+    EACCES: 'not permitted (ports below 1024 need root)',
+    EADDRNOTAVAIL: 'no such address on this machine',
+    ENOTFOUND: 'no such host',
+  }[err.code ?? ''];
   return why ? new VolleyError('VOLLEY_BAD_OPTION', `cannot listen on ${host}:${port}: ${why}`) : err;
 }
 
@@ -57,7 +73,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { cluster, log, token } = opts;
   assertMayListen(opts.host, token);
   const workerToken = opts.workerToken ?? token;
-  if (opts.workerToken && !token) throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
+  if (opts.workerToken && !token)
+    throw new VolleyError('VOLLEY_BAD_OPTION', 'a worker token without a control token would leave the control API open; give both');
   // API clients send the token as a bearer; the dashboard's page a session id of its own (dashboard/sessions.ts)
   const sessions = new DashboardSessions();
   const authorized = (req: IncomingMessage): boolean =>
@@ -70,7 +87,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true });
     const refused = guard(req);
     if (refused) {
-      log.warn({ remote: req.socket.remoteAddress, method: req.method, path, origin: req.headers.origin, host: req.headers.host }, `request refused: ${refused.message}`);
+      log.warn(
+        { remote: req.socket.remoteAddress, method: req.method, path, origin: req.headers.origin, host: req.headers.host },
+        `request refused: ${refused.message}`,
+      );
       throw new HttpError(refused.status, refused.message);
     }
     const found = matchRoute(routes, req.method, path);
@@ -94,8 +114,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refused = guard(req);
     if (refused) {
-      log.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin, host: req.headers.host }, `worker link refused: ${refused.message}`);
-      socket.end(`HTTP/1.1 ${refused.status} ${refused.status === 403 ? 'Forbidden' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      log.warn(
+        { remote: req.socket.remoteAddress, origin: req.headers.origin, host: req.headers.host },
+        `worker link refused: ${refused.message}`,
+      );
+      socket.end(
+        `HTTP/1.1 ${refused.status} ${refused.status === 403 ? 'Forbidden' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     if (workerToken && !tokenMatches(bearerToken(req.headers.authorization), workerToken)) {
@@ -144,7 +169,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const addr = server.address() as AddressInfo;
   const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const secure = opts.tls ? 's' : '';
-  log.info({ address: `${hostPart}:${addr.port}`, auth: token ? 'token' : 'none (loopback only)', tls: !!opts.tls }, 'coordinator listening');
+  log.info(
+    { address: `${hostPart}:${addr.port}`, auth: token ? 'token' : 'none (loopback only)', tls: !!opts.tls },
+    'coordinator listening',
+  );
   return {
     url: `http${secure}://${hostPart}:${addr.port}`,
     workerUrl: `ws${secure}://${hostPart}:${addr.port}`,

@@ -6,7 +6,8 @@ const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, 
 export function parseByteSize(text: string, option: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new VolleyError('VOLLEY_BAD_OPTION', `${option} ${text}: write a size such as 4MB, 512KiB or 1048576 (bytes)`);
+  if (!m || unit === undefined)
+    throw new VolleyError('VOLLEY_BAD_OPTION', `${option} ${text}: write a size such as 4MB, 512KiB or 1048576 (bytes)`);
   const bytes = Math.round(Number(m[1]) * unit);
   if (!Number.isSafeInteger(bytes)) throw new VolleyError('VOLLEY_BAD_OPTION', `${option} ${text}: too large`);
   return bytes;

@@ -26,10 +26,7 @@ export function parseDuration(text: string | number, what = 'duration'): number 
 }
 
 function badDuration(text: string, what: string): VolleyError {
-  return new VolleyError(
-    'VOLLEY_BAD_DURATION',
-    `${what}: "${text}" is not a duration; write e.g. 30s, 1m30s, 2h or 500ms`,
-  );
+  return new VolleyError('VOLLEY_BAD_DURATION', `${what}: "${text}" is not a duration; write e.g. 30s, 1m30s, 2h or 500ms`);
 }
 
 export function formatDuration(ms: number): string {

@@ -16,7 +16,13 @@ describe('arrival times', () => {
   });
 
   it('carries across stages and skips a zero-rate gap', () => {
-    const st = [{ durationMs: 1000, target: 10 }, { durationMs: 1000, target: 0 }, { durationMs: 1000, target: 0 }, { durationMs: 0, target: 10 }, { durationMs: 1000, target: 10 }];
+    const st = [
+      { durationMs: 1000, target: 10 },
+      { durationMs: 1000, target: 0 },
+      { durationMs: 1000, target: 0 },
+      { durationMs: 0, target: 10 },
+      { durationMs: 1000, target: 10 },
+    ];
     const times: number[] = [];
     for (let k = 1; ; k++) {
       const t = arrivalTime(k, 10, st, 1000);

@@ -24,12 +24,10 @@ export const HISTOGRAM_SPEC = {
 /** The largest encoded histogram a peer may send (base64 characters). */
 export const MAX_ENCODED_HISTOGRAM = 512 * 1024;
 
-
 /** Cookies of HdrHistogram's V2 encoding: compressed wrapper, and the payload inside. */
 const COMPRESSED_COOKIE = 0x1c849314;
 const PAYLOAD_COOKIE = 0x1c849313;
 const HEADER_BYTES = 40;
-
 
 /** The V2 payload of counts 0..limit−1, base64. */
 export function encodePayload(countAt: (index: number) => number, limit: number, highest: number): string {
@@ -95,7 +93,8 @@ function checkEncoding(encoded: string): Buffer {
   if (raw.length < HEADER_BYTES || raw.readUInt32BE(0) !== PAYLOAD_COOKIE) throw new Error('bad payload header');
   if (raw.readInt32BE(4) !== raw.length - HEADER_BYTES) throw new Error('payload length does not match');
   const digits = raw.readInt32BE(12);
-  if (digits !== HISTOGRAM_SPEC.numberOfSignificantValueDigits) throw new Error(`histogram has ${digits} significant digits, expected ${HISTOGRAM_SPEC.numberOfSignificantValueDigits}`);
+  if (digits !== HISTOGRAM_SPEC.numberOfSignificantValueDigits)
+    throw new Error(`histogram has ${digits} significant digits, expected ${HISTOGRAM_SPEC.numberOfSignificantValueDigits}`);
   if (raw.readBigInt64BE(16) !== 1n) throw new Error('lowest discernible value must be 1');
   const highest = raw.readBigInt64BE(24);
   if (highest < 2n || highest > MAX_HIGHEST) throw new Error(`highest trackable value ${highest} out of range`);
@@ -116,7 +115,6 @@ export function checkedPayload(encoded: string): Buffer {
     throw malformed(err);
   }
 }
-
 
 /**
  * A peer's histogram as its non-zero buckets: each bucket's counts index and
@@ -261,5 +259,3 @@ export function decodeSparse(encoded: string): SparseHistogram {
   if (!Number.isSafeInteger(total)) throw new VolleyError('VOLLEY_BAD_HISTOGRAM', 'malformed histogram: impossible total count');
   return { indexes, counts, total };
 }
-
-

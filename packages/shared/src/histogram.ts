@@ -26,7 +26,10 @@ export function encodeHistogram(h: Histogram): string {
 export function decodeHistogram(encoded: string): Histogram {
   const raw = checkedPayload(encoded);
   try {
-    const h = (hdr.JsHistogram as unknown as { decode(data: Uint8Array, bitBucketSize: number): Histogram }).decode(raw, HISTOGRAM_SPEC.bitBucketSize);
+    const h = (hdr.JsHistogram as unknown as { decode(data: Uint8Array, bitBucketSize: number): Histogram }).decode(
+      raw,
+      HISTOGRAM_SPEC.bitBucketSize,
+    );
     if (h.totalCount < 0 || !Number.isSafeInteger(h.totalCount)) throw new Error('impossible total count');
     return h;
   } catch (err) {

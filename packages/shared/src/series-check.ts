@@ -15,7 +15,7 @@ const MAX_TAGS = 16;
 
 const fail = (path: string, message: string): SeriesCheck => ({ ok: false, path, message });
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isFinite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
 function checkName(x: unknown, max: number): string | undefined {
@@ -58,13 +58,14 @@ function exact(x: Record<string, unknown>, tags: Tags, fields: number): boolean 
   return n === fields;
 }
 
-const nonNegative = (v: unknown): boolean => isFinite(v) && v >= 0;
+const nonNegative = (v: unknown): boolean => isFiniteNumber(v) && v >= 0;
 
 /** One series of a window, checked; the value holds only the fields the protocol knows. */
 export function checkSeries(x: unknown): SeriesCheck {
   if (!isObject(x)) return fail('', 'expected an object');
   const { kind, metric, tags } = x;
-  if (kind !== 'trend' && kind !== 'counter' && kind !== 'rate' && kind !== 'gauge') return fail('kind', 'expected trend, counter, rate or gauge');
+  if (kind !== 'trend' && kind !== 'counter' && kind !== 'rate' && kind !== 'gauge')
+    return fail('kind', 'expected trend, counter, rate or gauge');
   const badName = checkName(metric, 128);
   if (badName) return fail('metric', badName);
   const checked = checkTags(tags);
@@ -83,7 +84,12 @@ export function checkSeries(x: unknown): SeriesCheck {
       if (typeof hist !== 'string') return fail('hist', 'expected a string');
       if (hist.length > MAX_ENCODED_HISTOGRAM) return fail('hist', `at most ${MAX_ENCODED_HISTOGRAM} characters`);
       if (count !== 0 && (min as number) > (max as number)) return fail('', 'min above max');
-      return { ok: true, value: exact(x, t, 8) ? same : { kind, metric: m, tags: t, count, sum: sum as number, min: min as number, max: max as number, hist } };
+      return {
+        ok: true,
+        value: exact(x, t, 8)
+          ? same
+          : { kind, metric: m, tags: t, count, sum: sum as number, min: min as number, max: max as number, hist },
+      };
     }
     case 'counter':
       if (!nonNegative(x.value)) return fail('value', 'expected a finite number, 0 or more');
@@ -93,7 +99,7 @@ export function checkSeries(x: unknown): SeriesCheck {
       if (!isCount(x.fails)) return fail('fails', 'expected a whole number, 0 or more');
       return { ok: true, value: exact(x, t, 5) ? same : { kind, metric: m, tags: t, passes: x.passes, fails: x.fails } };
     case 'gauge':
-      if (!isFinite(x.value)) return fail('value', 'expected a finite number');
+      if (!isFiniteNumber(x.value)) return fail('value', 'expected a finite number');
       return { ok: true, value: exact(x, t, 4) ? same : { kind, metric: m, tags: t, value: x.value } };
   }
 }

@@ -2,8 +2,15 @@ import { cpus } from 'node:os';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
-  DEAD_MAN_MS, HEARTBEAT_MS, LIVENESS_TICK_MS, decodeCoordinatorMessage, errorMessage, MAX_COORDINATOR_FRAME, PROTOCOL_VERSION,
-  type CoordinatorMessage, type WorkerMessage,
+  DEAD_MAN_MS,
+  HEARTBEAT_MS,
+  LIVENESS_TICK_MS,
+  decodeCoordinatorMessage,
+  errorMessage,
+  MAX_COORDINATOR_FRAME,
+  PROTOCOL_VERSION,
+  type CoordinatorMessage,
+  type WorkerMessage,
 } from '@volley/shared';
 import { loadScenario } from './scenario-loader.js';
 import { warmUp } from './http/warm-up.js';
@@ -35,7 +42,6 @@ export interface WorkerOptions {
   /** the response parser (http/response-parser.ts); default: VOLLEY_HTTP_PARSER, else native where Node has it */
   httpParser?: ParserKind | 'auto';
 }
-
 
 /**
  * The worker's I/O shell: one WebSocket to the coordinator, reconnected
@@ -224,7 +230,16 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       lastHeard = Date.now();
       lastLinked = Date.now();
       log.info({ coordinator: opts.coordinator }, 'connected');
-      send({ type: 'hello', protocol: PROTOCOL_VERSION, name: opts.name, workerId, secret, cores: opts.cores ?? cpus().length, pid: process.pid, version: opts.version ?? '0.0.0' });
+      send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        name: opts.name,
+        workerId,
+        secret,
+        cores: opts.cores ?? cpus().length,
+        pid: process.pid,
+        version: opts.version ?? '0.0.0',
+      });
       for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * 20);
     });
     sock.on('message', (data, isBinary) => {
@@ -241,7 +256,10 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       handle(msg).catch((err) => log.error({ err: errorMessage(err), type: msg.type }, 'handling a message failed'));
     });
     sock.on('unexpected-response', (_req, res) => {
-      log.error({ status: res.statusCode }, res.statusCode === 401 ? 'the coordinator refused our token' : 'the coordinator refused the connection');
+      log.error(
+        { status: res.statusCode },
+        res.statusCode === 401 ? 'the coordinator refused our token' : 'the coordinator refused the connection',
+      );
       if (res.statusCode === 401 || res.statusCode === 403) shutdown(2);
       sock.terminate();
     });

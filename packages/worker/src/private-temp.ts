@@ -18,7 +18,10 @@ export function privateTempDir(): Promise<string> {
     const st = lstatSync(dir);
     const uid = process.getuid?.();
     if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
-      throw new VolleyError('VOLLEY_BAD_OPTION', `${dir} is not a private directory of this user (mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}); check TMPDIR`);
+      throw new VolleyError(
+        'VOLLEY_BAD_OPTION',
+        `${dir} is not a private directory of this user (mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}); check TMPDIR`,
+      );
     }
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return dir;

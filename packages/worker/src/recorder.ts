@@ -14,7 +14,10 @@ class TrendCell {
   min = Infinity;
   max = -Infinity;
   readonly hist = new CountsRecorder();
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  constructor(
+    readonly metric: string,
+    readonly tags: Tags,
+  ) {}
   add(us: number): void {
     this.count++;
     this.sum += us;
@@ -25,7 +28,16 @@ class TrendCell {
   /** The window's delta, then reset: the next window starts empty. */
   cut(): SeriesWire | undefined {
     if (this.count === 0) return undefined;
-    const wire: SeriesWire = { kind: 'trend', metric: this.metric, tags: this.tags, count: this.count, sum: this.sum, min: this.min, max: this.max, hist: this.hist.encode() };
+    const wire: SeriesWire = {
+      kind: 'trend',
+      metric: this.metric,
+      tags: this.tags,
+      count: this.count,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+      hist: this.hist.encode(),
+    };
     this.count = 0;
     this.sum = 0;
     this.min = Infinity;
@@ -37,7 +49,10 @@ class TrendCell {
 
 class CounterCell {
   value = 0;
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  constructor(
+    readonly metric: string,
+    readonly tags: Tags,
+  ) {}
   cut(): SeriesWire | undefined {
     if (this.value === 0) return undefined;
     const wire: SeriesWire = { kind: 'counter', metric: this.metric, tags: this.tags, value: this.value };
@@ -49,7 +64,10 @@ class CounterCell {
 class RateCell {
   passes = 0;
   fails = 0;
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  constructor(
+    readonly metric: string,
+    readonly tags: Tags,
+  ) {}
   cut(): SeriesWire | undefined {
     if (this.passes === 0 && this.fails === 0) return undefined;
     const wire: SeriesWire = { kind: 'rate', metric: this.metric, tags: this.tags, passes: this.passes, fails: this.fails };
@@ -73,7 +91,10 @@ function tagProblem(tags: Tags): string | undefined {
 class GaugeCell {
   value = 0;
   set = false;
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  constructor(
+    readonly metric: string,
+    readonly tags: Tags,
+  ) {}
   cut(): SeriesWire | undefined {
     if (!this.set) return undefined;
     this.set = false; // a gauge keeps its value, but is sent only in windows where it was set
@@ -107,7 +128,18 @@ const PHASE_METRIC: Record<(typeof PHASES)[number], string> = {
 
 /** A timing where only the total is known (a request measured elsewhere, or a test's). */
 export function totalOnly(durationUs: number, receivedBytes = 0): RequestTiming {
-  return { durationUs, blockedUs: 0, connectingUs: 0, tlsUs: 0, sendingUs: 0, waitingUs: 0, receivingUs: 0, sentBytes: 0, receivedBytes, complete: false };
+  return {
+    durationUs,
+    blockedUs: 0,
+    connectingUs: 0,
+    tlsUs: 0,
+    sendingUs: 0,
+    waitingUs: 0,
+    receivingUs: 0,
+    sentBytes: 0,
+    receivedBytes,
+    complete: false,
+  };
 }
 
 /**
@@ -172,15 +204,26 @@ export class Recorder {
     let cell = this.custom.get(key);
     if (!cell) {
       if (this.custom.size >= MAX_CUSTOM_SERIES) return `more than ${MAX_CUSTOM_SERIES} custom series`;
-      cell = kind === 'trend' ? new TrendCell(metric, tags) : kind === 'counter' ? new CounterCell(metric, tags) : kind === 'rate' ? new RateCell(metric, tags) : new GaugeCell(metric, tags);
+      cell =
+        kind === 'trend'
+          ? new TrendCell(metric, tags)
+          : kind === 'counter'
+            ? new CounterCell(metric, tags)
+            : kind === 'rate'
+              ? new RateCell(metric, tags)
+              : new GaugeCell(metric, tags);
       this.customKinds.set(metric, kind);
       this.custom.set(key, cell);
       this.cells.push(cell);
     }
-    if (cell instanceof TrendCell) cell.add(Math.round(value * 1000)); // ms with µs resolution, as request times
+    if (cell instanceof TrendCell)
+      cell.add(Math.round(value * 1000)); // ms with µs resolution, as request times
     else if (cell instanceof CounterCell) cell.value += value;
     else if (cell instanceof RateCell) value ? cell.passes++ : cell.fails++;
-    else { cell.value = value; cell.set = true; }
+    else {
+      cell.value = value;
+      cell.set = true;
+    }
     return undefined;
   }
 

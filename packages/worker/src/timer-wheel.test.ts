@@ -25,59 +25,71 @@ describe('timer wheel', () => {
 
   it('wakes each filing once, never early and within a millisecond, whatever the waits and cancels', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('file' as const), who: fc.nat(7), ms: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 8000, max: 20_000 })), again: fc.option(fc.integer({ min: 0, max: 9000 }), { nil: undefined }) }),
+      fc.record({
+        kind: fc.constant('file' as const),
+        who: fc.nat(7),
+        ms: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 8000, max: 20_000 })),
+        again: fc.option(fc.integer({ min: 0, max: 9000 }), { nil: undefined }),
+      }),
       fc.record({ kind: fc.constant('cancel' as const), who: fc.nat(7) }),
-      fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.integer({ min: 0, max: 12_000 })) }),
+      fc.record({
+        kind: fc.constant('advance' as const),
+        ms: fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.integer({ min: 0, max: 12_000 })),
+      }),
     );
-    fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-      vi.setSystemTime(0);
-      const wheel = new TimerWheel();
-      const probes = Array.from({ length: 8 }, () => new Probe(wheel));
-      // every filing that should fire: [probe, earliest, latest]
-      const expected: { p: Probe; from: number; slack: number; wokeBefore: number }[] = [];
-      const live = new Map<Probe, { from: number; slack: number; wokeBefore: number; again?: number }>();
-      /** filings that fired move to `expected`; a wake-up that filed again is a new live filing */
-      const settle = (): void => {
-        for (const [p, f] of live) {
-          if (p.woke.length <= f.wokeBefore) continue;
-          expected.push({ p, from: f.from, slack: f.slack, wokeBefore: f.wokeBefore });
-          live.delete(p);
-          if (f.again !== undefined) live.set(p, { from: p.woke[f.wokeBefore]! + f.again, slack: slackOf(f.again), wokeBefore: f.wokeBefore + 1 });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        vi.setSystemTime(0);
+        const wheel = new TimerWheel();
+        const probes = Array.from({ length: 8 }, () => new Probe(wheel));
+        // every filing that should fire: [probe, earliest, latest]
+        const expected: { p: Probe; from: number; slack: number; wokeBefore: number }[] = [];
+        const live = new Map<Probe, { from: number; slack: number; wokeBefore: number; again?: number }>();
+        /** filings that fired move to `expected`; a wake-up that filed again is a new live filing */
+        const settle = (): void => {
+          for (const [p, f] of live) {
+            if (p.woke.length <= f.wokeBefore) continue;
+            expected.push({ p, from: f.from, slack: f.slack, wokeBefore: f.wokeBefore });
+            live.delete(p);
+            if (f.again !== undefined)
+              live.set(p, { from: p.woke[f.wokeBefore]! + f.again, slack: slackOf(f.again), wokeBefore: f.wokeBefore + 1 });
+          }
+        };
+        for (const o of ops) {
+          if (o.kind === 'file') {
+            const p = probes[o.who]!;
+            if (live.has(p)) continue; // one filing at a time, as a VU sleeps
+            const from = performance.now() + o.ms;
+            live.set(p, { from, slack: slackOf(o.ms), wokeBefore: p.woke.length, again: o.again });
+            p.again = o.again;
+            wheel.file(p, o.ms);
+          } else if (o.kind === 'cancel') {
+            const p = probes[o.who]!;
+            if (!live.has(p)) continue;
+            wheel.cancel(p);
+            p.again = undefined;
+            live.delete(p);
+          } else {
+            vi.advanceTimersByTime(o.ms);
+          }
+          settle();
         }
-      };
-      for (const o of ops) {
-        if (o.kind === 'file') {
-          const p = probes[o.who]!;
-          if (live.has(p)) continue; // one filing at a time, as a VU sleeps
-          const from = performance.now() + o.ms;
-          live.set(p, { from, slack: slackOf(o.ms), wokeBefore: p.woke.length, again: o.again });
-          p.again = o.again;
-          wheel.file(p, o.ms);
-        } else if (o.kind === 'cancel') {
-          const p = probes[o.who]!;
-          if (!live.has(p)) continue;
-          wheel.cancel(p);
-          p.again = undefined;
-          live.delete(p);
-        } else {
-          vi.advanceTimersByTime(o.ms);
-        }
+        // run everything out: each live filing fires once
+        vi.advanceTimersByTime(30_000);
         settle();
-      }
-      // run everything out: each live filing fires once
-      vi.advanceTimersByTime(30_000);
-      settle();
-      expect(live.size).toBe(0);
-      for (const e of expected) {
-        const at = e.p.woke[e.wokeBefore];
-        expect(at).toBeDefined();
-        expect(at!).toBeGreaterThanOrEqual(e.from);
-        expect(at!).toBeLessThanOrEqual(Math.ceil(e.from) + e.slack);
-      }
-      const fired = probes.reduce((n, p) => n + p.woke.length, 0);
-      expect(fired).toBe(expected.length);
-      expect(wheel.size).toBe(0);
-    }), { numRuns: 300 });
+        expect(live.size).toBe(0);
+        for (const e of expected) {
+          const at = e.p.woke[e.wokeBefore];
+          expect(at).toBeDefined();
+          expect(at!).toBeGreaterThanOrEqual(e.from);
+          expect(at!).toBeLessThanOrEqual(Math.ceil(e.from) + e.slack);
+        }
+        const fired = probes.reduce((n, p) => n + p.woke.length, 0);
+        expect(fired).toBe(expected.length);
+        expect(wheel.size).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rounds long waits to a step under 1 % of the wait, at most 8 ms', () => {

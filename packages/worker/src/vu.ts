@@ -1,4 +1,12 @@
-import type { HttpClient, ScenarioDefinition, Task, UserContext, UserDefinition, IterationFunction, WaitTime } from '@volley/shared/scenario';
+import type {
+  HttpClient,
+  ScenarioDefinition,
+  Task,
+  UserContext,
+  UserDefinition,
+  IterationFunction,
+  WaitTime,
+} from '@volley/shared/scenario';
 import { ownerOf } from '@volley/shared';
 import type { Recorder } from './recorder.js';
 import type { VuHttpClient } from './http/client.js';
@@ -31,9 +39,12 @@ function taskPicker<S>(tasks: readonly Task<S>[]): () => Task<S> {
 export function waitFor(w: WaitTime | undefined, tookMs: number): number {
   if (!w) return 0;
   switch (w.kind) {
-    case 'constant': return w.seconds * 1000;
-    case 'between': return (w.min + Math.random() * (w.max - w.min)) * 1000;
-    case 'pacing': return Math.max(0, w.seconds * 1000 - tookMs);
+    case 'constant':
+      return w.seconds * 1000;
+    case 'between':
+      return (w.min + Math.random() * (w.max - w.min)) * 1000;
+    case 'pacing':
+      return Math.max(0, w.seconds * 1000 - tookMs);
   }
 }
 
@@ -110,8 +121,19 @@ export class Vu implements Sleeper {
   /** when the current iteration was due (arrival-rate executors), for its first request */
   private due?: number;
   private readonly ctx: {
-    http: HttpClient; state: unknown; vu: number; env: VuDeps['env']; data: unknown; files: VuDeps['files']; scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>>; nextIterationInTest?: () => number;
-    sleep(s: number): Promise<void>; group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
+    http: HttpClient;
+    state: unknown;
+    vu: number;
+    env: VuDeps['env'];
+    data: unknown;
+    files: VuDeps['files'];
+    scenario?: string;
+    host?: string;
+    abortRun?: (reason: string) => void;
+    tags?: Readonly<Record<string, string>>;
+    nextIterationInTest?: () => number;
+    sleep(s: number): Promise<void>;
+    group<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
   };
   /** the group path the VU is in (k6's ::a::b) */
   private groupPath?: string;
@@ -119,15 +141,19 @@ export class Vu implements Sleeper {
   /** zero waits since the last yield to the event loop */
   private zeroWaits = 0;
 
-  constructor(readonly number: number, readonly source: IterationSource, private readonly deps: VuDeps) {
+  constructor(
+    readonly number: number,
+    readonly source: IterationSource,
+    private readonly deps: VuDeps,
+  ) {
     this.http = deps.makeClient(
-        () => {
-          const d = this.due;
-          this.due = undefined;
-          return d;
-        },
-        () => this.groupPath,
-      );
+      () => {
+        const d = this.due;
+        this.due = undefined;
+        return d;
+      },
+      () => this.groupPath,
+    );
     this.ctx = {
       http: this.http,
       state: undefined,
@@ -263,10 +289,11 @@ export class Vu implements Sleeper {
     this.zeroWaits = 0;
     this.resume = then;
     if (ms > 0) this.deps.wheel.file(this, ms);
-    else this.immediate = setImmediate(() => {
-      this.immediate = undefined;
-      this.wakeUp();
-    });
+    else
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        this.wakeUp();
+      });
   }
 
   private taskError(task: string, err: unknown): void {

@@ -1,6 +1,14 @@
 import { format } from 'node:util';
 import type { Logger } from 'pino';
-import { MAX_SETUP_DATA, nthOwnedUnit, type PrepareMessage, type Segment, type Stage, type WindowMessage, type AbortMessage } from '@volley/shared';
+import {
+  MAX_SETUP_DATA,
+  nthOwnedUnit,
+  type PrepareMessage,
+  type Segment,
+  type Stage,
+  type WindowMessage,
+  type AbortMessage,
+} from '@volley/shared';
 import type { ScenarioDefinition } from '@volley/shared/scenario';
 import { RUNTIME_KEY, type MetricsRuntime } from '@volley/shared/scenario';
 import { Recorder } from './recorder.js';
@@ -27,10 +35,9 @@ async function capturing<T>(lines: string[], fn: () => T | Promise<T>): Promise<
   try {
     return await fn();
   } finally {
-    names.forEach((n, i) => (console[n] = saved[i]!));
+    for (const [i, n] of names.entries()) console[n] = saved[i]!;
   }
 }
-
 
 /** Routes a scenario's Trend/Counter/Rate/Gauge/check calls to this run's recorder. */
 function installMetricsRuntime(recorder: Recorder): void {
@@ -86,36 +93,56 @@ export class WorkerRun {
     const level = prepare.config.httpDebug;
     const debug = (this.debug = level ? { level, write: (text: string) => void process.stderr.write(text) } : undefined);
     const env = (this.env = { ...process.env, ...prepare.config.env });
-    const files = (this.files = deepFreeze(Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown]))));
+    const files = (this.files = deepFreeze(
+      Object.fromEntries(Object.entries(prepare.config.files).map(([k, v]) => [k, JSON.parse(v) as unknown])),
+    ));
     const wheel = this.wheel;
     this.segment = prepare.segment;
     this.executors = prepare.config.plan.scenarios.map((plan) => ({
       name: plan.name,
       startTimeMs: plan.startTimeMs,
       gracefulStopMs: plan.gracefulStopMs,
-      executor: createExecutor(plan, prepare.segment, {
-        scenario: plan.name,
-        segment: prepare.segment,
-        settled: () => this.checkIdle(),
-        sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
-        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: this.connections.forVu(), recorder: this.recorder, takeDue, group, jar: new CookieJar(), debug, maxBodyBytes: prepare.config.maxBodyBytes }),
-        recorder: this.recorder,
-        env: plan.env ? { ...env, ...plan.env } : env,
-        tags: plan.tags,
-        nextIterationInTest: this.iterationCounter(),
-        setupData: () => this.setupData,
-        files,
-        wheel,
-        host: baseUrl.href,
-        abortRun: (reason) => this.send({ type: 'abort', runId: this.runId, reason: reason.slice(0, 1024) }),
-        log: log.child({ scenario: plan.name }),
-      }, prepare.joining),
+      executor: createExecutor(
+        plan,
+        prepare.segment,
+        {
+          scenario: plan.name,
+          segment: prepare.segment,
+          settled: () => this.checkIdle(),
+          sourceFor: sourcesFor(scenario, plan.exec, prepare.scenario.name),
+          makeClient: (takeDue, group) =>
+            createHttpClient({
+              baseUrl,
+              connections: this.connections.forVu(),
+              recorder: this.recorder,
+              takeDue,
+              group,
+              jar: new CookieJar(),
+              debug,
+              maxBodyBytes: prepare.config.maxBodyBytes,
+            }),
+          recorder: this.recorder,
+          env: plan.env ? { ...env, ...plan.env } : env,
+          tags: plan.tags,
+          nextIterationInTest: this.iterationCounter(),
+          setupData: () => this.setupData,
+          files,
+          wheel,
+          host: baseUrl.href,
+          abortRun: (reason) => this.send({ type: 'abort', runId: this.runId, reason: reason.slice(0, 1024) }),
+          log: log.child({ scenario: plan.name }),
+        },
+        prepare.joining,
+      ),
     }));
     this.finished = this.executors.map(() => false);
-    this.executors.forEach((e, i) => void e.executor.completed.then(() => {
-      this.finished[i] = true;
-      this.checkIdle();
-    }));
+    this.executors.forEach(
+      (e, i) =>
+        void e.executor.completed.then(() => {
+          this.finished[i] = true;
+          this.checkIdle();
+        }),
+    );
   }
 
   get vus(): number {
@@ -135,7 +162,9 @@ export class WorkerRun {
   async runSetup(output: string[]): Promise<string | undefined> {
     if (!this.scenario.setup) return undefined;
     const setup = this.scenario.setup;
-    const result = await capturing(output, () => setup({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, files: this.files, data: undefined }));
+    const result = await capturing(output, () =>
+      setup({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, files: this.files, data: undefined }),
+    );
     if (result === undefined) return undefined;
     const text = JSON.stringify(result);
     if (text.length > MAX_SETUP_DATA) throw new Error(`setup() returned ${text.length} characters of JSON; at most ${MAX_SETUP_DATA}`);
@@ -147,7 +176,15 @@ export class WorkerRun {
     if (!this.scenario.teardown) return;
     const teardown = this.scenario.teardown;
     try {
-      await capturing(output, () => teardown({ http: this.hookClient(), host: this.baseUrl.href.replace(/\/$/, ''), env: this.env, files: this.files, data: setupData === undefined ? undefined : JSON.parse(setupData) }));
+      await capturing(output, () =>
+        teardown({
+          http: this.hookClient(),
+          host: this.baseUrl.href.replace(/\/$/, ''),
+          env: this.env,
+          files: this.files,
+          data: setupData === undefined ? undefined : JSON.parse(setupData),
+        }),
+      );
     } finally {
       if (this.started) this.cut();
     }
@@ -224,15 +261,25 @@ export class WorkerRun {
 
   private scheduleCut(): void {
     const due = this.startLocal + (this.nextIndex + 1) * WINDOW_MS;
-    this.windowTimer = setTimeout(() => {
-      this.cut();
-      this.scheduleCut();
-    }, Math.max(0, due - performance.now()));
+    this.windowTimer = setTimeout(
+      () => {
+        this.cut();
+        this.scheduleCut();
+      },
+      Math.max(0, due - performance.now()),
+    );
   }
 
   private cut(): number {
     const index = this.nextIndex++;
-    const msg: WindowMessage = { type: 'window', runId: this.runId, index, vus: this.vus, series: this.recorder.cut(), health: this.health.cut(this.wheel) };
+    const msg: WindowMessage = {
+      type: 'window',
+      runId: this.runId,
+      index,
+      vus: this.vus,
+      series: this.recorder.cut(),
+      health: this.health.cut(this.wheel),
+    };
     this.unacked.set(index, msg);
     this.send(msg);
     return index;

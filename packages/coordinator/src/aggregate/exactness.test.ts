@@ -12,7 +12,11 @@ function samples(n: number, seed: number): number[] {
   let x = seed >>> 0 || 1;
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     const u = x / 2 ** 32;
     out.push(Math.max(1, Math.round(200 + 50_000 * u ** 6 + (i % 97) * 13)));
   }
@@ -66,15 +70,24 @@ describe('merging is exact', () => {
     const ref = reference.totals.get(KEY);
     if (ref?.kind !== 'trend') throw new Error('no trend');
     fc.assert(
-      fc.property(fc.shuffledSubarray(wins, { minLength: wins.length, maxLength: wins.length }), fc.integer({ min: 0, max: wins.length - 1 }), (order, dup) => {
-        const agg = new Aggregator();
-        for (const { worker, msg } of order) agg.add(worker, msg);
-        expect(agg.add(order[dup]!.worker, order[dup]!.msg)).toBe('duplicate');
-        const t = agg.totals.get(KEY);
-        if (t?.kind !== 'trend') return false;
-        return t.count === ref.count && t.sum === ref.sum && t.min === ref.min && t.max === ref.max &&
-          PERCENTILES.every((p) => percentile(t.hist, p) === percentile(ref.hist, p));
-      }),
+      fc.property(
+        fc.shuffledSubarray(wins, { minLength: wins.length, maxLength: wins.length }),
+        fc.integer({ min: 0, max: wins.length - 1 }),
+        (order, dup) => {
+          const agg = new Aggregator();
+          for (const { worker, msg } of order) agg.add(worker, msg);
+          expect(agg.add(order[dup]!.worker, order[dup]!.msg)).toBe('duplicate');
+          const t = agg.totals.get(KEY);
+          if (t?.kind !== 'trend') return false;
+          return (
+            t.count === ref.count &&
+            t.sum === ref.sum &&
+            t.min === ref.min &&
+            t.max === ref.max &&
+            PERCENTILES.every((p) => percentile(t.hist, p) === percentile(ref.hist, p))
+          );
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -84,7 +97,10 @@ describe('merging is exact', () => {
     const h = newHistogram();
     h.recordValue(10);
     const bad: WindowMessage = {
-      type: 'window', runId: 'r', index: 0, vus: 1,
+      type: 'window',
+      runId: 'r',
+      index: 0,
+      vus: 1,
       series: [
         { kind: 'trend', metric: 'a', tags: {}, count: 1, sum: 10, min: 10, max: 10, hist: encodeHistogram(h) },
         { kind: 'trend', metric: 'b', tags: {}, count: 1, sum: 10, min: 10, max: 10, hist: 'bm90IGEgaGlzdG9ncmFt' },

@@ -3,7 +3,15 @@ import type { Aggregator, WorkerHealth } from './aggregator.js';
 
 /** A worker's load over the run, as the summary reports it. */
 export function healthOf(h: WorkerHealth | undefined): WorkerInfo['health'] {
-  return h && h.windows ? { cpuAvg: h.cpuSum / h.windows, cpuMax: h.cpuMax, busySeconds: h.busyWindows, lagP99MaxMs: h.lagP99MaxMs, wakeLateMaxMs: h.wakeLateMaxMs } : undefined;
+  return h?.windows
+    ? {
+        cpuAvg: h.cpuSum / h.windows,
+        cpuMax: h.cpuMax,
+        busySeconds: h.busyWindows,
+        lagP99MaxMs: h.lagP99MaxMs,
+        wakeLateMaxMs: h.wakeLateMaxMs,
+      }
+    : undefined;
 }
 import { evaluateThresholds, resolveMetric, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
@@ -148,7 +156,11 @@ function trendValues(t: Trend, extra: readonly number[] = []): Record<string, nu
 function metricValues(agg: SeriesAgg, seconds: number, extra: readonly number[]): MetricValues {
   switch (agg.kind) {
     case 'trend':
-      return { type: 'trend', contains: agg.metric.endsWith('_duration') || agg.metric.startsWith('http_req_') ? 'time' : 'default', values: trendValues(agg, extra) };
+      return {
+        type: 'trend',
+        contains: agg.metric.endsWith('_duration') || agg.metric.startsWith('http_req_') ? 'time' : 'default',
+        values: trendValues(agg, extra),
+      };
     case 'counter':
       return { type: 'counter', contains: 'default', values: { count: agg.value, rate: seconds > 0 ? agg.value / seconds : 0 } };
     case 'rate': {
@@ -161,7 +173,11 @@ function metricValues(agg: SeriesAgg, seconds: number, extra: readonly number[])
 }
 
 /** Rolls series of one metric up by a projection of their tags (e.g. all, or by name). */
-function rollup(totals: Iterable<SeriesAgg>, metric: string, keyOf: (tags: Record<string, string>) => string | undefined): Map<string, SeriesAgg> {
+function rollup(
+  totals: Iterable<SeriesAgg>,
+  metric: string,
+  keyOf: (tags: Record<string, string>) => string | undefined,
+): Map<string, SeriesAgg> {
   const out = new Map<string, SeriesAgg>();
   for (const s of totals) {
     if (s.metric !== metric) continue;
@@ -183,7 +199,8 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   const seconds = run.durationMs / 1000;
   const extra = extraPercentiles(run.trendStats);
   const all = [...totals.values()];
-  const byRequest = (t: Record<string, string>): string | undefined => (t.method !== undefined && t.name !== undefined ? `${t.method}\u0000${t.name}` : undefined);
+  const byRequest = (t: Record<string, string>): string | undefined =>
+    t.method !== undefined && t.name !== undefined ? `${t.method}\u0000${t.name}` : undefined;
 
   const durations = rollup(all, METRIC.httpReqDuration, byRequest);
   const failed = rollup(all, METRIC.httpReqFailed, byRequest);
@@ -192,11 +209,22 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   const requests: RequestStats[] = [];
   for (const [key, d] of durations) {
     const [method, name] = key.split('\u0000') as [string, string];
-    requests.push(requestStats(method, name, d as Trend, failed.get(key) as Rate | undefined, (received.get(key) as Counter | undefined)?.value ?? 0, seconds));
+    requests.push(
+      requestStats(
+        method,
+        name,
+        d as Trend,
+        failed.get(key) as Rate | undefined,
+        (received.get(key) as Counter | undefined)?.value ?? 0,
+        seconds,
+      ),
+    );
   }
   requests.sort((a, b) => (a.name === b.name ? a.method.localeCompare(b.method) : a.name.localeCompare(b.name)));
 
-  const totalDuration = (rollup(all, METRIC.httpReqDuration, () => '').get('') as Trend | undefined) ?? (emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend);
+  const totalDuration =
+    (rollup(all, METRIC.httpReqDuration, () => '').get('') as Trend | undefined) ??
+    (emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend);
   const totalFailed = rollup(all, METRIC.httpReqFailed, () => '').get('') as Rate | undefined;
   const totalBytes = requests.reduce((a, r) => a + r.bytes, 0);
   const total = requestStats('', 'Aggregated', totalDuration, totalFailed, totalBytes, seconds);
@@ -213,26 +241,49 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   const rate = (n: number): number => (seconds > 0 ? n / seconds : 0);
   if (totalDuration.count > 0) {
     metrics[METRIC.httpReqDuration] = { type: 'trend', contains: 'time', values: trendValues(totalDuration, extra) };
-    metrics[METRIC.httpReqs] = { type: 'counter', contains: 'default', values: { count: totalDuration.count, rate: rate(totalDuration.count) } };
+    metrics[METRIC.httpReqs] = {
+      type: 'counter',
+      contains: 'default',
+      values: { count: totalDuration.count, rate: rate(totalDuration.count) },
+    };
     const fails = totalFailed?.passes ?? 0;
-    metrics[METRIC.httpReqFailed] = { type: 'rate', contains: 'default', values: { rate: fails / totalDuration.count, passes: fails, fails: totalDuration.count - fails } };
+    metrics[METRIC.httpReqFailed] = {
+      type: 'rate',
+      contains: 'default',
+      values: { rate: fails / totalDuration.count, passes: fails, fails: totalDuration.count - fails },
+    };
     metrics[METRIC.dataReceived] = { type: 'counter', contains: 'data', values: { count: totalBytes, rate: rate(totalBytes) } };
     // sub-metrics by the name tag, spelled as k6 spells them
     const byName = (t: Record<string, string>): string | undefined => t.name;
     for (const [name, d] of rollup(all, METRIC.httpReqDuration, byName)) {
       metrics[seriesKey(METRIC.httpReqDuration, { name })] = { type: 'trend', contains: 'time', values: trendValues(d as Trend, extra) };
-      metrics[seriesKey(METRIC.httpReqs, { name })] = { type: 'counter', contains: 'default', values: { count: (d as Trend).count, rate: rate((d as Trend).count) } };
+      metrics[seriesKey(METRIC.httpReqs, { name })] = {
+        type: 'counter',
+        contains: 'default',
+        values: { count: (d as Trend).count, rate: rate((d as Trend).count) },
+      };
     }
     for (const [name, f] of rollup(all, METRIC.httpReqFailed, byName)) {
       const r = f as Rate;
       const n = r.passes + r.fails;
-      metrics[seriesKey(METRIC.httpReqFailed, { name })] = { type: 'rate', contains: 'default', values: { rate: n ? r.passes / n : 0, passes: r.passes, fails: r.fails } };
+      metrics[seriesKey(METRIC.httpReqFailed, { name })] = {
+        type: 'rate',
+        contains: 'default',
+        values: { rate: n ? r.passes / n : 0, passes: r.passes, fails: r.fails },
+      };
     }
   }
   // everything else, built-in or the scenario's own: iterations, checks, custom metrics
   const done = new Set<string>([METRIC.httpReqDuration, METRIC.httpReqFailed, METRIC.dataReceived, METRIC.httpReqErrors, 'task_errors']);
   // k6 shows time trends in ms; the phases are durations too
-  for (const phase of [METRIC.httpReqBlocked, METRIC.httpReqConnecting, METRIC.httpReqTlsHandshaking, METRIC.httpReqSending, METRIC.httpReqWaiting, METRIC.httpReqReceiving]) {
+  for (const phase of [
+    METRIC.httpReqBlocked,
+    METRIC.httpReqConnecting,
+    METRIC.httpReqTlsHandshaking,
+    METRIC.httpReqSending,
+    METRIC.httpReqWaiting,
+    METRIC.httpReqReceiving,
+  ]) {
     const agg = resolveMetric(all, windows, { metric: phase, tags: {} });
     if (agg) metrics[phase] = { ...metricValues(agg, seconds, extra), contains: 'time' } as MetricValues;
     done.add(phase);
@@ -240,7 +291,8 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   for (const name of new Set(all.map((x) => x.metric))) {
     if (done.has(name)) continue;
     const agg = resolveMetric(all, windows, { metric: name, tags: {} });
-    if (agg) metrics[name] = { ...metricValues(agg, seconds, extra), ...(name === METRIC.dataSent ? { contains: 'data' } : {}) } as MetricValues;
+    if (agg)
+      metrics[name] = { ...metricValues(agg, seconds, extra), ...(name === METRIC.dataSent ? { contains: 'data' } : {}) } as MetricValues;
   }
   const checks: CheckStats[] = [];
   for (const [name, r] of rollup(all, METRIC.checks, (t) => t.check)) {
@@ -248,7 +300,8 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     checks.push({ name, passes: rr.passes, fails: rr.fails });
   }
   const taskErrors = rollup(all, 'task_errors', () => '').get('') as Counter | undefined;
-  if (taskErrors) metrics.task_errors = { type: 'counter', contains: 'default', values: { count: taskErrors.value, rate: rate(taskErrors.value) } };
+  if (taskErrors)
+    metrics.task_errors = { type: 'counter', contains: 'default', values: { count: taskErrors.value, rate: rate(taskErrors.value) } };
 
   let maxVus = 0;
   let minVus = Infinity;
@@ -272,35 +325,64 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
     const key = seriesKey(set.key.metric, set.key.tags);
     if (metrics[key] || Object.keys(set.key.tags).length === 0) continue;
     const agg = resolveMetric(all, windows, set.key);
-    if (agg) metrics[key] = { ...metricValues(agg, seconds, extra), ...(metrics[set.key.metric]?.contains ? { contains: metrics[set.key.metric]!.contains } : {}) } as MetricValues;
+    if (agg)
+      metrics[key] = {
+        ...metricValues(agg, seconds, extra),
+        ...(metrics[set.key.metric]?.contains ? { contains: metrics[set.key.metric]!.contains } : {}),
+      } as MetricValues;
   }
   // what makes the whole report partial comes first
-  const notes: string[] = run.events.filter((e) => e.kind === 'journal-failed').map((e) => `${e.detail} (at ${(e.atMs / 1000).toFixed(1)} s)`);
-  for (const e of run.events) if (e.kind === 'script-abort') notes.unshift(`the script called test.abort() (${e.detail}) at ${(e.atMs / 1000).toFixed(1)} s, on worker ${e.worker}: the run was stopped`);
+  const notes: string[] = run.events
+    .filter((e) => e.kind === 'journal-failed')
+    .map((e) => `${e.detail} (at ${(e.atMs / 1000).toFixed(1)} s)`);
+  for (const e of run.events)
+    if (e.kind === 'script-abort')
+      notes.unshift(
+        `the script called test.abort() (${e.detail}) at ${(e.atMs / 1000).toFixed(1)} s, on worker ${e.worker}: the run was stopped`,
+      );
   const closed = (run.executors ?? ['ramping-vus']).filter((e) => !e.endsWith('arrival-rate'));
   if (closed.length) {
-    notes.push(`closed model (${[...new Set(closed)].join(', ')}): each user waits for its answer before sending again, so a stalled target slows the senders and these latencies can hide the stall (coordinated omission); an arrival-rate executor measures from the moment each request was due`);
+    notes.push(
+      `closed model (${[...new Set(closed)].join(', ')}): each user waits for its answer before sending again, so a stalled target slows the senders and these latencies can hide the stall (coordinated omission); an arrival-rate executor measures from the moment each request was due`,
+    );
   }
   for (const w of run.workers) {
     const h = w.health;
     if (!h) continue;
     if (h.busySeconds >= 2) {
-      notes.push(`worker ${w.name} used ${Math.round(h.cpuMax * 100)}% of a core at its busiest (${h.busySeconds} s at 90% or more, ${Math.round(h.cpuAvg * 100)}% on average): the generator, not the target, may have limited this run — add workers`);
+      notes.push(
+        `worker ${w.name} used ${Math.round(h.cpuMax * 100)}% of a core at its busiest (${h.busySeconds} s at 90% or more, ${Math.round(h.cpuAvg * 100)}% on average): the generator, not the target, may have limited this run — add workers`,
+      );
     }
     if (h.lagP99MaxMs >= 50) {
-      notes.push(`worker ${w.name}'s event loop lagged up to ${h.lagP99MaxMs.toFixed(0)} ms (p99 of a second): its timings include its own delay`);
+      notes.push(
+        `worker ${w.name}'s event loop lagged up to ${h.lagP99MaxMs.toFixed(0)} ms (p99 of a second): its timings include its own delay`,
+      );
     }
     if (h.wakeLateMaxMs >= 50) {
-      notes.push(`worker ${w.name}'s users woke from their think time up to ${h.wakeLateMaxMs.toFixed(0)} ms late (mean of a second): they sent fewer requests than the scenario asks for — add workers`);
+      notes.push(
+        `worker ${w.name}'s users woke from their think time up to ${h.wakeLateMaxMs.toFixed(0)} ms late (mean of a second): they sent fewer requests than the scenario asks for — add workers`,
+      );
     }
   }
-  const cut = all.filter((x) => x.metric === 'response_bodies_cut' && x.kind === 'counter').reduce((n, x) => n + (x.kind === 'counter' ? x.value : 0), 0);
-  if (cut > 0) notes.push(`${cut} response bodies were longer than --max-body-size (4MB unless set): their bytes are all in data_received, but a script read only the first part`);
+  const cut = all
+    .filter((x) => x.metric === 'response_bodies_cut' && x.kind === 'counter')
+    .reduce((n, x) => n + (x.kind === 'counter' ? x.value : 0), 0);
+  if (cut > 0)
+    notes.push(
+      `${cut} response bodies were longer than --max-body-size (4MB unless set): their bytes are all in data_received, but a script read only the first part`,
+    );
   const dropped = all.find((x) => x.metric === 'dropped_iterations' && x.kind === 'counter');
   // what a script threw, as k6 logs each exception: the most frequent first
-  const thrown = all.filter((s): s is typeof s & { kind: 'counter' } => s.metric === 'task_errors' && s.kind === 'counter' && s.value > 0).sort((x, y) => y.value - x.value);
-  for (const s of thrown.slice(0, 5)) notes.push(`the script threw ${s.value} time${s.value === 1 ? '' : 's'} in ${s.tags.task ?? 'a task'}${s.tags.user && s.tags.user !== s.tags.task ? ` (${s.tags.user})` : ''}: ${s.tags.error ?? ''}`);
+  const thrown = all
+    .filter((s): s is typeof s & { kind: 'counter' } => s.metric === 'task_errors' && s.kind === 'counter' && s.value > 0)
+    .sort((x, y) => y.value - x.value);
+  for (const s of thrown.slice(0, 5))
+    notes.push(
+      `the script threw ${s.value} time${s.value === 1 ? '' : 's'} in ${s.tags.task ?? 'a task'}${s.tags.user && s.tags.user !== s.tags.task ? ` (${s.tags.user})` : ''}: ${s.tags.error ?? ''}`,
+    );
   if (thrown.length > 5) notes.push(`… and ${thrown.length - 5} other errors (task_errors)`);
-  if (dropped && dropped.kind === 'counter' && dropped.value > 0) notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);
+  if (dropped && dropped.kind === 'counter' && dropped.value > 0)
+    notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);
   return { run, notes, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
 }

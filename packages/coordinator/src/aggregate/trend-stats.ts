@@ -13,10 +13,18 @@ const TREND_STAT = /^(avg|min|med|max|count|p\((\d{1,3}(?:\.\d+)?)\))$/;
  * count and p(N) for 0 ≤ N ≤ 100; bad input names the stat.
  */
 export function parseTrendStats(text: string): string[] {
-  const stats = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  if (stats.length === 0) throw new VolleyError('VOLLEY_BAD_OPTION', '--summary-trend-stats: name at least one of avg, min, med, max, count, p(N)');
+  const stats = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  if (stats.length === 0)
+    throw new VolleyError('VOLLEY_BAD_OPTION', '--summary-trend-stats: name at least one of avg, min, med, max, count, p(N)');
   for (const stat of stats) {
-    if (!isTrendStat(stat)) throw new VolleyError('VOLLEY_BAD_OPTION', `--summary-trend-stats: ${stat} is not one of avg, min, med, max, count, p(N) with N from 0 to 100`);
+    if (!isTrendStat(stat))
+      throw new VolleyError(
+        'VOLLEY_BAD_OPTION',
+        `--summary-trend-stats: ${stat} is not one of avg, min, med, max, count, p(N) with N from 0 to 100`,
+      );
   }
   return [...new Set(stats)];
 }

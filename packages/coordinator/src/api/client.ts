@@ -9,7 +9,11 @@ export class ControlClient {
   private readonly dispatcher?: Dispatcher;
 
   /** `ca`: a PEM CA to trust for an https coordinator (e.g. a self-signed one). */
-  constructor(private readonly base: string, private readonly token?: string, ca?: string) {
+  constructor(
+    private readonly base: string,
+    private readonly token?: string,
+    ca?: string,
+  ) {
     if (ca) this.dispatcher = new Agent({ connect: { ca } });
   }
 
@@ -24,11 +28,19 @@ export class ControlClient {
     let status: number;
     let text: string;
     try {
-      const res = await request(new URL(path, this.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: this.dispatcher });
+      const res = await request(new URL(path, this.base), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher: this.dispatcher,
+      });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      throw new VolleyError('VOLLEY_RUN_STATE', `cannot reach the coordinator at ${this.base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`);
+      throw new VolleyError(
+        'VOLLEY_RUN_STATE',
+        `cannot reach the coordinator at ${this.base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`,
+      );
     }
     let json: unknown;
     try {
@@ -39,7 +51,10 @@ export class ControlClient {
     if (status < 200 || status > 299) {
       const msg = (json as { error?: string }).error ?? `HTTP ${status}`;
       // 400: what we asked was refused as bad input (exit 2); 409: not now, given the run's state
-      throw new VolleyError(status === 401 ? 'VOLLEY_UNAUTHORIZED' : status === 400 ? 'VOLLEY_BAD_OPTION' : 'VOLLEY_RUN_STATE', `coordinator answered ${status}: ${msg}`);
+      throw new VolleyError(
+        status === 401 ? 'VOLLEY_UNAUTHORIZED' : status === 400 ? 'VOLLEY_BAD_OPTION' : 'VOLLEY_RUN_STATE',
+        `coordinator answered ${status}: ${msg}`,
+      );
     }
     return json as T;
   }

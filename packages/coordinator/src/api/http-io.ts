@@ -4,7 +4,10 @@ import { VolleyError } from '@volley/shared';
 
 /** An answer other than 2xx, with the reason the client is told. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -13,23 +13,46 @@ export function prometheusRegistry(cluster: Cluster): Registry {
   const workerUp = g('volley_worker_up', 'Whether a worker is connected (1) or not (0)', ['worker', 'name']);
   const workerSilent = g('volley_worker_silence_seconds', 'Seconds since the coordinator last heard from a worker', ['worker', 'name']);
   const workerInRun = g('volley_worker_in_run', 'Whether a worker holds a share of the current run', ['worker', 'name']);
-  const workerCpu = g('volley_worker_cpu_ratio', 'A worker\'s CPU in its last window, as a fraction of one core', ['worker', 'name']);
-  const workerLag = g('volley_worker_event_loop_lag_p99_seconds', 'A worker\'s event-loop lag p99 in its last window', ['worker', 'name']);
-  const workerWakeLate = g('volley_worker_wake_late_seconds', 'How late, on average, a worker\'s users woke from think time in its last window', ['worker', 'name']);
+  const workerCpu = g('volley_worker_cpu_ratio', "A worker's CPU in its last window, as a fraction of one core", ['worker', 'name']);
+  const workerLag = g('volley_worker_event_loop_lag_p99_seconds', "A worker's event-loop lag p99 in its last window", ['worker', 'name']);
+  const workerWakeLate = g(
+    'volley_worker_wake_late_seconds',
+    "How late, on average, a worker's users woke from think time in its last window",
+    ['worker', 'name'],
+  );
   const running = g('volley_run_active', 'Whether a run is preparing, running or stopping (1), by state', ['run', 'state']);
   const vus = g('volley_run_vus', 'Virtual users in the last complete window of the current run');
   const rps = g('volley_run_requests_per_second', 'Requests in the last complete window of the current run');
   const requests = g('volley_run_requests', 'Requests so far in the current run', ['name']);
   const failures = g('volley_run_failures', 'Failed requests so far in the current run', ['name']);
-  const latency = g('volley_request_duration_seconds', 'Response time quantiles so far in the current run (merged across workers)', ['name', 'quantile']);
+  const latency = g('volley_request_duration_seconds', 'Response time quantiles so far in the current run (merged across workers)', [
+    'name',
+    'quantile',
+  ]);
   const errors = g('volley_request_errors', 'Failures so far in the current run, by reason', ['name', 'error']);
 
   // one collector refreshes every gauge from a single snapshot
   new Gauge({
-    name: 'volley_scrape_collected', help: 'Set on each scrape', registers: [registry],
+    name: 'volley_scrape_collected',
+    help: 'Set on each scrape',
+    registers: [registry],
     collect() {
       const snap = cluster.metricsSnapshot();
-      for (const m of [workers, workerUp, workerSilent, workerInRun, workerCpu, workerLag, workerWakeLate, running, requests, failures, latency, errors]) m.reset();
+      for (const m of [
+        workers,
+        workerUp,
+        workerSilent,
+        workerInRun,
+        workerCpu,
+        workerLag,
+        workerWakeLate,
+        running,
+        requests,
+        failures,
+        latency,
+        errors,
+      ])
+        m.reset();
       workers.set({ connected: 'true' }, snap.workers.filter((w) => w.connected).length);
       workers.set({ connected: 'false' }, snap.workers.filter((w) => !w.connected).length);
       for (const w of snap.workers) {

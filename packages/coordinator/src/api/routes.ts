@@ -17,7 +17,12 @@ const DashboardFormSchema = z.object({
   file: z.string().min(1).max(256),
   users: z.number().int().min(0).max(10_000_000),
   spawnRate: z.number().positive().max(1_000_000),
-  runTimeMs: z.number().int().positive().max(31 * 24 * 3_600_000).optional(),
+  runTimeMs: z
+    .number()
+    .int()
+    .positive()
+    .max(31 * 24 * 3_600_000)
+    .optional(),
   host: z.string().url(),
   ownPlan: z.boolean().optional(),
 });
@@ -57,15 +62,24 @@ export function controlRoutes(deps: RouteDeps): Route[] {
   return [
     {
       // the page holds nothing secret: it asks for its data with the session it makes from /?token=…
-      method: 'GET', path: '/', access: 'open',
+      method: 'GET',
+      path: '/',
+      access: 'open',
       async handle({ res }) {
         assets ??= await loadHtmlAssets();
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+          'cache-control': 'no-store',
+        });
         res.end(renderDashboard(assets));
       },
     },
     {
-      method: 'POST', path: '/api/session', access: 'open',
+      method: 'POST',
+      path: '/api/session',
+      access: 'open',
       handle({ req, res }) {
         if (!token) return send(res, 200, { session: null });
         if (!tokenMatches(bearerToken(req.headers.authorization), token)) throw new HttpError(401, 'wrong token');
@@ -73,18 +87,24 @@ export function controlRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/dashboard', access: 'token',
+      method: 'GET',
+      path: '/api/dashboard',
+      access: 'token',
       async handle({ res }) {
         send(res, 200, { scenarios: await catalog.list(), defaults: catalog.defaults });
       },
     },
     {
-      method: 'GET', path: '/api/events', access: 'token',
+      method: 'GET',
+      path: '/api/events',
+      access: 'token',
       handle({ req, res }) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
         const push = (): void => {
           const summary = cluster.liveSummary();
-          res.write(`data: ${JSON.stringify({ status: cluster.status(), summary, sections: summary && runSections(summary, LIVE_SECTIONS) })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ status: cluster.status(), summary, sections: summary && runSections(summary, LIVE_SECTIONS) })}\n\n`,
+          );
         };
         push();
         const timer = setInterval(push, 1000);
@@ -92,36 +112,51 @@ export function controlRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/scenarios', access: 'token',
+      method: 'GET',
+      path: '/api/scenarios',
+      access: 'token',
       async handle({ res }) {
         send(res, 200, { scenarios: await catalog.list() });
       },
     },
     {
-      method: 'POST', path: '/api/runs/from-dashboard', access: 'token',
+      method: 'POST',
+      path: '/api/runs/from-dashboard',
+      access: 'token',
       async handle({ req, res }) {
         const form = await parseBody(req, DashboardFormSchema);
         // a scenario that will not bundle or check is the form's bad input, whatever threw
-        const body = await catalog.prepare(form).then((p) => p.body, (err: unknown) => {
-          throw new HttpError(400, errorMessage(err));
-        });
+        const body = await catalog.prepare(form).then(
+          (p) => p.body,
+          (err: unknown) => {
+            throw new HttpError(400, errorMessage(err));
+          },
+        );
         send(res, 202, { id: cluster.start(body as Parameters<Cluster['start']>[0]).id });
       },
     },
     {
-      method: 'GET', path: /^\/api\/runs\/([\w.:-]+)\/(report\.html|summary\.json|stats\.csv)$/, access: 'token',
+      method: 'GET',
+      path: /^\/api\/runs\/([\w.:-]+)\/(report\.html|summary\.json|stats\.csv)$/,
+      access: 'token',
       async handle({ res, params: [id, file] }) {
         const summary = cluster.runById(id!)?.summary;
         if (!summary) throw new HttpError(404, `no finished run ${id}`);
-        const [type, text] = file === 'report.html' ? ['text/html; charset=utf-8', renderHtml(summary, (assets ??= await loadHtmlAssets()))]
-          : file === 'summary.json' ? ['application/json', renderK6Json(summary)] : ['text/csv', renderLocustStatsCsv(summary)];
+        const [type, text] =
+          file === 'report.html'
+            ? ['text/html; charset=utf-8', renderHtml(summary, (assets ??= await loadHtmlAssets()))]
+            : file === 'summary.json'
+              ? ['application/json', renderK6Json(summary)]
+              : ['text/csv', renderLocustStatsCsv(summary)];
         res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${summary.run.id}-${file}"` });
         res.end(text);
       },
     },
     { method: 'GET', path: '/api/status', access: 'token', handle: ({ res }) => send(res, 200, cluster.status()) },
     {
-      method: 'GET', path: '/metrics', access: 'token',
+      method: 'GET',
+      path: '/metrics',
+      access: 'token',
       async handle({ res }) {
         metrics ??= (await import('./prometheus.js')).prometheusRegistry(cluster);
         const text = await metrics.metrics();
@@ -130,20 +165,26 @@ export function controlRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'POST', path: '/api/runs', access: 'token',
+      method: 'POST',
+      path: '/api/runs',
+      access: 'token',
       async handle({ req, res }) {
         send(res, 202, { id: cluster.start(await parseBody(req, StartRunBodySchema)).id });
       },
     },
     {
-      method: 'POST', path: '/api/runs/current/scale', access: 'token',
+      method: 'POST',
+      path: '/api/runs/current/scale',
+      access: 'token',
       async handle({ req, res }) {
         const { users, spawnRate } = await parseBody(req, ScaleBodySchema);
         send(res, 200, cluster.scale(users, spawnRate));
       },
     },
     {
-      method: 'POST', path: '/api/runs/current/stop', access: 'token',
+      method: 'POST',
+      path: '/api/runs/current/stop',
+      access: 'token',
       handle({ res }) {
         const status = cluster.stop('stopped through the API');
         if (!status) throw new HttpError(409, 'no run in progress');
@@ -151,7 +192,9 @@ export function controlRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: /^\/api\/runs\/([\w.:-]+)$/, access: 'token',
+      method: 'GET',
+      path: /^\/api\/runs\/([\w.:-]+)$/,
+      access: 'token',
       handle({ res, params: [id] }) {
         const run = cluster.runById(id!);
         if (!run) throw new HttpError(404, `no run ${id}`);
@@ -162,7 +205,11 @@ export function controlRoutes(deps: RouteDeps): Route[] {
 }
 
 /** The route for this method and path, with the path's captures. */
-export function matchRoute(routes: readonly Route[], method: string | undefined, path: string): { route: Route; params: string[] } | undefined {
+export function matchRoute(
+  routes: readonly Route[],
+  method: string | undefined,
+  path: string,
+): { route: Route; params: string[] } | undefined {
   for (const route of routes) {
     if (route.method !== method) continue;
     if (typeof route.path === 'string') {

@@ -19,7 +19,8 @@ function headerObject(lines: readonly string[]): Record<string, string> | undefi
   for (const line of lines) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim();
-    if (colon < 0 || !isHttpToken(name)) throw new VolleyError('VOLLEY_BAD_OPTION', `--header ${JSON.stringify(line)}: expected "Name: value"`);
+    if (colon < 0 || !isHttpToken(name))
+      throw new VolleyError('VOLLEY_BAD_OPTION', `--header ${JSON.stringify(line)}: expected "Name: value"`);
     out[name] = line.slice(colon + 1).trim();
   }
   return out;
@@ -45,9 +46,21 @@ export function adhocScenario(url: string, opts: AdhocOptions): { bundle: Scenar
   if (!isHttpToken(method)) throw new VolleyError('VOLLEY_BAD_OPTION', `--method ${JSON.stringify(opts.method)}: not an HTTP method`);
   const path = u.pathname + u.search;
   const request = { name: path, headers: headerObject(opts.headers ?? []), body: opts.body };
-  const options = opts.rate === undefined
-    ? { scenarios: { adhoc: { executor: 'constant-vus', vus: opts.users, duration: `${opts.runTimeMs}ms` } } }
-    : { scenarios: { adhoc: { executor: 'constant-arrival-rate', rate: opts.rate, timeUnit: '1s', duration: `${opts.runTimeMs}ms`, preAllocatedVUs: opts.users, maxVUs: opts.users } } };
+  const options =
+    opts.rate === undefined
+      ? { scenarios: { adhoc: { executor: 'constant-vus', vus: opts.users, duration: `${opts.runTimeMs}ms` } } }
+      : {
+          scenarios: {
+            adhoc: {
+              executor: 'constant-arrival-rate',
+              rate: opts.rate,
+              timeUnit: '1s',
+              duration: `${opts.runTimeMs}ms`,
+              preAllocatedVUs: opts.users,
+              maxVUs: opts.users,
+            },
+          },
+        };
   const code = `export const options = ${JSON.stringify(options)};
 const request = Object.freeze(${JSON.stringify(request)});
 export default async function ({ http }) { await http.request(${JSON.stringify(method)}, ${JSON.stringify(path)}, request); }

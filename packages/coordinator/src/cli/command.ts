@@ -21,4 +21,5 @@ export function command<U>(
 }
 
 /** Writes the summary and reports of a finished run (loaded when a run ends, not at start). */
-export const finish = async (...args: Parameters<typeof import('./finish.js').finish>): Promise<void> => (await import('./finish.js')).finish(...args);
+export const finish = async (...args: Parameters<typeof import('./finish.js').finish>): Promise<void> =>
+  (await import('./finish.js')).finish(...args);

@@ -21,7 +21,10 @@ export function parseCsv(text: string): Record<string, string>[] {
     const c = src[i]!;
     if (quoted) {
       if (c === '"') {
-        if (src[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (src[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else {
         if (c === '\n') line++;
         field += c;
@@ -42,7 +45,10 @@ export function parseCsv(text: string): Record<string, string>[] {
     } else field += c;
   }
   if (quoted) throw new Error(`line ${line}: a quoted field is never closed`);
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   const nonEmpty = rows.filter((r) => !(r.length === 1 && r[0] === ''));
   if (nonEmpty.length === 0) throw new Error('no header row');
   const header = nonEmpty[0]!;
@@ -60,22 +66,30 @@ export async function loadDataFiles(pairs: readonly string[]): Promise<Record<st
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq) : basename(pair).replace(/\.[^.]*$/, '');
     const file = eq > 0 ? pair.slice(eq + 1) : pair;
-    if (!/^[A-Za-z_]\w{0,63}$/.test(name)) throw new VolleyError('VOLLEY_BAD_OPTION', `--data ${pair}: the name "${name}" must be letters, digits and _`);
+    if (!/^[A-Za-z_]\w{0,63}$/.test(name))
+      throw new VolleyError('VOLLEY_BAD_OPTION', `--data ${pair}: the name "${name}" must be letters, digits and _`);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new VolleyError('VOLLEY_BAD_OPTION', `--data ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+      throw new VolleyError(
+        'VOLLEY_BAD_OPTION',
+        `--data ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+      );
     }
     let value: unknown;
     try {
       value = /\.csv$/i.test(file) ? parseCsv(text) : JSON.parse(text);
     } catch (err) {
-      throw new VolleyError('VOLLEY_BAD_OPTION', `--data ${file}: does not parse as ${/\.csv$/i.test(file) ? 'CSV' : 'JSON'}: ${errorMessage(err)}`);
+      throw new VolleyError(
+        'VOLLEY_BAD_OPTION',
+        `--data ${file}: does not parse as ${/\.csv$/i.test(file) ? 'CSV' : 'JSON'}: ${errorMessage(err)}`,
+      );
     }
     out[name] = JSON.stringify(value);
     total += out[name].length;
-    if (total > MAX_DATA_BYTES) throw new VolleyError('VOLLEY_BAD_OPTION', `--data: the files come to over ${MAX_DATA_BYTES / 1024 / 1024} MiB`);
+    if (total > MAX_DATA_BYTES)
+      throw new VolleyError('VOLLEY_BAD_OPTION', `--data: the files come to over ${MAX_DATA_BYTES / 1024 / 1024} MiB`);
   }
   return out;
 }

@@ -28,7 +28,11 @@ export interface LocalRunOptions {
  */
 export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSummary; handleSummary?: SummaryHandler }> {
   // a bad scenario fails here, before any worker starts or any traffic is sent
-  const { body: req, handleSummary } = await prepareStart(o.scenarioFile, { ...o.body, expectWorkers: o.workers }, o.plan ?? { explicitLoad: true, timeScale: 1 });
+  const { body: req, handleSummary } = await prepareStart(
+    o.scenarioFile,
+    { ...o.body, expectWorkers: o.workers },
+    o.plan ?? { explicitLoad: true, timeScale: 1 },
+  );
 
   const token = randomBytes(24).toString('base64url');
   const cluster = new Cluster(o.log, { journalDir: o.journalDir });

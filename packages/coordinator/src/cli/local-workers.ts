@@ -23,13 +23,26 @@ export function workerNodeArgs(execArgv: readonly string[], nodeOptions = ''): s
 /** One worker process of this same `volley` program (built or run from source: the node flags are passed on), joined to a local coordinator. */
 function spawnLocalWorker(i: number, coordinator: string, token: string, log: Logger): ChildProcess {
   const entry = process.argv[1]!;
-  const child = spawn(process.execPath, [...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS), entry, 'worker', '--coordinator', coordinator, '--name', `local-${i}`, '--exit-on-disconnect'], {
-    env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
-    stdio: ['ignore', 'ignore', 'inherit'],
-    // their own process group: a Ctrl-C in the terminal goes to the coordinator,
-    // which stops the run and collects the workers' last windows
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS),
+      entry,
+      'worker',
+      '--coordinator',
+      coordinator,
+      '--name',
+      `local-${i}`,
+      '--exit-on-disconnect',
+    ],
+    {
+      env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // their own process group: a Ctrl-C in the terminal goes to the coordinator,
+      // which stops the run and collects the workers' last windows
+      detached: true,
+    },
+  );
   child.on('exit', (code, signal) => {
     if (code !== 0) log.warn({ worker: `local-${i}`, code, signal }, 'local worker exited');
   });
@@ -58,7 +71,12 @@ export class LocalWorkerPool {
   private readonly deaths: number[][];
   private stopping = false;
 
-  constructor(count: number, private readonly coordinator: string, private readonly token: string, private readonly log: Logger) {
+  constructor(
+    count: number,
+    private readonly coordinator: string,
+    private readonly token: string,
+    private readonly log: Logger,
+  ) {
     this.deaths = Array.from({ length: count }, () => []);
     this.children = Array.from({ length: count }, (_, i) => this.keep(i));
   }

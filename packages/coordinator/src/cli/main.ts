@@ -40,36 +40,42 @@ export function cli(argv: string[]) {
   // every directory up from a deep cwd). And yargs renders the whole usage
   // text at each command to cache it; wrapped, that measured ~15 ms of a
   // process's start, so it is wrapped only when it will be read.
-  return yargs(argv, dirname(fileURLToPath(import.meta.url)))
-    .wrap(asksForHelp(argv) ? Math.min(80, process.stdout.columns ?? 80) : null)
-    .scriptName('volley')
-    .version(VERSION)
-    .strict()
-    // an option given twice: the last one wins, as in most CLIs — except the
-    // repeatable ones (--env, --data, --out, --header), which keep every value
-    .middleware(lastOneWins, true)
-    .option('log-level', { alias: ['loglevel', 'L'], type: 'string', describe: 'level of logs on stderr: trace, debug, info, warn, error (or Locust\'s names; default: warn for runs, info for daemons)' })
-    .command(runCommand)
-    .command(demoCommand)
-    .command(coordinatorCommand)
-    .command(workerCommand)
-    .command(startCommand)
-    .command(statusCommand)
-    .command(scaleCommand)
-    .command(stopCommand)
-    .command(inspectCommand)
-    .command(reportCommand)
-    .command(k8sCommand)
-    .command(demoTargetCommand)
-    // the child a coordinator checks a handed scenario in (scenario-child.ts); not for users, so not in --help
-    .command(scenarioChildCommand)
-    .demandCommand(1, 'name a command; see --help')
-    .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`volley: ${msg}\n(see volley --help)\n`);
-      process.exit(EXIT_BAD_INPUT);
-    })
-    .help();
+  return (
+    yargs(argv, dirname(fileURLToPath(import.meta.url)))
+      .wrap(asksForHelp(argv) ? Math.min(80, process.stdout.columns ?? 80) : null)
+      .scriptName('volley')
+      .version(VERSION)
+      .strict()
+      // an option given twice: the last one wins, as in most CLIs — except the
+      // repeatable ones (--env, --data, --out, --header), which keep every value
+      .middleware(lastOneWins, true)
+      .option('log-level', {
+        alias: ['loglevel', 'L'],
+        type: 'string',
+        describe: "level of logs on stderr: trace, debug, info, warn, error (or Locust's names; default: warn for runs, info for daemons)",
+      })
+      .command(runCommand)
+      .command(demoCommand)
+      .command(coordinatorCommand)
+      .command(workerCommand)
+      .command(startCommand)
+      .command(statusCommand)
+      .command(scaleCommand)
+      .command(stopCommand)
+      .command(inspectCommand)
+      .command(reportCommand)
+      .command(k8sCommand)
+      .command(demoTargetCommand)
+      // the child a coordinator checks a handed scenario in (scenario-child.ts); not for users, so not in --help
+      .command(scenarioChildCommand)
+      .demandCommand(1, 'name a command; see --help')
+      .fail((msg, err) => {
+        if (err) throw err;
+        process.stderr.write(`volley: ${msg}\n(see volley --help)\n`);
+        process.exit(EXIT_BAD_INPUT);
+      })
+      .help()
+  );
 }
 
 export async function main(argv = hideBin(process.argv)): Promise<void> {

@@ -37,24 +37,42 @@ export async function prepareStart(
     if (facts.handleSummary) handleSummary = (summary) => handleSummaryIsolated(scenario, env, renderK6Json(summary));
   } else {
     const def = await loadScenario(scenario, `check-${process.pid}`, env);
-    facts = { options: def.options, thresholds: def.thresholds, setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary, ...(def.perVu ? { k6: { ignored: def.k6Ignored ?? [] } } : {}) };
+    facts = {
+      options: def.options,
+      thresholds: def.thresholds,
+      setup: !!def.setup,
+      teardown: !!def.teardown,
+      handleSummary: !!def.handleSummary,
+      ...(def.perVu ? { k6: { ignored: def.k6Ignored ?? [] } } : {}),
+    };
     const hs = def.handleSummary;
     if (hs) handleSummary = (summary) => runHandleSummary(hs, JSON.parse(renderK6Json(summary)) as Record<string, unknown>);
   }
-  if (!hasHost(given.host) && !facts.k6) throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, e.g. http://localhost:8000');
-  for (const k of facts.k6?.ignored ?? []) (o.warn ?? ((l: string) => void process.stderr.write(`warning: ${l}\n`)))(`${name}: options.${k} is not supported by Volley and has no effect`);
+  if (!hasHost(given.host) && !facts.k6)
+    throw new VolleyError('VOLLEY_BAD_OPTION', '--host is required: the base URL of the system under test, e.g. http://localhost:8000');
+  for (const k of facts.k6?.ignored ?? [])
+    (o.warn ?? ((l: string) => void process.stderr.write(`warning: ${l}\n`)))(
+      `${name}: options.${k} is not supported by Volley and has no effect`,
+    );
   // k6's insecureSkipTLSVerify option, as --insecure-skip-tls-verify
-  if ((facts.options as { insecureSkipTLSVerify?: unknown } | undefined)?.insecureSkipTLSVerify === true) given = { ...given, targetTls: { ...given.targetTls, insecure: true } };
+  if ((facts.options as { insecureSkipTLSVerify?: unknown } | undefined)?.insecureSkipTLSVerify === true)
+    given = { ...given, targetTls: { ...given.targetTls, insecure: true } };
   const withPlan = applyScenarioPlan(given, facts, name, plan);
   const k6Timeout = (key: 'setupTimeout' | 'teardownTimeout'): number | undefined => {
     const v = (facts.options as Record<string, unknown> | undefined)?.[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' && typeof v !== 'number') throw new VolleyError('VOLLEY_BAD_SCENARIO', `${name}: options.${key} must be a duration, e.g. '60s'`);
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new VolleyError('VOLLEY_BAD_SCENARIO', `${name}: options.${key} must be a duration, e.g. '60s'`);
     return parseDuration(v, `${name}: options.${key}`);
   };
   const timeouts = { setupTimeoutMs: k6Timeout('setupTimeout'), teardownTimeoutMs: k6Timeout('teardownTimeout') };
   const body = StartRunBodySchema.parse({
-    ...withPlan, ...timeouts, scenario, thresholds: scenarioThresholds(facts, name), setup: facts.setup, teardown: facts.teardown,
+    ...withPlan,
+    ...timeouts,
+    scenario,
+    thresholds: scenarioThresholds(facts, name),
+    setup: facts.setup,
+    teardown: facts.teardown,
     summaryTrendStats: given.summaryTrendStats ?? scenarioTrendStats(facts, name),
   });
   return { body, handleSummary };

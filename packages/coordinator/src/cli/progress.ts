@@ -18,20 +18,28 @@ export function progressBar(s: RunStatus, runTimeMs: number, width = 24): string
  * Follows a run: on a terminal, a bar redrawn in place each second; in a
  * log (not a TTY), one plain line every `everyMs`. Returns the stopper.
  */
-export function followProgress(get: () => Promise<RunStatus | undefined>, runTimeMs: number, everyMs: number, out: NodeJS.WriteStream = process.stderr): () => void {
+export function followProgress(
+  get: () => Promise<RunStatus | undefined>,
+  runTimeMs: number,
+  everyMs: number,
+  out: NodeJS.WriteStream = process.stderr,
+): () => void {
   const tty = !!out.isTTY;
   let drawn = false;
-  const timer = setInterval(() => {
-    get()
-      .then((s) => {
-        if (!s || (s.state !== 'running' && s.state !== 'stopping')) return;
-        if (tty) {
-          out.write(`\r\x1b[2K${progressBar(s, runTimeMs).slice(0, Math.max(20, (out.columns ?? 120) - 1))}`);
-          drawn = true;
-        } else out.write(progressLine(s, runTimeMs) + '\n');
-      })
-      .catch(() => undefined);
-  }, tty ? 1000 : everyMs);
+  const timer = setInterval(
+    () => {
+      get()
+        .then((s) => {
+          if (!s || (s.state !== 'running' && s.state !== 'stopping')) return;
+          if (tty) {
+            out.write(`\r\x1b[2K${progressBar(s, runTimeMs).slice(0, Math.max(20, (out.columns ?? 120) - 1))}`);
+            drawn = true;
+          } else out.write(`${progressLine(s, runTimeMs)}\n`);
+        })
+        .catch(() => undefined);
+    },
+    tty ? 1000 : everyMs,
+  );
   return () => {
     clearInterval(timer);
     if (drawn) out.write('\r\x1b[2K');

@@ -1,4 +1,4 @@
-import { ControlClient } from '../api/client.js';
+import type { ControlClient } from '../api/client.js';
 import type { StartRunBody } from '../api/schema.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { prepareStart } from './prepare.js';
@@ -8,7 +8,14 @@ import { VolleyError } from '@volley/shared';
 import { followProgress } from './progress.js';
 
 /** `volley start`: bundle here, start on the coordinator, follow until it ends (unless detached). */
-export async function startRemote(client: ControlClient, scenarioFile: string, given: Omit<StartRunBody, 'scenario'>, detach: boolean, progressEveryMs: number, plan: LoadPlan): Promise<{ id: string; summary?: RunSummary; handleSummary?: SummaryHandler }> {
+export async function startRemote(
+  client: ControlClient,
+  scenarioFile: string,
+  given: Omit<StartRunBody, 'scenario'>,
+  detach: boolean,
+  progressEveryMs: number,
+  plan: LoadPlan,
+): Promise<{ id: string; summary?: RunSummary; handleSummary?: SummaryHandler }> {
   const { body, handleSummary } = await prepareStart(scenarioFile, given, plan);
   const { id } = await client.start(body);
   if (detach) return { id };

@@ -9,29 +9,71 @@ import { parseTrendStats } from '../aggregate/trend-stats.js';
 /** Options every command that starts a run takes (run, start, demo). */
 export function withRunOptions<T>(y: Argv<T>) {
   return y
-    .option('users', { alias: 'u', type: 'number', describe: 'peak number of concurrent users [default: 1, or the scenario\'s options]' })
+    .option('users', { alias: 'u', type: 'number', describe: "peak number of concurrent users [default: 1, or the scenario's options]" })
     .option('spawn-rate', { alias: 'r', type: 'number', describe: 'users started per second [default: 1]' })
-    .option('run-time', { alias: 't', type: 'string', describe: 'how long the run lasts, e.g. 30s, 1m30s [default: 30s, or the scenario\'s options]' })
-    .option('time-scale', { type: 'number', describe: 'multiply the scenario\'s stage durations (0.05 turns 12 minutes into 36 s)', default: 1 })
+    .option('run-time', {
+      alias: 't',
+      type: 'string',
+      describe: "how long the run lasts, e.g. 30s, 1m30s [default: 30s, or the scenario's options]",
+    })
+    .option('time-scale', {
+      type: 'number',
+      describe: "multiply the scenario's stage durations (0.05 turns 12 minutes into 36 s)",
+      default: 1,
+    })
     .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
-    .option('graceful-stop', { alias: 'stop-timeout', type: 'string', describe: 'how long in-flight tasks may finish at the end (Locust\'s --stop-timeout)', default: '30s' })
-    .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, describe: 'KEY=VALUE visible to the scenario (repeatable)', default: [] as string[] })
+    .option('graceful-stop', {
+      alias: 'stop-timeout',
+      type: 'string',
+      describe: "how long in-flight tasks may finish at the end (Locust's --stop-timeout)",
+      default: '30s',
+    })
+    .option('env', {
+      alias: 'e',
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe: 'KEY=VALUE visible to the scenario (repeatable)',
+      default: [] as string[],
+    })
     .option('insecure-skip-tls-verify', { type: 'boolean', describe: 'accept any certificate from the system under test', default: false })
     .option('target-ca', { type: 'string', describe: 'PEM CA to trust for the system under test' })
     .option('target-cert', { type: 'string', describe: 'PEM client certificate for the system under test' })
     .option('target-key', { type: 'string', describe: 'PEM key of --target-cert' })
-    .option('connections', { type: 'number', describe: 'at most N connections per worker and target, shared by its users [default: each user its own, as k6 and Locust]' })
-    .option('data', { type: 'string', array: true, nargs: 1, describe: 'NAME=FILE: a CSV (header row) or JSON file every VU reads as ctx.files.NAME (repeatable)', default: [] as string[] })
+    .option('connections', {
+      type: 'number',
+      describe: 'at most N connections per worker and target, shared by its users [default: each user its own, as k6 and Locust]',
+    })
+    .option('data', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe: 'NAME=FILE: a CSV (header row) or JSON file every VU reads as ctx.files.NAME (repeatable)',
+      default: [] as string[],
+    })
     .option('expect-workers', { type: 'number', describe: 'wait until this many workers have joined' })
     .option('expect-workers-timeout', { type: 'string', describe: 'how long to wait for them', default: '60s' })
     .option('json', { type: 'string', describe: 'write the summary as k6-shaped JSON to FILE' })
     .option('csv', { type: 'string', describe: 'write Locust-style CSV files with this PREFIX (_stats, _stats_history, _failures)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per threshold' })
     .option('html', { type: 'string', describe: 'write one self-contained HTML report to FILE (opens with no network)' })
-    .option('discard-response-bodies', { type: 'boolean', describe: "k6's: keep no response body (scripts see an empty one); every byte still counts in data_received" })
-    .option('max-body-size', { type: 'string', describe: 'keep at most this much of each response body (e.g. 4MB, the default); the rest is counted in data_received, not held' })
-    .option('http-debug', { type: 'string', describe: "k6's: workers print each request and response (--http-debug: the heads; --http-debug=full: the bodies too)" })
-    .option('summary-trend-stats', { type: 'string', describe: "k6's: the statistics each trend shows in the summary, e.g. avg,med,p(95),p(99.9),count [default: avg,min,med,max,p(90),p(95),p(99)]" });
+    .option('discard-response-bodies', {
+      type: 'boolean',
+      describe: "k6's: keep no response body (scripts see an empty one); every byte still counts in data_received",
+    })
+    .option('max-body-size', {
+      type: 'string',
+      describe: 'keep at most this much of each response body (e.g. 4MB, the default); the rest is counted in data_received, not held',
+    })
+    .option('http-debug', {
+      type: 'string',
+      describe: "k6's: workers print each request and response (--http-debug: the heads; --http-debug=full: the bodies too)",
+    })
+    .option('summary-trend-stats', {
+      type: 'string',
+      describe:
+        "k6's: the statistics each trend shows in the summary, e.g. avg,med,p(95),p(99.9),count [default: avg,min,med,max,p(90),p(95),p(99)]",
+    });
 }
 
 /**
@@ -43,8 +85,18 @@ export function withK6LoadOptions<T>(y: Argv<T>) {
   return y
     .option('vus', { type: 'number', describe: "k6's --vus: this many users, all started at once (with --duration or --iterations)" })
     .option('duration', { alias: 'd', type: 'string', describe: "k6's --duration: how long the --vus users run" })
-    .option('iterations', { alias: 'i', type: 'number', describe: "k6's --iterations: iterations shared by the --vus users (--duration becomes their time limit)" })
-    .option('stage', { alias: 's', type: 'array', string: true, nargs: 1, describe: "k6's --stage DURATION:TARGET: ramp to TARGET users over DURATION (repeatable)" });
+    .option('iterations', {
+      alias: 'i',
+      type: 'number',
+      describe: "k6's --iterations: iterations shared by the --vus users (--duration becomes their time limit)",
+    })
+    .option('stage', {
+      alias: 's',
+      type: 'array',
+      string: true,
+      nargs: 1,
+      describe: "k6's --stage DURATION:TARGET: ramp to TARGET users over DURATION (repeatable)",
+    });
 }
 
 export interface K6LoadArgs {
@@ -62,12 +114,22 @@ const bad = (message: string): VolleyError => new VolleyError('VOLLEY_BAD_OPTION
 /** k6's load flags as k6's options, or undefined when none is given; refused when mixed with Locust's. */
 export function k6Load(a: K6LoadArgs): K6Options | undefined {
   const stage = a.stage ?? [];
-  const given = [a.vus !== undefined && '--vus', a.duration !== undefined && '--duration', a.iterations !== undefined && '--iterations', stage.length > 0 && '--stage'].filter((f): f is string => !!f);
+  const given = [
+    a.vus !== undefined && '--vus',
+    a.duration !== undefined && '--duration',
+    a.iterations !== undefined && '--iterations',
+    stage.length > 0 && '--stage',
+  ].filter((f): f is string => !!f);
   if (given.length === 0) return undefined;
-  const locust = [a.users !== undefined && '--users', a.spawnRate !== undefined && '--spawn-rate', a.runTime !== undefined && '--run-time'].find((f): f is string => !!f);
+  const locust = [
+    a.users !== undefined && '--users',
+    a.spawnRate !== undefined && '--spawn-rate',
+    a.runTime !== undefined && '--run-time',
+  ].find((f): f is string => !!f);
   if (locust) throw bad(`${given[0]} sets the load as k6 does and ${locust} as Locust does: use one or the other`);
   if (a.vus !== undefined && !(Number.isInteger(a.vus) && a.vus >= 1)) throw bad(`--vus must be a whole number ≥ 1, got ${a.vus}`);
-  if (a.iterations !== undefined && !(Number.isInteger(a.iterations) && a.iterations >= 1)) throw bad(`--iterations must be a whole number ≥ 1, got ${a.iterations}`);
+  if (a.iterations !== undefined && !(Number.isInteger(a.iterations) && a.iterations >= 1))
+    throw bad(`--iterations must be a whole number ≥ 1, got ${a.iterations}`);
   if (a.duration !== undefined && parseDuration(a.duration, '--duration') <= 0) throw bad('--duration must be above 0');
   const stages = stage.map((text) => {
     const m = /^([^:]+):(\d+)$/.exec(text);
@@ -76,10 +138,12 @@ export function k6Load(a: K6LoadArgs): K6Options | undefined {
     return { duration: m[1]!, target: Number(m[2]) };
   });
   if (stages.length) {
-    if (a.duration !== undefined || a.iterations !== undefined) throw bad('--stage goes without --duration and --iterations: the stages say how long');
+    if (a.duration !== undefined || a.iterations !== undefined)
+      throw bad('--stage goes without --duration and --iterations: the stages say how long');
     return { stages };
   }
-  if (a.duration === undefined && a.iterations === undefined) throw bad('--vus needs --duration, --iterations or --stage: how long, or how much, should the users run?');
+  if (a.duration === undefined && a.iterations === undefined)
+    throw bad('--vus needs --duration, --iterations or --stage: how long, or how much, should the users run?');
   return { vus: a.vus ?? 1, duration: a.duration, iterations: a.iterations };
 }
 
@@ -94,13 +158,21 @@ export function k6Load(a: K6LoadArgs): K6Options | undefined {
  */
 export function withLocustOptions<T>(y: Argv<T>) {
   return y
-    .option('locustfile', { alias: 'f', type: 'string', describe: "Locust's -f: the scenario file; without --headless, opens the web UI to start runs of it (or name the file as the first argument: it runs at once)" })
+    .option('locustfile', {
+      alias: 'f',
+      type: 'string',
+      describe:
+        "Locust's -f: the scenario file; without --headless, opens the web UI to start runs of it (or name the file as the first argument: it runs at once)",
+    })
     .option('headless', { type: 'boolean', describe: "Locust's: with -f, run at once without the web UI" })
     .option('web-host', { type: 'string', describe: 'the web UI listens on this address [default: 127.0.0.1]' })
     .option('web-port', { alias: 'P', type: 'number', describe: 'the web UI listens on this port [default: 8089]' })
-    .option('autostart', { type: 'boolean', describe: 'start the run at once, the web UI showing it (Locust\'s)' })
-    .option('autoquit', { type: 'number', describe: 'with --autostart: quit this many seconds after the run ends (Locust\'s)' })
-    .option('exit-code-on-error', { type: 'number', describe: "Locust's: exit with this code when any request failed (else, as k6, 0 unless a threshold failed)" });
+    .option('autostart', { type: 'boolean', describe: "start the run at once, the web UI showing it (Locust's)" })
+    .option('autoquit', { type: 'number', describe: "with --autostart: quit this many seconds after the run ends (Locust's)" })
+    .option('exit-code-on-error', {
+      type: 'number',
+      describe: "Locust's: exit with this code when any request failed (else, as k6, 0 unless a threshold failed)",
+    });
 }
 
 /** The host the web UI's form shows when --host is not given. */
@@ -121,25 +193,38 @@ export interface WebUiArgs {
  * they would do nothing).
  */
 export function webUiChoice(a: WebUiArgs): { host: string; port: number; autostart: boolean; autoquitMs?: number } | undefined {
-  const given = [a.webHost !== undefined && '--web-host', a.webPort !== undefined && '--web-port', a.autostart && '--autostart', a.autoquit !== undefined && '--autoquit'].find((f): f is string => !!f);
+  const given = [
+    a.webHost !== undefined && '--web-host',
+    a.webPort !== undefined && '--web-port',
+    a.autostart && '--autostart',
+    a.autoquit !== undefined && '--autoquit',
+  ].find((f): f is string => !!f);
   if (a.locustfile === undefined || a.headless) {
     if (given) throw bad(`${given} goes with the web UI, which opens as Locust's does: name the file with -f and leave out --headless`);
     return undefined;
   }
   const port = a.webPort ?? 8089;
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw bad(`--web-port must be a port number from 0 to 65535, got ${a.webPort}`);
-  if (a.webHost !== undefined && !/^[\w.:-]+$/.test(a.webHost)) throw bad(`--web-host ${a.webHost}: write an address or a host name, e.g. 127.0.0.1`);
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535))
+    throw bad(`--web-port must be a port number from 0 to 65535, got ${a.webPort}`);
+  if (a.webHost !== undefined && !/^[\w.:-]+$/.test(a.webHost))
+    throw bad(`--web-host ${a.webHost}: write an address or a host name, e.g. 127.0.0.1`);
   if (a.autoquit !== undefined) {
     if (!a.autostart) throw bad('--autoquit goes with --autostart (as in Locust): it counts from the end of the run that starts at once');
     if (!(Number.isFinite(a.autoquit) && a.autoquit >= 0)) throw bad(`--autoquit must be a number of seconds ≥ 0, got ${a.autoquit}`);
   }
-  return { host: a.webHost ?? '127.0.0.1', port, autostart: !!a.autostart, autoquitMs: a.autoquit === undefined ? undefined : Math.round(a.autoquit * 1000) };
+  return {
+    host: a.webHost ?? '127.0.0.1',
+    port,
+    autostart: !!a.autostart,
+    autoquitMs: a.autoquit === undefined ? undefined : Math.round(a.autoquit * 1000),
+  };
 }
 
 /** The exit code --exit-code-on-error asks for, checked before the run. */
 export function exitCodeOnError(a: { exitCodeOnError?: number }): number | undefined {
   const code = a.exitCodeOnError;
-  if (code !== undefined && !(Number.isInteger(code) && code >= 0 && code <= 255)) throw bad(`--exit-code-on-error must be a whole number from 0 to 255, got ${code}`);
+  if (code !== undefined && !(Number.isInteger(code) && code >= 0 && code <= 255))
+    throw bad(`--exit-code-on-error must be a whole number from 0 to 255, got ${code}`);
   return code;
 }
 
@@ -153,18 +238,35 @@ export function scenarioFile(a: { scenario?: string; locustfile?: string }): str
 
 /** For commands that host the coordinator (run, demo, coordinator). */
 export function withJournalOption<T>(y: Argv<T>) {
-  return y.option('journal-dir', { type: 'string', describe: 'where run journals go (rebuild reports with `volley report`)', default: 'reports/journal' });
+  return y.option('journal-dir', {
+    type: 'string',
+    describe: 'where run journals go (rebuild reports with `volley report`)',
+    default: 'reports/journal',
+  });
 }
 
 /** Outputs built from a run's journal (run, demo, report). */
 export function withWindowOutputs<T>(y: Argv<T>) {
   return y
-    .option('out', { type: 'string', array: true, nargs: 1, describe: 'json=FILE: every second of every series, one JSON object a line (as k6 --out json)', default: [] as string[] })
+    .option('out', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe: 'json=FILE: every second of every series, one JSON object a line (as k6 --out json)',
+      default: [] as string[],
+    })
     .option('hdr-log', { type: 'string', describe: 'write an HdrHistogram interval log per request name: PREFIX_<name>.hlog' })
-    .option('csv-full-history', { type: 'boolean', describe: "Locust's: with --csv, the stats history gets a row per request each second, not only the Aggregated one" });
+    .option('csv-full-history', {
+      type: 'boolean',
+      describe: "Locust's: with --csv, the stats history gets a row per request each second, not only the Aggregated one",
+    });
 }
 
-export function windowTargets(a: { out: string[]; hdrLog?: string; csv?: string; csvFullHistory?: boolean }): { outJson?: string; hdrLog?: string; csvFullHistory?: string } {
+export function windowTargets(a: { out: string[]; hdrLog?: string; csv?: string; csvFullHistory?: boolean }): {
+  outJson?: string;
+  hdrLog?: string;
+  csvFullHistory?: string;
+} {
   if (a.csvFullHistory && a.csv === undefined) throw new VolleyError('VOLLEY_BAD_OPTION', '--csv-full-history goes with --csv PREFIX');
   let outJson: string | undefined;
   for (const o of a.out) {
@@ -203,7 +305,12 @@ export interface RunArgs {
 
 function targetTls(a: RunArgs): StartRunBody['targetTls'] {
   if (!!a.targetCert !== !!a.targetKey) throw new VolleyError('VOLLEY_BAD_OPTION', '--target-cert and --target-key go together');
-  const tls = { insecure: a.insecureSkipTlsVerify || undefined, ca: loadPem('--target-ca', a.targetCa), cert: loadPem('--target-cert', a.targetCert), key: loadPem('--target-key', a.targetKey) };
+  const tls = {
+    insecure: a.insecureSkipTlsVerify || undefined,
+    ca: loadPem('--target-ca', a.targetCa),
+    cert: loadPem('--target-cert', a.targetCert),
+    key: loadPem('--target-key', a.targetKey),
+  };
   return Object.values(tls).some((v) => v !== undefined) ? tls : undefined;
 }
 
@@ -241,14 +348,18 @@ export function toStartBody(given: RunArgs, defaults: { expectWorkers: number })
   } catch {
     throw new VolleyError('VOLLEY_BAD_OPTION', `--host ${a.host}: not a URL; write e.g. http://localhost:8000`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new VolleyError('VOLLEY_BAD_OPTION', `--host ${a.host}: only http and https are supported`);
-  if (!Number.isInteger(a.users) || a.users < 0) throw new VolleyError('VOLLEY_BAD_OPTION', `--users must be a whole number ≥ 0, got ${a.users}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new VolleyError('VOLLEY_BAD_OPTION', `--host ${a.host}: only http and https are supported`);
+  if (!Number.isInteger(a.users) || a.users < 0)
+    throw new VolleyError('VOLLEY_BAD_OPTION', `--users must be a whole number ≥ 0, got ${a.users}`);
   if (!(a.spawnRate > 0)) throw new VolleyError('VOLLEY_BAD_OPTION', `--spawn-rate must be above 0, got ${a.spawnRate}`);
   const runTimeMs = parseDuration(a.runTime, '--run-time');
   if (runTimeMs <= 0) throw new VolleyError('VOLLEY_BAD_OPTION', '--run-time must be above 0');
-  if (a.connections !== undefined && !(Number.isInteger(a.connections) && a.connections >= 1)) throw new VolleyError('VOLLEY_BAD_OPTION', `--connections must be a whole number ≥ 1, got ${a.connections}`);
+  if (a.connections !== undefined && !(Number.isInteger(a.connections) && a.connections >= 1))
+    throw new VolleyError('VOLLEY_BAD_OPTION', `--connections must be a whole number ≥ 1, got ${a.connections}`);
   const expectWorkers = a.expectWorkers ?? defaults.expectWorkers;
-  if (!Number.isInteger(expectWorkers) || expectWorkers < 1) throw new VolleyError('VOLLEY_BAD_OPTION', `--expect-workers must be a whole number ≥ 1, got ${expectWorkers}`);
+  if (!Number.isInteger(expectWorkers) || expectWorkers < 1)
+    throw new VolleyError('VOLLEY_BAD_OPTION', `--expect-workers must be a whole number ≥ 1, got ${expectWorkers}`);
   return {
     host: url.href.replace(/\/$/, ''),
     users: a.users,

@@ -35,7 +35,9 @@ export const CHECK_LIMITS: ChildLimits = { timeoutMs: 15_000, memoryMb: 256 };
 export const SUMMARY_LIMITS: ChildLimits = { timeoutMs: 60_000, memoryMb: 1024 };
 const MAX_ANSWER = 64 * 1024 * 1024;
 
-type Request = { op: 'facts'; bundle: ScenarioBundle; env: Record<string, string> } | { op: 'summary'; bundle: ScenarioBundle; env: Record<string, string>; data: string };
+type Request =
+  | { op: 'facts'; bundle: ScenarioBundle; env: Record<string, string> }
+  | { op: 'summary'; bundle: ScenarioBundle; env: Record<string, string>; data: string };
 
 /** The facts of a scenario, learned in a child. Bad scenarios, and children that die or overstay, throw VolleyError naming the file. */
 export function factsIsolated(bundle: ScenarioBundle, env: Record<string, string>, limits = CHECK_LIMITS): Promise<ScenarioFacts> {
@@ -43,17 +45,30 @@ export function factsIsolated(bundle: ScenarioBundle, env: Record<string, string
 }
 
 /** k6's handleSummary(data), run in a child; `data` is the summary in k6's shape, as JSON text. */
-export async function handleSummaryIsolated(bundle: ScenarioBundle, env: Record<string, string>, data: string, limits = SUMMARY_LIMITS): Promise<SummaryOutputs> {
-  const wire = await ask<{ stdout?: string; stderr?: string; files: [string, string, 'utf8' | 'base64'][] }>({ op: 'summary', bundle, env, data }, limits);
+export async function handleSummaryIsolated(
+  bundle: ScenarioBundle,
+  env: Record<string, string>,
+  data: string,
+  limits = SUMMARY_LIMITS,
+): Promise<SummaryOutputs> {
+  const wire = await ask<{ stdout?: string; stderr?: string; files: [string, string, 'utf8' | 'base64'][] }>(
+    { op: 'summary', bundle, env, data },
+    limits,
+  );
   return { ...wire, files: wire.files.map(([path, text, enc]) => [path, enc === 'base64' ? Buffer.from(text, 'base64') : text]) };
 }
 
 function ask<T>(req: Request, limits: ChildLimits): Promise<T> {
   const name = req.bundle.name;
   // this program again (the bundle, or the source under tsx: its loader is in execArgv), with a smaller heap
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${limits.memoryMb}`, process.argv[1]!, 'scenario-child', req.op], {
-    stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, VOLLEY_LOG_LEVEL: 'silent' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, `--max-old-space-size=${limits.memoryMb}`, process.argv[1]!, 'scenario-child', req.op],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, VOLLEY_LOG_LEVEL: 'silent' },
+    },
+  );
   let out = '';
   let err = '';
   let overflow = false;
@@ -73,7 +88,9 @@ function ask<T>(req: Request, limits: ChildLimits): Promise<T> {
   }, limits.timeoutMs);
   const what = req.op === 'facts' ? 'loading it' : 'its handleSummary()';
   return new Promise<T>((resolve, reject) => {
-    child.on('error', (e) => reject(new VolleyError('VOLLEY_BAD_SCENARIO', `${name}: cannot start a process to check it: ${errorMessage(e)}`)));
+    child.on('error', (e) =>
+      reject(new VolleyError('VOLLEY_BAD_SCENARIO', `${name}: cannot start a process to check it: ${errorMessage(e)}`)),
+    );
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const fail = (why: string): void => reject(new VolleyError('VOLLEY_BAD_SCENARIO', `${name}: ${why}`));
@@ -90,7 +107,9 @@ function ask<T>(req: Request, limits: ChildLimits): Promise<T> {
       if (parsed?.ok) return resolve(parsed.value);
       // its own message already names the file
       if (parsed && !parsed.ok) return reject(new VolleyError('VOLLEY_BAD_SCENARIO', parsed.error));
-      fail(`${what} ended the process (${signal ? `signal ${signal}` : `exit code ${code}`}) before it answered${err.trim() ? `: ${err.trim().split('\n').at(-1)}` : ''}`);
+      fail(
+        `${what} ended the process (${signal ? `signal ${signal}` : `exit code ${code}`}) before it answered${err.trim() ? `: ${err.trim().split('\n').at(-1)}` : ''}`,
+      );
     });
   });
 }
@@ -107,13 +126,26 @@ export async function childMain(): Promise<void> {
     if (req.op === 'facts') {
       // plain data only: the options a script exports may hold functions, which do not travel (and are not read)
       const plain = <V>(v: V): V | undefined => (v === undefined ? undefined : (JSON.parse(JSON.stringify(v)) as V));
-      const facts: ScenarioFacts = { options: plain(def.options), thresholds: plain(def.thresholds), setup: !!def.setup, teardown: !!def.teardown, handleSummary: !!def.handleSummary, ...(def.perVu ? { k6: { ignored: [...(def.k6Ignored ?? [])] } } : {}) };
+      const facts: ScenarioFacts = {
+        options: plain(def.options),
+        thresholds: plain(def.thresholds),
+        setup: !!def.setup,
+        teardown: !!def.teardown,
+        handleSummary: !!def.handleSummary,
+        ...(def.perVu ? { k6: { ignored: [...(def.k6Ignored ?? [])] } } : {}),
+      };
       answer({ ok: true, value: facts });
     } else {
       if (!def.handleSummary) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${req.bundle.name}: has no handleSummary()`);
       const { runHandleSummary } = await import('./handle-summary.js');
       const out = await runHandleSummary(def.handleSummary, JSON.parse(req.data) as Record<string, unknown>);
-      answer({ ok: true, value: { ...out, files: out.files.map(([p, c]) => (typeof c === 'string' ? [p, c, 'utf8'] : [p, Buffer.from(c).toString('base64'), 'base64'])) } });
+      answer({
+        ok: true,
+        value: {
+          ...out,
+          files: out.files.map(([p, c]) => (typeof c === 'string' ? [p, c, 'utf8'] : [p, Buffer.from(c).toString('base64'), 'base64'])),
+        },
+      });
     }
   } catch (err) {
     answer({ ok: false, error: errorMessage(err) });

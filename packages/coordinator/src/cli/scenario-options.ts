@@ -17,7 +17,12 @@ export function scenarioThresholds(def: Pick<ScenarioDefinition, 'thresholds'>, 
       specs[key] = list.map((t) =>
         typeof t === 'string'
           ? t
-          : { threshold: t.threshold, abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEval === undefined ? undefined : parseDuration(t.delayAbortEval, `delayAbortEval of "${t.threshold}"`) },
+          : {
+              threshold: t.threshold,
+              abortOnFail: t.abortOnFail,
+              delayAbortEvalMs:
+                t.delayAbortEval === undefined ? undefined : parseDuration(t.delayAbortEval, `delayAbortEval of "${t.threshold}"`),
+            },
       );
     }
     parseThresholds(specs);
@@ -31,11 +36,15 @@ export function scenarioThresholds(def: Pick<ScenarioDefinition, 'thresholds'>, 
 export function scenarioTrendStats(def: Pick<ScenarioDefinition, 'options'>, file: string): string[] | undefined {
   const stats = def.options?.summaryTrendStats;
   if (stats === undefined) return undefined;
-  if (!Array.isArray(stats) || !stats.every((x) => typeof x === 'string')) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.summaryTrendStats must be a list of strings, e.g. ['avg', 'p(95)']`);
+  if (!Array.isArray(stats) || !stats.every((x) => typeof x === 'string'))
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.summaryTrendStats must be a list of strings, e.g. ['avg', 'p(95)']`);
   try {
     return parseTrendStats(stats.join(','));
   } catch (err) {
-    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: options.${errorMessage(err).replace('--summary-trend-stats', 'summaryTrendStats')}`);
+    throw new VolleyError(
+      'VOLLEY_BAD_SCENARIO',
+      `${file}: options.${errorMessage(err).replace('--summary-trend-stats', 'summaryTrendStats')}`,
+    );
   }
 }
 
@@ -67,32 +76,103 @@ export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[
     return Object.entries(o.scenarios).map(([name, sc]) => {
       const at = `options.scenarios.${name}`;
       const common = {
-        name, exec: sc.exec, startTimeMs: scaled(sc.startTime, `${at}.startTime`, 0), gracefulStopMs: ms(sc.gracefulStop, `${at}.gracefulStop`, DEFAULT_GRACEFUL_MS),
-        ...(sc.env ? { env: sc.env } : {}), ...(sc.tags ? { tags: sc.tags } : {}),
+        name,
+        exec: sc.exec,
+        startTimeMs: scaled(sc.startTime, `${at}.startTime`, 0),
+        gracefulStopMs: ms(sc.gracefulStop, `${at}.gracefulStop`, DEFAULT_GRACEFUL_MS),
+        ...(sc.env ? { env: sc.env } : {}),
+        ...(sc.tags ? { tags: sc.tags } : {}),
       };
       const rateUnit = (t: string | undefined) => ms(t, `${at}.timeUnit`, 1000);
       switch (sc.executor) {
         case 'ramping-vus':
-          return { ...common, executor: { type: sc.executor, startVUs: whole(sc.startVUs, `${at}.startVUs`, 1), stages: stagesOf(sc.stages, `${at}.stages`), gracefulRampDownMs: ms(sc.gracefulRampDown, `${at}.gracefulRampDown`, DEFAULT_GRACEFUL_MS) } };
+          return {
+            ...common,
+            executor: {
+              type: sc.executor,
+              startVUs: whole(sc.startVUs, `${at}.startVUs`, 1),
+              stages: stagesOf(sc.stages, `${at}.stages`),
+              gracefulRampDownMs: ms(sc.gracefulRampDown, `${at}.gracefulRampDown`, DEFAULT_GRACEFUL_MS),
+            },
+          };
         case 'constant-vus':
-          return { ...common, executor: { type: sc.executor, vus: whole(sc.vus, `${at}.vus`, 1), durationMs: scaled(sc.duration, `${at}.duration`) } };
+          return {
+            ...common,
+            executor: { type: sc.executor, vus: whole(sc.vus, `${at}.vus`, 1), durationMs: scaled(sc.duration, `${at}.duration`) },
+          };
         case 'per-vu-iterations':
         case 'shared-iterations':
-          return { ...common, executor: { type: sc.executor, vus: whole(sc.vus, `${at}.vus`, 1), iterations: whole(sc.iterations, `${at}.iterations`, 1), maxDurationMs: scaled(sc.maxDuration, `${at}.maxDuration`, 600_000) } };
+          return {
+            ...common,
+            executor: {
+              type: sc.executor,
+              vus: whole(sc.vus, `${at}.vus`, 1),
+              iterations: whole(sc.iterations, `${at}.iterations`, 1),
+              maxDurationMs: scaled(sc.maxDuration, `${at}.maxDuration`, 600_000),
+            },
+          };
         case 'constant-arrival-rate':
-          return { ...common, executor: { type: sc.executor, rate: sc.rate, timeUnitMs: rateUnit(sc.timeUnit), durationMs: scaled(sc.duration, `${at}.duration`), preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1), maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs) } };
+          return {
+            ...common,
+            executor: {
+              type: sc.executor,
+              rate: sc.rate,
+              timeUnitMs: rateUnit(sc.timeUnit),
+              durationMs: scaled(sc.duration, `${at}.duration`),
+              preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1),
+              maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs),
+            },
+          };
         case 'ramping-arrival-rate':
-          return { ...common, executor: { type: sc.executor, startRate: sc.startRate ?? 0, timeUnitMs: rateUnit(sc.timeUnit), stages: stagesOf(sc.stages, `${at}.stages`), preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1), maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs) } };
+          return {
+            ...common,
+            executor: {
+              type: sc.executor,
+              startRate: sc.startRate ?? 0,
+              timeUnitMs: rateUnit(sc.timeUnit),
+              stages: stagesOf(sc.stages, `${at}.stages`),
+              preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1),
+              maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs),
+            },
+          };
         default:
           throw new VolleyError('VOLLEY_BAD_SCENARIO', `${at}: unknown executor "${String((sc as { executor?: unknown }).executor)}"`);
       }
     });
   }
   const common = { name: 'default', startTimeMs: 0, gracefulStopMs: DEFAULT_GRACEFUL_MS };
-  if (o.stages) return [{ ...common, executor: { type: 'ramping-vus', startVUs: 0, stages: stagesOf(o.stages, 'options.stages'), gracefulRampDownMs: DEFAULT_GRACEFUL_MS } }];
+  if (o.stages)
+    return [
+      {
+        ...common,
+        executor: {
+          type: 'ramping-vus',
+          startVUs: 0,
+          stages: stagesOf(o.stages, 'options.stages'),
+          gracefulRampDownMs: DEFAULT_GRACEFUL_MS,
+        },
+      },
+    ];
   // iterations with a duration: shared-iterations, the duration its limit (as k6 reads the two together)
-  if (o.iterations !== undefined) return [{ ...common, executor: { type: 'shared-iterations', vus: whole(o.vus, 'options.vus', 1), iterations: whole(o.iterations, 'options.iterations', 1), maxDurationMs: scaled(o.duration, 'options.duration', 600_000) } }];
-  if (o.vus !== undefined && o.duration !== undefined) return [{ ...common, executor: { type: 'constant-vus', vus: whole(o.vus, 'options.vus', 1), durationMs: scaled(o.duration, 'options.duration') } }];
+  if (o.iterations !== undefined)
+    return [
+      {
+        ...common,
+        executor: {
+          type: 'shared-iterations',
+          vus: whole(o.vus, 'options.vus', 1),
+          iterations: whole(o.iterations, 'options.iterations', 1),
+          maxDurationMs: scaled(o.duration, 'options.duration', 600_000),
+        },
+      },
+    ];
+  if (o.vus !== undefined && o.duration !== undefined)
+    return [
+      {
+        ...common,
+        executor: { type: 'constant-vus', vus: whole(o.vus, 'options.vus', 1), durationMs: scaled(o.duration, 'options.duration') },
+      },
+    ];
   return undefined;
 }
 
@@ -106,7 +186,12 @@ export interface LoadPlan {
 }
 
 /** The plan of k6's flags, or else the scenario's own, unless Locust's flags set the load. */
-export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body: B, def: Pick<ScenarioDefinition, 'options'>, file: string, plan: LoadPlan): B {
+export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(
+  body: B,
+  def: Pick<ScenarioDefinition, 'options'>,
+  file: string,
+  plan: LoadPlan,
+): B {
   const options = plan.k6 ?? (plan.explicitLoad ? undefined : def.options);
   if (!options) return body;
   let scenarios: ScenarioPlan[] | undefined;
@@ -116,7 +201,9 @@ export function applyScenarioPlan<B extends Omit<StartRunBody, 'scenario'>>(body
     if (scenarios) for (const sc of scenarios) ScenarioPlanSchema.parse(sc);
   } catch (err) {
     const issue = (err as { issues?: { path: (string | number)[]; message: string }[] }).issues?.[0];
-    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : errorMessage(err)}`, { cause: err });
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : errorMessage(err)}`, {
+      cause: err,
+    });
   }
   if (!scenarios) return body;
   const runTimeMs = planDuration(scenarios);

@@ -12,14 +12,20 @@ export function loadToken(tokenFile: string | undefined, token?: string): string
     try {
       text = readFileSync(tokenFile, 'utf8').trim();
     } catch (err) {
-      throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new VolleyError(
+        'VOLLEY_BAD_OPTION',
+        `--token-file ${tokenFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
     }
     if (!text) throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: the file is empty`);
     if (/\s/.test(text)) throw new VolleyError('VOLLEY_BAD_OPTION', `--token-file ${tokenFile}: the token must be one word without spaces`);
     const mode = statSync(tokenFile).mode & 0o777;
     // said, not refused (a mounted secret's mode is not always the user's to set); a group-readable
     // one is how Kubernetes mounts a secret for a non-root container (defaultMode 0440 with fsGroup)
-    if (mode & 0o004) process.stderr.write(`volley: warning: --token-file ${tokenFile} can be read by other users (mode ${mode.toString(8)}); chmod 600 it\n`);
+    if (mode & 0o004)
+      process.stderr.write(
+        `volley: warning: --token-file ${tokenFile} can be read by other users (mode ${mode.toString(8)}); chmod 600 it\n`,
+      );
     return text;
   }
   const env = process.env.VOLLEY_TOKEN?.trim();

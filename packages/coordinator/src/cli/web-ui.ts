@@ -54,10 +54,19 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
   const handleSummaries = new WeakMap<object, SummaryHandler | undefined>([[first.body, first.handleSummary]]);
   // a script whose own plan was taken (no load on the command line) starts with it ticked, as Locust uses a shape class
   const defaults: FormDefaults = {
-    users: o.given.users ?? DEFAULT_FORM.users, spawnRate: o.given.spawnRate ?? DEFAULT_FORM.spawnRate, runTimeS: o.given.runTimeS, host: o.given.host,
+    users: o.given.users ?? DEFAULT_FORM.users,
+    spawnRate: o.given.spawnRate ?? DEFAULT_FORM.spawnRate,
+    runTimeS: o.given.runTimeS,
+    host: o.given.host,
     ownPlan: !o.plan.explicitLoad && !o.plan.k6 && first.body.scenarios !== undefined,
   };
-  const catalog = fileCatalog({ file: o.scenarioFile, base: o.base, defaults, timeScale: o.plan.timeScale, onPrepared: (p) => handleSummaries.set(p.body, p.handleSummary) });
+  const catalog = fileCatalog({
+    file: o.scenarioFile,
+    base: o.base,
+    defaults,
+    timeScale: o.plan.timeScale,
+    onPrepared: (p) => handleSummaries.set(p.body, p.handleSummary),
+  });
 
   let last: RunSummary | undefined;
   let ending: Promise<void> = Promise.resolve();
@@ -69,27 +78,29 @@ export async function serveWebUi(o: WebUiOptions): Promise<RunSummary | undefine
     onRunStarted: ({ id, request, finished }) => {
       const hs = handleSummaries.get(request);
       // a run that failed, or whose end could not be written, is said and sets the exit code; the session goes on
-      const end = finished.then(
-        async (summary) => {
-          last = summary;
-          try {
-            await o.onFinished(summary, hs);
-          } catch (err) {
-            process.stderr.write(`volley: the end of run ${id}: ${errorMessage(err)}\n`);
+      const end = finished
+        .then(
+          async (summary) => {
+            last = summary;
+            try {
+              await o.onFinished(summary, hs);
+            } catch (err) {
+              process.stderr.write(`volley: the end of run ${id}: ${errorMessage(err)}\n`);
+              process.exitCode = EXIT_RUN_FAILED;
+            }
+          },
+          (err: unknown) => {
+            process.stderr.write(`volley: run ${id} failed: ${errorMessage(err)}\n`);
             process.exitCode = EXIT_RUN_FAILED;
+          },
+        )
+        .then(async () => {
+          if (id === autostarted && o.autoquitMs !== undefined) {
+            process.stderr.write(`volley: quitting in ${o.autoquitMs / 1000} s (--autoquit)\n`);
+            await new Promise((r) => setTimeout(r, o.autoquitMs));
+            quit();
           }
-        },
-        (err: unknown) => {
-          process.stderr.write(`volley: run ${id} failed: ${errorMessage(err)}\n`);
-          process.exitCode = EXIT_RUN_FAILED;
-        },
-      ).then(async () => {
-        if (id === autostarted && o.autoquitMs !== undefined) {
-          process.stderr.write(`volley: quitting in ${o.autoquitMs / 1000} s (--autoquit)\n`);
-          await new Promise((r) => setTimeout(r, o.autoquitMs));
-          quit();
-        }
-      });
+        });
       ending = Promise.all([ending, end]).then(() => undefined);
     },
   });

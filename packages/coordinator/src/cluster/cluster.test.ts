@@ -21,18 +21,28 @@ function link(cluster: Cluster) {
   };
   const session = cluster.attach(conn);
   return {
-    conn, sent,
+    conn,
+    sent,
     say: (m: WorkerMessage) => session.onMessage(m),
     hello: (extra: Partial<Extract<WorkerMessage, { type: 'hello' }>> = {}) =>
       session.onMessage({ type: 'hello', protocol: PROTOCOL_VERSION, name: 'mem', cores: 1, pid: 1, version: 't', ...extra }),
-    last: <T extends CoordinatorMessage['type']>(type: T) => sent.filter((m) => m.type === type).at(-1) as Extract<CoordinatorMessage, { type: T }> | undefined,
+    last: <T extends CoordinatorMessage['type']>(type: T) =>
+      sent.filter((m) => m.type === type).at(-1) as Extract<CoordinatorMessage, { type: T }> | undefined,
     hangUp: () => session.onClose(),
   };
 }
 
 const request = (over: Partial<StartRequest> = {}): StartRequest => ({
-  scenario: { name: 'mem.ts', code: 'export default 1' }, host: 'http://127.0.0.1:9', users: 2, spawnRate: 100, runTimeMs: 5000,
-  gracefulStopMs: 0, env: {}, expectWorkers: 1, expectWorkersTimeoutMs: 5000, ...over,
+  scenario: { name: 'mem.ts', code: 'export default 1' },
+  host: 'http://127.0.0.1:9',
+  users: 2,
+  spawnRate: 100,
+  runTimeMs: 5000,
+  gracefulStopMs: 0,
+  env: {},
+  expectWorkers: 1,
+  expectWorkersTimeoutMs: 5000,
+  ...over,
 });
 
 describe('Cluster', () => {
@@ -92,7 +102,7 @@ describe('Cluster', () => {
     expect(cluster.status().workers).toHaveLength(0);
   });
 
-  it('drops from the run a worker whose window is implausible, says so in the run\'s events, and keeps the others\' data', async () => {
+  it("drops from the run a worker whose window is implausible, says so in the run's events, and keeps the others' data", async () => {
     const [a, b, d] = [link(cluster), link(cluster), link(cluster)];
     for (const w of [a, b, d]) w.hello();
     const { finished } = cluster.start(request({ expectWorkers: 3, users: 4 }));
@@ -102,7 +112,13 @@ describe('Cluster', () => {
     const runId = a.last('start')!.runId;
     expect(cluster.status().run?.state).toBe('running');
 
-    const honest = { type: 'window' as const, runId, index: 0, vus: 2, series: [{ kind: 'counter' as const, metric: 'iterations', tags: {}, value: 5 }] };
+    const honest = {
+      type: 'window' as const,
+      runId,
+      index: 0,
+      vus: 2,
+      series: [{ kind: 'counter' as const, metric: 'iterations', tags: {}, value: 5 }],
+    };
     a.say(honest);
     // past the run's end, more VUs than the whole run, a counter that would overflow
     b.say({ ...honest, index: 10_000_000 });
@@ -115,7 +131,9 @@ describe('Cluster', () => {
     expect(c.conn.closed).toEqual({ code: 1008, reason: 'window for a run this worker is not in' });
     expect(cluster.status().run?.workers).toBe(1);
     const events = cluster.liveSummary()!.run.events;
-    expect(events).toContainEqual(expect.objectContaining({ kind: 'worker-lost', detail: expect.stringMatching(/^dropped: implausible window: index 10000000/) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ kind: 'worker-lost', detail: expect.stringMatching(/^dropped: implausible window: index 10000000/) }),
+    );
     // back with its secret, what it sends for this run is acknowledged and ignored
     const b2 = link(cluster);
     b2.hello({ workerId: b.last('welcome')!.workerId, secret: b.last('welcome')!.secret });
@@ -123,7 +141,10 @@ describe('Cluster', () => {
     expect(b2.conn.closed).toBeUndefined();
     a.say({ ...honest, index: 1, series: [{ kind: 'counter', metric: 'iterations', tags: {}, value: Number.MAX_VALUE }] });
     a.say({ ...honest, index: 2, series: [{ kind: 'counter', metric: 'iterations', tags: {}, value: Number.MAX_VALUE }] });
-    expect(a.conn.closed).toEqual({ code: 1008, reason: 'implausible window: series iterations would no longer add up to a finite number' });
+    expect(a.conn.closed).toEqual({
+      code: 1008,
+      reason: 'implausible window: series iterations would no longer add up to a finite number',
+    });
     await clock.advance(1000);
     expect(b2.last('heartbeat')!.acked).toEqual({ runId, indexes: [1] });
     cluster.stop('test');
@@ -137,7 +158,9 @@ describe('Cluster', () => {
   it('keeps of an ended run its status and summary, not the run itself, and at most 100 of them', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 102; i++) {
-      const { id, finished } = cluster.start(request({ expectWorkersTimeoutMs: 0, scenario: { name: `s${i}.ts`, code: 'x'.repeat(1000) } }));
+      const { id, finished } = cluster.start(
+        request({ expectWorkersTimeoutMs: 0, scenario: { name: `s${i}.ts`, code: 'x'.repeat(1000) } }),
+      );
       ids.push(id);
       const settled = finished.catch(() => undefined);
       await clock.advance(1);
@@ -160,15 +183,26 @@ describe('Cluster', () => {
     await clock.advance(1);
     for (const w of ws) w.say({ type: 'ready', runId: id });
     await clock.advance(600);
-    const alive = (except: typeof ws = []) => { for (const w of ws) if (!except.includes(w)) w.say({ type: 'heartbeat' } as WorkerMessage); };
+    const alive = (except: typeof ws = []) => {
+      for (const w of ws) if (!except.includes(w)) w.say({ type: 'heartbeat' } as WorkerMessage);
+    };
     return { ws, id, finished, alive };
   }
   const iterations = (runId: string, index: number, value: number, scenario = 'default') => ({
-    type: 'window' as const, runId, index, vus: 1, series: [{ kind: 'counter' as const, metric: 'iterations', tags: { scenario }, value }],
+    type: 'window' as const,
+    runId,
+    index,
+    vus: 1,
+    series: [{ kind: 'counter' as const, metric: 'iterations', tags: { scenario }, value }],
   });
 
   it('runs a run through its steps: prepare with segments, one start instant, stop at the run time, a summary of every window', async () => {
-    const { ws: [a, b], id, finished, alive } = await startedRun(2, { runTimeMs: 3000, gracefulStopMs: 1000 });
+    const {
+      ws: [a, b],
+      id,
+      finished,
+      alive,
+    } = await startedRun(2, { runTimeMs: 3000, gracefulStopMs: 1000 });
     expect(a!.last('prepare')!.segment).toEqual({ weights: [1, 1], index: 0 });
     expect(b!.last('prepare')!.segment).toEqual({ weights: [1, 1], index: 1 });
     expect(a!.last('start')!.startAt).toBe(b!.last('start')!.startAt);
@@ -190,9 +224,19 @@ describe('Cluster', () => {
     expect(a!.sent.filter((m) => m.type === 'heartbeat').flatMap((m) => m.acked?.indexes ?? [])).toEqual([0, 1, 2]);
   });
 
-  it('moves a lost member\'s unfinished iterations to the others, and counts the time its share was unheld', async () => {
-    const once = { name: 'once', startTimeMs: 0, gracefulStopMs: 0, executor: { type: 'shared-iterations' as const, vus: 4, iterations: 100, maxDurationMs: 20_000 } };
-    const { ws: [a, b, c], id, finished, alive } = await startedRun(3, { scenarios: [once], runTimeMs: 20_000 });
+  it("moves a lost member's unfinished iterations to the others, and counts the time its share was unheld", async () => {
+    const once = {
+      name: 'once',
+      startTimeMs: 0,
+      gracefulStopMs: 0,
+      executor: { type: 'shared-iterations' as const, vus: 4, iterations: 100, maxDurationMs: 20_000 },
+    };
+    const {
+      ws: [a, b, c],
+      id,
+      finished,
+      alive,
+    } = await startedRun(3, { scenarios: [once], runTimeMs: 20_000 });
     c!.say(iterations(id, 0, 10, 'once'));
     alive();
     // c is heard no more: after the lost limit its share moves
@@ -203,7 +247,10 @@ describe('Cluster', () => {
     const events = cluster.liveSummary()!.run.events;
     expect(events).toContainEqual(expect.objectContaining({ kind: 'worker-lost', worker: 'mem' }));
     const moved = [a!, b!].map((w) => w.last('assign')!);
-    expect(moved.map((m) => m.segment)).toEqual([{ weights: [1, 1], index: 0 }, { weights: [1, 1], index: 1 }]);
+    expect(moved.map((m) => m.segment)).toEqual([
+      { weights: [1, 1], index: 0 },
+      { weights: [1, 1], index: 1 },
+    ]);
     // c holds VU 3 of 4, so 25 of the 100 iterations (3, 7, …, 99); it did 10: 15 move, split between a and b
     const owedByC = 25;
     const parts = moved.map((m) => m.moved?.once ?? 0);
@@ -216,8 +263,12 @@ describe('Cluster', () => {
     expect(summary.run.shortMs).toBeGreaterThan(0);
   });
 
-  it('admits a worker that joins a running run: it prepares, then gets a share and the run\'s start instant', async () => {
-    const { ws: [a], id, alive } = await startedRun(1, { runTimeMs: 60_000 });
+  it("admits a worker that joins a running run: it prepares, then gets a share and the run's start instant", async () => {
+    const {
+      ws: [a],
+      id,
+      alive,
+    } = await startedRun(1, { runTimeMs: 60_000 });
     const late = link(cluster);
     late.hello();
     await clock.advance(250);
@@ -230,7 +281,11 @@ describe('Cluster', () => {
   });
 
   it('stops at once when asked, tells every member the reason, and ends when their last windows are in', async () => {
-    const { ws: [a], id, finished } = await startedRun(1, { runTimeMs: 60_000, gracefulStopMs: 2000 });
+    const {
+      ws: [a],
+      id,
+      finished,
+    } = await startedRun(1, { runTimeMs: 60_000, gracefulStopMs: 2000 });
     await clock.advance(1500);
     expect(cluster.stop('asked')?.state).toBe('running');
     await clock.advance(1);

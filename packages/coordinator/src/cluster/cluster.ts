@@ -1,6 +1,16 @@
 import type { Logger } from 'pino';
 import {
-  errorMessage, HEARTBEAT_MS, IDLE_SILENCE_MS, LIVENESS_TICK_MS, memberLiveness, planMaxVus, PROTOCOL_VERSION, rescaleStages, vusAt, VolleyError, type WorkerMessage,
+  errorMessage,
+  HEARTBEAT_MS,
+  IDLE_SILENCE_MS,
+  LIVENESS_TICK_MS,
+  memberLiveness,
+  planMaxVus,
+  PROTOCOL_VERSION,
+  rescaleStages,
+  vusAt,
+  VolleyError,
+  type WorkerMessage,
 } from '@volley/shared';
 import type { RunSummary } from '../aggregate/summary.js';
 import { abortingThreshold, evaluateThresholds, parseThresholds, taggedPhases } from '../thresholds/evaluate.js';
@@ -13,7 +23,15 @@ import { admit, loseMember, recordEvent, sendStages } from './membership.js';
 import { WorkerRegistry, type WorkerConnection, type WorkerEntry } from './registry.js';
 import { Run } from './run.js';
 import { newRunId, runConfigFor, type StartRequest } from './start-request.js';
-import { clusterStatus, metricsSnapshot, runStatus, runSummary, type ClusterStatus, type MetricsSnapshot, type RunStatus } from './views.js';
+import {
+  clusterStatus,
+  metricsSnapshot,
+  runStatus,
+  runSummary,
+  type ClusterStatus,
+  type MetricsSnapshot,
+  type RunStatus,
+} from './views.js';
 import { Waiter } from './waiter.js';
 
 export type { WorkerConnection } from './registry.js';
@@ -52,7 +70,10 @@ export class Cluster {
   private readonly stopTicking: () => void;
   private ticks = 0;
 
-  constructor(log: Logger, private readonly options: ClusterOptions = {}) {
+  constructor(
+    log: Logger,
+    private readonly options: ClusterOptions = {},
+  ) {
     const clock = options.clock ?? systemClock;
     this.ctx = { log, clock, registry: new WorkerRegistry(log), waiter: new Waiter(clock) };
     this.stopTicking = clock.every(LIVENESS_TICK_MS, () => this.tick());
@@ -80,7 +101,8 @@ export class Cluster {
       onMessage: (msg) => {
         if (!entry) {
           if (msg.type !== 'hello') return conn.close(1008, 'expected hello first');
-          if (msg.protocol !== PROTOCOL_VERSION) return conn.close(1002, `protocol ${msg.protocol} unsupported; this coordinator speaks ${PROTOCOL_VERSION}`);
+          if (msg.protocol !== PROTOCOL_VERSION)
+            return conn.close(1002, `protocol ${msg.protocol} unsupported; this coordinator speaks ${PROTOCOL_VERSION}`);
           entry = registry.join(conn, msg, clock.now());
           waiter.notify();
           return;
@@ -131,7 +153,8 @@ export class Cluster {
     }
     if (run?.state === 'running' && beat && run.thresholds.length && !run.stopRequested) this.judgeLive(run, now);
     if (run?.state === 'running') {
-      for (const w of registry.values()) if (w.conn && !run.participants.has(w.id) && (!w.runId || w.phase === 'done')) admit(this.ctx, run, w);
+      for (const w of registry.values())
+        if (w.conn && !run.participants.has(w.id) && (!w.runId || w.phase === 'done')) admit(this.ctx, run, w);
     }
     waiter.notify();
   }
@@ -142,7 +165,13 @@ export class Cluster {
     const results = evaluateThresholds(run.thresholds, [...run.aggregator.totals.values()], run.aggregator.windows, elapsed / 1000);
     const abort = abortingThreshold(results, elapsed);
     if (!abort) return;
-    recordEvent(this.ctx, run, 'threshold-abort', undefined, `${abort.metric} '${abort.threshold}' failed with ${abort.aggregation}=${abort.observed}`);
+    recordEvent(
+      this.ctx,
+      run,
+      'threshold-abort',
+      undefined,
+      `${abort.metric} '${abort.threshold}' failed with ${abort.aggregation}=${abort.observed}`,
+    );
     run.requestStop(`threshold ${abort.metric} '${abort.threshold}' crossed`);
   }
 
@@ -216,11 +245,18 @@ export class Cluster {
    */
   scale(users: number, spawnRate?: number): RunStatus {
     const run = this.current;
-    if (!run || run.state !== 'running') throw new VolleyError('VOLLEY_RUN_STATE', run ? `run ${run.id} is ${run.state}: only a running run can be scaled` : 'no run to scale');
+    if (run?.state !== 'running')
+      throw new VolleyError(
+        'VOLLEY_RUN_STATE',
+        run ? `run ${run.id} is ${run.state}: only a running run can be scaled` : 'no run to scale',
+      );
     const plan = run.config.plan.scenarios;
     const ramp = plan.length === 1 && !run.request.scenarios ? plan[0]! : undefined;
-    if (!ramp || ramp.executor.type !== 'ramping-vus') {
-      throw new VolleyError('VOLLEY_BAD_OPTION', `run ${run.id} follows its scenarios' own plan (${plan.map((p) => p.executor.type).join(', ')}); a run started with users and a spawn rate can be scaled`);
+    if (ramp?.executor.type !== 'ramping-vus') {
+      throw new VolleyError(
+        'VOLLEY_BAD_OPTION',
+        `run ${run.id} follows its scenarios' own plan (${plan.map((p) => p.executor.type).join(', ')}); a run started with users and a spawn rate can be scaled`,
+      );
     }
     const rate = spawnRate ?? run.request.spawnRate;
     if (this.options.limits) checkLimits(run.config.plan.scenarios, { users, runTimeMs: run.request.runTimeMs }, this.options.limits);

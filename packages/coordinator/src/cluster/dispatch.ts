@@ -100,6 +100,8 @@ function takeWindow(ctx: ClusterContext, run: Run | undefined, w: WorkerEntry, m
 
 /** A window no honest worker sends: past the run's end, more VUs than the whole plan (the aggregator checks totals that would overflow). */
 function checkPlausible(run: Run, msg: Extract<WorkerMessage, { type: 'window' }>): void {
-  if (msg.index > run.maxIndex) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: index ${msg.index} is past the run's end (${run.maxIndex} at most)`);
-  if (msg.vus > run.maxVus) throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: ${msg.vus} VUs, more than the whole run's ${run.maxVus}`);
+  if (msg.index > run.maxIndex)
+    throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: index ${msg.index} is past the run's end (${run.maxIndex} at most)`);
+  if (msg.vus > run.maxVus)
+    throw new VolleyError('VOLLEY_BAD_MESSAGE', `implausible window: ${msg.vus} VUs, more than the whole run's ${run.maxVus}`);
 }

@@ -41,7 +41,10 @@ async function awaitWorkers(ctx: ClusterContext, run: Run, log: Logger): Promise
   const enough = await ctx.waiter.until(() => run.stopRequested || ctx.registry.idle().length >= want, req.expectWorkersTimeoutMs);
   if (run.stopRequested) throw new VolleyError('VOLLEY_RUN_STATE', 'stopped before it started');
   if (!enough) {
-    throw new VolleyError('VOLLEY_NO_WORKERS', `only ${ctx.registry.idle().length} of ${want} expected worker(s) joined within ${Math.round(req.expectWorkersTimeoutMs / 1000)} s`);
+    throw new VolleyError(
+      'VOLLEY_NO_WORKERS',
+      `only ${ctx.registry.idle().length} of ${want} expected worker(s) joined within ${Math.round(req.expectWorkersTimeoutMs / 1000)} s`,
+    );
   }
   return ctx.registry.idle();
 }
@@ -55,7 +58,12 @@ async function prepare(ctx: ClusterContext, run: Run, chosen: WorkerEntry[], log
     w.runId = run.id;
     w.phase = 'preparing';
     run.owed.set(w.id, owedAtStart(run.config.plan.scenarios, segments[i]!));
-    w.conn!.send({ type: 'prepare', config: run.config, scenario: run.request.scenario, segment: { weights: [...segments[i]!.weights], index: i } });
+    w.conn!.send({
+      type: 'prepare',
+      config: run.config,
+      scenario: run.request.scenario,
+      segment: { weights: [...segments[i]!.weights], index: i },
+    });
   });
   log.info({ workers: chosen.map((w) => w.name) }, 'preparing');
   const members = (): WorkerEntry[] => ctx.registry.all(run.members);
@@ -64,7 +72,13 @@ async function prepare(ctx: ClusterContext, run: Run, chosen: WorkerEntry[], log
     READY_TIMEOUT_MS,
   );
   if (run.error || run.stopRequested || !allReady || members().some((w) => !w.conn)) {
-    const why = run.error ?? (run.stopRequested ? 'stopped before it started' : !allReady ? `workers not ready within ${READY_TIMEOUT_MS / 1000} s` : 'a worker left while preparing');
+    const why =
+      run.error ??
+      (run.stopRequested
+        ? 'stopped before it started'
+        : !allReady
+          ? `workers not ready within ${READY_TIMEOUT_MS / 1000} s`
+          : 'a worker left while preparing');
     throw new VolleyError('VOLLEY_WORKER_FAILED', why);
   }
 }
@@ -77,7 +91,11 @@ async function setup(ctx: ClusterContext, run: Run, log: Logger): Promise<void> 
   const limitMs = run.request.setupTimeoutMs ?? SETUP_TIMEOUT_MS;
   const answered = await ctx.waiter.until(() => run.setupDone || run.stopRequested || !first.conn, limitMs);
   if (run.error) throw new VolleyError('VOLLEY_WORKER_FAILED', run.error);
-  if (!answered || !run.setupDone) throw new VolleyError('VOLLEY_WORKER_FAILED', run.stopRequested ? 'stopped during setup()' : `setup() did not finish within ${limitMs / 1000} s`);
+  if (!answered || !run.setupDone)
+    throw new VolleyError(
+      'VOLLEY_WORKER_FAILED',
+      run.stopRequested ? 'stopped during setup()' : `setup() did not finish within ${limitMs / 1000} s`,
+    );
 }
 
 /** Sets the common start instant, opens the journal, and starts every member. */
@@ -97,7 +115,8 @@ function start(ctx: ClusterContext, run: Run, journalDir: string | undefined, lo
 async function drain(ctx: ClusterContext, run: Run, log: Logger): Promise<void> {
   const req = run.request;
   // membership may change from here on (ticks: lost members, late joiners)
-  const allCompleted = (): boolean => run.members.length > 0 && ctx.registry.all(run.members).every((w) => w.phase === 'idle' || w.phase === 'done');
+  const allCompleted = (): boolean =>
+    run.members.length > 0 && ctx.registry.all(run.members).every((w) => w.phase === 'idle' || w.phase === 'done');
   await ctx.waiter.until(() => run.stopRequested || allCompleted(), run.startAt - ctx.clock.now() + req.runTimeMs);
   run.stoppedAt = Math.min(ctx.clock.now(), run.startAt + req.runTimeMs);
   run.state = 'stopping';
@@ -120,7 +139,8 @@ async function teardown(ctx: ClusterContext, run: Run, log: Logger): Promise<voi
   if (!by) return void log.warn('no worker left to run teardown()');
   by.conn!.send({ type: 'teardown', runId: run.id, setupData: run.setupData });
   log.info({ worker: by.name }, 'running teardown()');
-  if (!(await ctx.waiter.until(() => run.teardownDone || !by.conn, run.request.teardownTimeoutMs ?? SETUP_TIMEOUT_MS))) log.warn('teardown() did not finish in time');
+  if (!(await ctx.waiter.until(() => run.teardownDone || !by.conn, run.request.teardownTimeoutMs ?? SETUP_TIMEOUT_MS)))
+    log.warn('teardown() did not finish in time');
 }
 
 function summarize(ctx: ClusterContext, run: Run, log: Logger): RunSummary {

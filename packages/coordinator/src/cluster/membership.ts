@@ -22,7 +22,14 @@ export function recordEvent(ctx: ClusterContext, run: Run, kind: RunEvent['kind'
  * A member is gone (silent past the limit, or stopped on its own): its
  * share moves to the others. `since` is when its users stopped counting.
  */
-export function loseMember(ctx: ClusterContext, run: Run, w: WorkerEntry, now: number, why = `no word for ${now - w.lastHeard} ms`, since = w.lastHeard): void {
+export function loseMember(
+  ctx: ClusterContext,
+  run: Run,
+  w: WorkerEntry,
+  now: number,
+  why = `no word for ${now - w.lastHeard} ms`,
+  since = w.lastHeard,
+): void {
   run.members = run.members.filter((id) => id !== w.id);
   w.phase = 'done';
   recordEvent(ctx, run, 'worker-lost', w, why);
@@ -73,7 +80,12 @@ export function rebalance(ctx: ClusterContext, run: Run, moved: ReadonlyMap<stri
       addOwed(owed, mine);
       run.owed.set(m.id, owed);
     }
-    m.conn?.send({ type: 'assign', runId: run.id, segment: { weights, index }, ...(moved.size ? { moved: Object.fromEntries(mine) } : {}) });
+    m.conn?.send({
+      type: 'assign',
+      runId: run.id,
+      segment: { weights, index },
+      ...(moved.size ? { moved: Object.fromEntries(mine) } : {}),
+    });
   });
   const movedText = [...moved].map(([s, n]) => `; ${n} unfinished iteration(s) of ${s} moved`).join('');
   recordEvent(ctx, run, 'rebalanced', undefined, `${members.length} worker(s): ${members.map((m) => m.name).join(', ')}${movedText}`);
@@ -82,6 +94,7 @@ export function rebalance(ctx: ClusterContext, run: Run, moved: ReadonlyMap<stri
 /** The run's ramp as it stands now, to one worker. */
 export function sendStages(run: Run, w: WorkerEntry | undefined): void {
   for (const sc of run.config.plan.scenarios) {
-    if (sc.executor.type === 'ramping-vus') w?.conn?.send({ type: 'restage', runId: run.id, scenario: sc.name, stages: sc.executor.stages });
+    if (sc.executor.type === 'ramping-vus')
+      w?.conn?.send({ type: 'restage', runId: run.id, scenario: sc.name, stages: sc.executor.stages });
   }
 }

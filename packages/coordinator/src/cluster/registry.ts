@@ -62,7 +62,10 @@ export class WorkerRegistry {
   join(conn: WorkerConnection, hello: Extract<WorkerMessage, { type: 'hello' }>, now: number): WorkerEntry | undefined {
     let entry = hello.workerId ? this.workers.get(hello.workerId) : undefined;
     if (entry && !tokenMatches(hello.secret, entry.secret)) {
-      this.log.warn({ worker: entry.id, name: hello.name, remote: conn.remote }, 'a connection claimed a worker id without its secret; refused');
+      this.log.warn(
+        { worker: entry.id, name: hello.name, remote: conn.remote },
+        'a connection claimed a worker id without its secret; refused',
+      );
       conn.close(1008, `worker id ${entry.id} is taken`);
       return undefined;
     }

@@ -10,13 +10,23 @@ export function openJournal(ctx: ClusterContext, run: Run, path: string): void {
   try {
     run.journal = new JournalWriter(path, (err) => journalFailed(ctx, run, err));
   } catch (err) {
-    throw new VolleyError('VOLLEY_RUN_STATE', `cannot write the run's journal ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check --journal-dir); no traffic was sent`);
+    throw new VolleyError(
+      'VOLLEY_RUN_STATE',
+      `cannot write the run's journal ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check --journal-dir); no traffic was sent`,
+    );
   }
   run.journal.append({
     t: 'run',
     run: {
-      id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.spawnRate, runTimeMs: req.runTimeMs,
-      startedAt: new Date(run.startAt).toISOString(), executors: run.config.plan.scenarios.map((sc) => sc.executor.type), trendStats: req.summaryTrendStats,
+      id: run.id,
+      scenario: req.scenario.name,
+      host: req.host,
+      users: req.users,
+      spawnRate: req.spawnRate,
+      runTimeMs: req.runTimeMs,
+      startedAt: new Date(run.startAt).toISOString(),
+      executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
+      trendStats: req.summaryTrendStats,
     },
     thresholds: req.thresholds,
   });

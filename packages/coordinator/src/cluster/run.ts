@@ -56,9 +56,17 @@ export class Run {
   /** the most VUs its plan holds at once, all workers together (a scale changes it) */
   maxVus: number;
 
-  constructor(readonly id: string, readonly request: StartRequest, readonly config: RunConfig, readonly thresholds: ThresholdSet[]) {
+  constructor(
+    readonly id: string,
+    readonly request: StartRequest,
+    readonly config: RunConfig,
+    readonly thresholds: ThresholdSet[],
+  ) {
     this.maxVus = planMaxVus(config.plan.scenarios);
-    const grace = Math.max(request.gracefulStopMs, ...config.plan.scenarios.map((sc) => sc.gracefulStopMs + ('gracefulRampDownMs' in sc.executor ? sc.executor.gracefulRampDownMs : 0)));
+    const grace = Math.max(
+      request.gracefulStopMs,
+      ...config.plan.scenarios.map((sc) => sc.gracefulStopMs + ('gracefulRampDownMs' in sc.executor ? sc.executor.gracefulRampDownMs : 0)),
+    );
     this.maxIndex = Math.ceil((request.runTimeMs + grace) / 1000) + WINDOW_SLACK;
   }
 

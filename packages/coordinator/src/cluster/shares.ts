@@ -23,7 +23,10 @@ export function owedAtStart(plans: readonly ScenarioPlan[], seg: Segment): Map<s
  * last moment runs again: every iteration at least, a few in-flight ones
  * more at most.
  */
-export function unfinishedIterations(owed: ReadonlyMap<string, number> | undefined, done: ReadonlyMap<string, number> | undefined): Map<string, number> {
+export function unfinishedIterations(
+  owed: ReadonlyMap<string, number> | undefined,
+  done: ReadonlyMap<string, number> | undefined,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const [scenario, n] of owed ?? []) {
     const left = n - (done?.get(scenario) ?? 0);

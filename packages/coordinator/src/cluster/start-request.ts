@@ -36,10 +36,21 @@ export interface StartRequest {
 
 /** The scenarios a start request runs: its k6 scenarios, or Locust's users, spawn rate and run time as one ramp. */
 export function runPlan(req: Pick<StartRequest, 'scenarios' | 'users' | 'spawnRate' | 'runTimeMs' | 'gracefulStopMs'>): ScenarioPlan[] {
-  return req.scenarios ?? [{
-    name: 'default', startTimeMs: 0, gracefulStopMs: req.gracefulStopMs,
-    executor: { type: 'ramping-vus', startVUs: 0, stages: usersToStages(req.users, req.spawnRate, req.runTimeMs), gracefulRampDownMs: req.gracefulStopMs },
-  }];
+  return (
+    req.scenarios ?? [
+      {
+        name: 'default',
+        startTimeMs: 0,
+        gracefulStopMs: req.gracefulStopMs,
+        executor: {
+          type: 'ramping-vus',
+          startVUs: 0,
+          stages: usersToStages(req.users, req.spawnRate, req.runTimeMs),
+          gracefulRampDownMs: req.gracefulStopMs,
+        },
+      },
+    ]
+  );
 }
 
 /** A run's id: sortable by its start, random past it (ids do not repeat across coordinator restarts). */
@@ -49,7 +60,8 @@ export function newRunId(now: number): string {
 
 /** What every worker is sent to prepare the run (its thresholds' tagged phases are filled in by the caller). */
 export function runConfigFor(runId: string, req: StartRequest): RunConfig {
-  if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios)) throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
+  if (req.scenarios && req.runTimeMs !== planDuration(req.scenarios))
+    throw new VolleyError('VOLLEY_BAD_OPTION', `runTimeMs ${req.runTimeMs} differs from the scenarios' ${planDuration(req.scenarios)} ms`);
   return {
     runId,
     host: req.host,

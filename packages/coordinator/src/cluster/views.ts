@@ -24,9 +24,24 @@ export interface RunStatus {
 }
 
 export interface MetricsSnapshot {
-  workers: { id: string; name: string; connected: boolean; silentMs: number; inRun: boolean; cpu?: number; lagP99Ms?: number; wakeLateMs?: number }[];
+  workers: {
+    id: string;
+    name: string;
+    connected: boolean;
+    silentMs: number;
+    inRun: boolean;
+    cpu?: number;
+    lagP99Ms?: number;
+    wakeLateMs?: number;
+  }[];
   run?: {
-    id: string; state: RunState; vus: number; rps: number; requests: number; failures: number; elapsedMs: number;
+    id: string;
+    state: RunState;
+    vus: number;
+    rps: number;
+    requests: number;
+    failures: number;
+    elapsedMs: number;
     /** seconds */
     byName: { name: string; count: number; failures: number; p50: number; p95: number; p99: number }[];
     errors: { name: string; error: string; count: number }[];
@@ -67,8 +82,18 @@ export function runStatus(run: Run, now: number): RunStatus {
   const p95Ms = last?.point ? last.point.percentilesMs['95'] : lastDuration.kind === 'trend' ? percentile(lastDuration.hist, 95) / 1000 : 0;
   if (last?.point) rps = last.point.requests;
   return {
-    id: run.id, state: run.state, scenario: run.request.scenario.name, elapsedMs,
-    vus: last?.vus ?? 0, requests, failures, rps, p95Ms, workers: run.members.length, error: run.error, journal: run.journal?.path,
+    id: run.id,
+    state: run.state,
+    scenario: run.request.scenario.name,
+    elapsedMs,
+    vus: last?.vus ?? 0,
+    requests,
+    failures,
+    rps,
+    p95Ms,
+    workers: run.members.length,
+    error: run.error,
+    journal: run.journal?.path,
   };
 }
 
@@ -77,7 +102,16 @@ export function metricsSnapshot(registry: WorkerRegistry, run: Run | undefined, 
   const snap: MetricsSnapshot = {
     workers: [...registry.values()].map((w) => {
       const h = run?.aggregator.healthByWorker.get(w.id)?.last;
-      return { id: w.id, name: w.name, connected: !!w.conn, silentMs: now - w.lastHeard, inRun: !!run && w.runId === run.id && w.phase !== 'done', cpu: h?.cpu, lagP99Ms: h?.lagP99Ms, wakeLateMs: h?.wakeLateMs };
+      return {
+        id: w.id,
+        name: w.name,
+        connected: !!w.conn,
+        silentMs: now - w.lastHeard,
+        inRun: !!run && w.runId === run.id && w.phase !== 'done',
+        cpu: h?.cpu,
+        lagP99Ms: h?.lagP99Ms,
+        wakeLateMs: h?.wakeLateMs,
+      };
     }),
   };
   if (!run) return snap;
@@ -97,10 +131,16 @@ export function metricsSnapshot(registry: WorkerRegistry, run: Run | undefined, 
     else if (s.metric === 'http_req_errors' && s.kind === 'counter') errors.push({ name, error: s.tags.error ?? '', count: s.value });
   }
   snap.run = {
-    id: run.id, state: run.state, vus: status.vus, rps: status.rps, requests: status.requests, failures: status.failures, elapsedMs: status.elapsedMs,
+    id: run.id,
+    state: run.state,
+    vus: status.vus,
+    rps: status.rps,
+    requests: status.requests,
+    failures: status.failures,
+    elapsedMs: status.elapsedMs,
     byName: [...byName].map(([name, e]) => {
       const h = e.hist?.kind === 'trend' ? e.hist.hist : undefined;
-      const q = (p: number): number => (h && h.totalCount ? percentile(h, p) / 1e6 : 0);
+      const q = (p: number): number => (h?.totalCount ? percentile(h, p) / 1e6 : 0);
       return { name, count: e.count, failures: e.failures, p50: q(50), p95: q(95), p99: q(99) };
     }),
     errors,
@@ -112,11 +152,30 @@ export function metricsSnapshot(registry: WorkerRegistry, run: Run | undefined, 
 export function runSummary(registry: WorkerRegistry, run: Run, durationMs: number, final: boolean): RunSummary {
   const req = run.request;
   const workers: WorkerInfo[] = registry.all(run.participants).map((w) => ({
-    id: w.id, name: w.name, cores: w.cores, requests: run.aggregator.requestsByWorker.get(w.id) ?? 0, health: healthOf(run.aggregator.healthByWorker.get(w.id)),
+    id: w.id,
+    name: w.name,
+    cores: w.cores,
+    requests: run.aggregator.requestsByWorker.get(w.id) ?? 0,
+    health: healthOf(run.aggregator.healthByWorker.get(w.id)),
   }));
-  return summarize(run.aggregator, {
-    id: run.id, scenario: req.scenario.name, host: req.host, users: req.users, spawnRate: req.scenarios ? 0 : req.spawnRate,
-    runTimeMs: req.runTimeMs, startedAt: new Date(run.startAt).toISOString(), durationMs: Math.max(1, durationMs), workers, events: run.events, shortMs: run.shortMs,
-    executors: run.config.plan.scenarios.map((sc) => sc.executor.type), trendStats: req.summaryTrendStats, ...(final ? { output: run.output } : {}),
-  }, run.thresholds);
+  return summarize(
+    run.aggregator,
+    {
+      id: run.id,
+      scenario: req.scenario.name,
+      host: req.host,
+      users: req.users,
+      spawnRate: req.scenarios ? 0 : req.spawnRate,
+      runTimeMs: req.runTimeMs,
+      startedAt: new Date(run.startAt).toISOString(),
+      durationMs: Math.max(1, durationMs),
+      workers,
+      events: run.events,
+      shortMs: run.shortMs,
+      executors: run.config.plan.scenarios.map((sc) => sc.executor.type),
+      trendStats: req.summaryTrendStats,
+      ...(final ? { output: run.output } : {}),
+    },
+    run.thresholds,
+  );
 }

@@ -42,7 +42,11 @@ export interface ScenarioCatalog {
 }
 
 function offered(name: string, files: string[]): void {
-  if (!files.includes(name)) throw new VolleyError('VOLLEY_BAD_OPTION', `no scenario "${name}" here; choose one of: ${files.join(', ') || '(none: start the coordinator with --scenarios DIR)'}`);
+  if (!files.includes(name))
+    throw new VolleyError(
+      'VOLLEY_BAD_OPTION',
+      `no scenario "${name}" here; choose one of: ${files.join(', ') || '(none: start the coordinator with --scenarios DIR)'}`,
+    );
 }
 
 /**
@@ -62,7 +66,12 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
     list,
     async prepare({ file, ownPlan, runTimeMs, ...load }) {
       offered(file, await list());
-      return prepareStart(resolve(join(dir!, file)), { ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: 1 }, { isolated: true });
+      return prepareStart(
+        resolve(join(dir!, file)),
+        { ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS },
+        { explicitLoad: !ownPlan, timeScale: 1 },
+        { isolated: true },
+      );
     },
   };
 }
@@ -75,7 +84,13 @@ export function directoryCatalog(dir: string | undefined): ScenarioCatalog {
  * --time-scale when the form asks for it. `onPrepared` sees each start
  * request made (the web UI keeps its handleSummary for the run's end).
  */
-export function fileCatalog(o: { file: string; base: Omit<StartRunBody, 'scenario'>; defaults: FormDefaults; timeScale: number; onPrepared?: (p: Prepared) => void }): ScenarioCatalog {
+export function fileCatalog(o: {
+  file: string;
+  base: Omit<StartRunBody, 'scenario'>;
+  defaults: FormDefaults;
+  timeScale: number;
+  onPrepared?: (p: Prepared) => void;
+}): ScenarioCatalog {
   const { file, base, onPrepared } = o;
   const name = basename(file);
   return {
@@ -83,7 +98,12 @@ export function fileCatalog(o: { file: string; base: Omit<StartRunBody, 'scenari
     list: async () => [name],
     async prepare({ file: chosen, ownPlan, runTimeMs, ...load }) {
       offered(chosen, [name]);
-      const prepared = await prepareStart(file, { ...base, ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS }, { explicitLoad: !ownPlan, timeScale: o.timeScale }, { isolated: true });
+      const prepared = await prepareStart(
+        file,
+        { ...base, ...load, runTimeMs: runTimeMs ?? UNTIL_STOPPED_MS },
+        { explicitLoad: !ownPlan, timeScale: o.timeScale },
+        { isolated: true },
+      );
       onPrepared?.(prepared);
       return prepared;
     },

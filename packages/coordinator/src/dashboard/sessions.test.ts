@@ -7,7 +7,12 @@ describe('DashboardSessions', () => {
     const a = s.create(0);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(s.valid(a, 1)).toBe(true);
-    expect(s.valid(a.replace(/.$/, (c) => (c === '0' ? '1' : '0')), 1)).toBe(false);
+    expect(
+      s.valid(
+        a.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+        1,
+      ),
+    ).toBe(false);
     expect(s.valid(undefined, 1)).toBe(false);
     expect(s.valid('x', 1)).toBe(false);
     // each use extends it

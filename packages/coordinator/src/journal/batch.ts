@@ -80,7 +80,16 @@ export class WindowBatch {
   private pending(s: SeriesWire): Pending {
     switch (s.kind) {
       case 'trend':
-        return { kind: 'trend', metric: s.metric, tags: s.tags, count: 0, sum: 0, min: Infinity, max: -Infinity, counts: this.spare.pop() ?? new CountsRecorder() };
+        return {
+          kind: 'trend',
+          metric: s.metric,
+          tags: s.tags,
+          count: 0,
+          sum: 0,
+          min: Infinity,
+          max: -Infinity,
+          counts: this.spare.pop() ?? new CountsRecorder(),
+        };
       case 'counter':
         return { kind: 'counter', metric: s.metric, tags: s.tags, value: 0 };
       case 'rate':

@@ -9,16 +9,46 @@ import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js'
 const WindowSchema = WorkerMessageSchema.options.find((o) => o.shape.type.value === 'window')!;
 
 const RecordSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('run'), run: z.object({
-    id: z.string(), scenario: z.string(), host: z.string(), users: z.number(), spawnRate: z.number(),
-    runTimeMs: z.number(), startedAt: z.string(), executors: z.array(z.string()).optional(),
-    trendStats: z.array(z.string().refine(isTrendStat, 'not a trend statistic')).optional(),
-  }), thresholds: z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() })]))).optional() }),
+  z.object({
+    t: z.literal('run'),
+    run: z.object({
+      id: z.string(),
+      scenario: z.string(),
+      host: z.string(),
+      users: z.number(),
+      spawnRate: z.number(),
+      runTimeMs: z.number(),
+      startedAt: z.string(),
+      executors: z.array(z.string()).optional(),
+      trendStats: z.array(z.string().refine(isTrendStat, 'not a trend statistic')).optional(),
+    }),
+    thresholds: z
+      .record(
+        z.string(),
+        z.array(
+          z.union([
+            z.string(),
+            z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() }),
+          ]),
+        ),
+      )
+      .optional(),
+  }),
   z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
   z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
   z.object({
-    t: z.literal('windows'), index: z.number().int().nonnegative(),
-    parts: z.array(z.object({ w: z.string(), vus: z.number().int().nonnegative(), requests: z.number().int().nonnegative(), health: WorkerHealthSchema.optional() })).min(1)
+    t: z.literal('windows'),
+    index: z.number().int().nonnegative(),
+    parts: z
+      .array(
+        z.object({
+          w: z.string(),
+          vus: z.number().int().nonnegative(),
+          requests: z.number().int().nonnegative(),
+          health: WorkerHealthSchema.optional(),
+        }),
+      )
+      .min(1)
       .refine((ps) => new Set(ps.map((p) => p.w)).size === ps.length, 'a worker named twice'),
     // the union of the workers' series: more than one window may hold
     series: seriesList(1_000_000),
@@ -78,12 +108,25 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
   };
   for (const [rec, line] of journalRecords(text, file, skipped)) {
     switch (rec.t) {
-      case 'run': run = rec.run; thresholds = rec.thresholds ?? {}; break;
-      case 'worker': workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores, requests: 0 }); break;
-      case 'window': merge(line, () => agg.add(rec.w, rec.m as WindowMessage)); break;
-      case 'windows': merge(line, () => agg.addMerged(rec)); break;
-      case 'event': events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail }); break;
-      case 'end': end = rec; break;
+      case 'run':
+        run = rec.run;
+        thresholds = rec.thresholds ?? {};
+        break;
+      case 'worker':
+        workers.set(rec.id, { id: rec.id, name: rec.name, cores: rec.cores, requests: 0 });
+        break;
+      case 'window':
+        merge(line, () => agg.add(rec.w, rec.m as WindowMessage));
+        break;
+      case 'windows':
+        merge(line, () => agg.addMerged(rec));
+        break;
+      case 'event':
+        events.push({ atMs: rec.atMs, kind: rec.kind, worker: rec.worker, detail: rec.detail });
+        break;
+      case 'end':
+        end = rec;
+        break;
     }
   }
   for (const [id, w] of workers) {
@@ -93,8 +136,16 @@ export function replayJournal(text: string, file = 'journal'): { summary: RunSum
   if (!run) throw new VolleyError('VOLLEY_BAD_OPTION', `${file}: no run record; is this a volley journal?`);
   const lastIndex = Math.max(-1, ...agg.windows.keys());
   const durationMs = end?.durationMs ?? Math.max(1, (lastIndex + 1) * 1000);
-  const summary = summarize(agg, {
-    ...run, durationMs, workers: [...workers.values()], events, shortMs: end?.shortMs ?? 0,
-  }, parseThresholds(thresholds));
+  const summary = summarize(
+    agg,
+    {
+      ...run,
+      durationMs,
+      workers: [...workers.values()],
+      events,
+      shortMs: end?.shortMs ?? 0,
+    },
+    parseThresholds(thresholds),
+  );
   return { summary, complete: !!end, skipped: skipped.n };
 }

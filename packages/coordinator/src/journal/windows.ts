@@ -31,8 +31,12 @@ export function* mergedWindows(text: string, file: string, settleAfter = 30): Ge
   for (const [rec] of journalRecords(text, file)) {
     if (rec.t === 'run') startMs = Date.parse(rec.run.startedAt);
     // a worker's own window (journals before 2026-11-27), or several merged
-    const w = rec.t === 'window' ? { index: (rec.m as WindowMessage).index, parts: [rec.w], series: (rec.m as WindowMessage).series }
-      : rec.t === 'windows' ? { index: rec.index, parts: rec.parts.map((p) => p.w), series: rec.series } : undefined;
+    const w =
+      rec.t === 'window'
+        ? { index: (rec.m as WindowMessage).index, parts: [rec.w], series: (rec.m as WindowMessage).series }
+        : rec.t === 'windows'
+          ? { index: rec.index, parts: rec.parts.map((p) => p.w), series: rec.series }
+          : undefined;
     if (!w) continue;
     const ids = w.parts.map((p) => `${p}\u0000${w.index}`);
     if (ids.some((id) => seen.has(id)) || w.index < next) continue; // a resend, or a second already handed on

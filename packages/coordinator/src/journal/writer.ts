@@ -46,7 +46,10 @@ export class JournalWriter {
    * Throws where the file cannot be made (its directory read-only, say);
    * `onError` hears of the first write that fails later, once.
    */
-  constructor(readonly path: string, private readonly onError: (err: Error) => void = () => undefined) {
+  constructor(
+    readonly path: string,
+    private readonly onError: (err: Error) => void = () => undefined,
+  ) {
     // what the run measured is the user's: not readable by other local users
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, 'a', 0o600);
@@ -88,7 +91,7 @@ export class JournalWriter {
     this.pendingFlush = undefined;
     this.takeBatch();
     if (this.fd < 0 || this.pending.length === 0) return;
-    const bytes = Buffer.from(this.pending.join('\n') + '\n');
+    const bytes = Buffer.from(`${this.pending.join('\n')}\n`);
     this.pending = [];
     try {
       // a write to a filling disk may take part of the text, then fail

@@ -11,7 +11,20 @@ const TAKES_CALLBACKS: Readonly<Record<string, ReadonlySet<string>>> = {
   k6: new Set(['check', 'group']),
 };
 /** Array methods run in order by the runtime's `__k6each` when their callback waits. */
-const EACH_METHODS = new Set(['forEach', 'map', 'filter', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'reduce', 'reduceRight', 'flatMap']);
+const EACH_METHODS = new Set([
+  'forEach',
+  'map',
+  'filter',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'reduce',
+  'reduceRight',
+  'flatMap',
+]);
 /** Promise methods: an async callback there is what they expect. */
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
 
@@ -32,7 +45,7 @@ export interface Blocking {
 }
 
 export function findBlocking(facts: ProgramFacts): Blocking {
-  const { root, fns, calls, news, flows, fnsByProp, bindingOfDecl } = facts;
+  const { fns, calls, news, flows, fnsByProp, bindingOfDecl } = facts;
   const asyncFns = new Set<AnyNode>();
   const asyncBindings = new Set<Binding>();
   const asyncProps = new Set<string>();
@@ -99,8 +112,11 @@ export function findBlocking(facts: ProgramFacts): Blocking {
   /** whether a value may be a function that waits (or a k6 call that blocks) */
   const mayBeAsync = (v: AnyNode, scope: Scope): boolean => {
     switch (v.type) {
-      case 'FunctionExpression': case 'ArrowFunctionExpression': return asyncFns.has(v);
-      case 'Identifier': return bindingAsync(scope.lookup(v.name));
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        return asyncFns.has(v);
+      case 'Identifier':
+        return bindingAsync(scope.lookup(v.name));
       case 'MemberExpression': {
         const k6 = k6Export(v, scope);
         if (k6) return BLOCKING[k6.module]?.has(k6.name) ?? false;
@@ -112,12 +128,18 @@ export function findBlocking(facts: ProgramFacts): Blocking {
         const targets = calleeFns(v.callee, scope);
         return targets.some((f) => asyncReturns.has(f)) || (targets.length === 0 && escapes);
       }
-      case 'ConditionalExpression': return mayBeAsync(v.consequent, scope) || mayBeAsync(v.alternate, scope);
-      case 'LogicalExpression': return mayBeAsync(v.left, scope) || mayBeAsync(v.right, scope);
-      case 'SequenceExpression': return mayBeAsync(v.expressions.at(-1), scope);
-      case 'AssignmentExpression': return mayBeAsync(v.right, scope);
-      case 'ChainExpression': return mayBeAsync(v.expression, scope);
-      default: return false;
+      case 'ConditionalExpression':
+        return mayBeAsync(v.consequent, scope) || mayBeAsync(v.alternate, scope);
+      case 'LogicalExpression':
+        return mayBeAsync(v.left, scope) || mayBeAsync(v.right, scope);
+      case 'SequenceExpression':
+        return mayBeAsync(v.expressions.at(-1), scope);
+      case 'AssignmentExpression':
+        return mayBeAsync(v.right, scope);
+      case 'ChainExpression':
+        return mayBeAsync(v.expression, scope);
+      default:
+        return false;
     }
   };
 
@@ -125,7 +147,12 @@ export function findBlocking(facts: ProgramFacts): Blocking {
     const out: number[] = [];
     args.forEach((a, i) => {
       const v = a.type === 'SpreadElement' ? a.argument : a;
-      if (mayBeAsync(v, scope) || (v.type === 'ObjectExpression' && v.properties.some((p: AnyNode) => p.type === 'Property' && (p.method ? asyncFns.has(p.value) : mayBeAsync(p.value, scope))))) out.push(i);
+      if (
+        mayBeAsync(v, scope) ||
+        (v.type === 'ObjectExpression' &&
+          v.properties.some((p: AnyNode) => p.type === 'Property' && (p.method ? asyncFns.has(p.value) : mayBeAsync(p.value, scope))))
+      )
+        out.push(i);
     });
     return out;
   };
@@ -154,9 +181,21 @@ export function findBlocking(facts: ProgramFacts): Blocking {
   const markAsync = (f: AnyNode, why: AnyNode, what: string): void => {
     if (asyncFns.has(f)) return;
     const info = fns.get(f)!;
-    if (f.generator) return refuse(why.start, `${what} is reached from a generator function, which cannot wait for it as k6 does; make the generator an ordinary function`);
-    if (info.kind === 'constructor') return refuse(why.start, `${what} is reached from a class constructor, which cannot wait for it as k6 does; make the request in a method and call it after \`new\``);
-    if (info.kind === 'get' || info.kind === 'set') return refuse(why.start, `${what} is reached from a ${info.kind === 'get' ? 'getter' : 'setter'}, which cannot wait for it as k6 does; make it a method`);
+    if (f.generator)
+      return refuse(
+        why.start,
+        `${what} is reached from a generator function, which cannot wait for it as k6 does; make the generator an ordinary function`,
+      );
+    if (info.kind === 'constructor')
+      return refuse(
+        why.start,
+        `${what} is reached from a class constructor, which cannot wait for it as k6 does; make the request in a method and call it after \`new\``,
+      );
+    if (info.kind === 'get' || info.kind === 'set')
+      return refuse(
+        why.start,
+        `${what} is reached from a ${info.kind === 'get' ? 'getter' : 'setter'}, which cannot wait for it as k6 does; make it a method`,
+      );
     asyncFns.add(f);
     changed = true;
   };
@@ -164,7 +203,14 @@ export function findBlocking(facts: ProgramFacts): Blocking {
   let changed = true;
   for (let round = 0; changed && round < 1000; round++) {
     changed = false;
-    const before = asyncBindings.size + asyncProps.size + asyncReturns.size + (escapes ? 1 : 0) + moduleBindings.size + moduleProps.size + (moduleEscapes ? 1 : 0);
+    const before =
+      asyncBindings.size +
+      asyncProps.size +
+      asyncReturns.size +
+      (escapes ? 1 : 0) +
+      moduleBindings.size +
+      moduleProps.size +
+      (moduleEscapes ? 1 : 0);
     for (const c of calls) {
       const callee = c.node.type === 'TaggedTemplateExpression' ? c.node.tag : c.node.callee;
       const args: AnyNode[] = c.node.type === 'CallExpression' ? c.node.arguments : [];
@@ -174,33 +220,64 @@ export function findBlocking(facts: ProgramFacts): Blocking {
       let blocks = false;
       let what = describeCallee(c.node);
       if (k6) {
-        blocks = (BLOCKING[k6.module]?.has(k6.name) ?? false) || (asyncArgs.length > 0 && (TAKES_CALLBACKS[k6.module]?.has(k6.name) ?? false));
+        blocks =
+          (BLOCKING[k6.module]?.has(k6.name) ?? false) || (asyncArgs.length > 0 && (TAKES_CALLBACKS[k6.module]?.has(k6.name) ?? false));
         what = `${k6.module === 'k6' ? '' : k6.module === 'k6/http' ? 'http.' : `${k6.module}:`}${k6.name}()`;
-        if (!blocks && asyncArgs.length > 0) refuse(args[asyncArgs[0]!]!.start, `a function that makes requests is handed to ${what}, which does not wait for it`);
-      } else if (asyncArgs.length > 0 && memberName(callee) !== undefined && EACH_METHODS.has(memberName(callee)!) && c.node.type === 'CallExpression') {
+        if (!blocks && asyncArgs.length > 0)
+          refuse(args[asyncArgs[0]!]!.start, `a function that makes requests is handed to ${what}, which does not wait for it`);
+      } else if (
+        asyncArgs.length > 0 &&
+        memberName(callee) !== undefined &&
+        EACH_METHODS.has(memberName(callee)!) &&
+        c.node.type === 'CallExpression'
+      ) {
         // arr.map(async callback): run in order, awaited
         blocks = true;
         if (!eachCalls.has(c.node)) eachCalls.add(c.node);
-        for (const f of fnsByProp.get(memberName(callee)!) ?? []) for (const i of asyncArgs) { const p = fns.get(f)!.params[i]; if (p && !asyncBindings.has(p)) asyncBindings.add(p); }
+        for (const f of fnsByProp.get(memberName(callee)!) ?? [])
+          for (const i of asyncArgs) {
+            const p = fns.get(f)!.params[i];
+            if (p && !asyncBindings.has(p)) asyncBindings.add(p);
+          }
       } else if (asyncArgs.length > 0 && memberName(callee) !== undefined && PROMISE_METHODS.has(memberName(callee)!)) {
         // a promise's callbacks may be async; nothing to wait for here
       } else if (asyncArgs.length > 0) {
         const targets = calleeFns(callee, c.scope).filter((f) => fns.has(f));
         if (targets.length === 0 && !(callee.type === 'Identifier' && bindingAsync(c.scope.lookup(callee.name)))) {
-          refuse(args[asyncArgs[0]!]!.start, `a function that makes requests is handed to ${what}, which Volley cannot make wait for it (native code, or a function it cannot see); call it in a plain loop instead`);
+          refuse(
+            args[asyncArgs[0]!]!.start,
+            `a function that makes requests is handed to ${what}, which Volley cannot make wait for it (native code, or a function it cannot see); call it in a plain loop instead`,
+          );
         }
-        for (const f of targets) for (const i of asyncArgs) { const p = fns.get(f)!.params[i]; if (p && !asyncBindings.has(p)) asyncBindings.add(p); }
+        for (const f of targets)
+          for (const i of asyncArgs) {
+            const p = fns.get(f)!.params[i];
+            if (p && !asyncBindings.has(p)) asyncBindings.add(p);
+          }
       }
       if (!blocks) {
         if (memberName(callee) === 'call' || memberName(callee) === 'apply') blocks = mayBeAsync(callee.object, c.scope);
-        else blocks = mayBeAsync(callee, c.scope) || (callee.type !== 'Identifier' && callee.type !== 'MemberExpression' && !isFunctionNode(callee) && escapes) || (callee.type === 'MemberExpression' && callee.computed && escapes);
+        else
+          blocks =
+            mayBeAsync(callee, c.scope) ||
+            (callee.type !== 'Identifier' && callee.type !== 'MemberExpression' && !isFunctionNode(callee) && escapes) ||
+            (callee.type === 'MemberExpression' && callee.computed && escapes);
       }
       if (!blocks || blockingCalls.has(c.node)) continue;
       blockingCalls.add(c.node);
       changed = true;
-      if (c.node.type === 'TaggedTemplateExpression') refuse(c.node.start, `${what} as a template tag makes a request, which Volley cannot wait for; call it as a function`);
-      else if (c.inParamDefault) refuse(c.node.start, `${what} makes a request in a parameter's default value; Volley cannot wait there, move it into the function's body`);
-      else if (!c.fn) refuse(c.node.start, `${what} makes a request in the init context (the script's top level); k6 allows requests only in functions VUs run (default, setup, teardown, scenarios' exec)`);
+      if (c.node.type === 'TaggedTemplateExpression')
+        refuse(c.node.start, `${what} as a template tag makes a request, which Volley cannot wait for; call it as a function`);
+      else if (c.inParamDefault)
+        refuse(
+          c.node.start,
+          `${what} makes a request in a parameter's default value; Volley cannot wait there, move it into the function's body`,
+        );
+      else if (!c.fn)
+        refuse(
+          c.node.start,
+          `${what} makes a request in the init context (the script's top level); k6 allows requests only in functions VUs run (default, setup, teardown, scenarios' exec)`,
+        );
       else markAsync(c.fn, c.node, what);
     }
     for (const c of news) {
@@ -209,10 +286,16 @@ export function findBlocking(facts: ProgramFacts): Blocking {
       const ctor = cls?.kind === 'class' ? (cls.node!.body.body as AnyNode[]).find((m) => m.kind === 'constructor')?.value : undefined;
       moduleArgs(c.node.arguments, ctor ? [ctor] : targets, c.scope);
       if (targets.some((f) => asyncFns.has(f)) || (ctor && asyncFns.has(ctor))) {
-        refuse(c.node.start, `new ${c.node.callee.name ?? '…'}() runs a constructor that makes requests, which cannot wait for them as k6 does`);
+        refuse(
+          c.node.start,
+          `new ${c.node.callee.name ?? '…'}() runs a constructor that makes requests, which cannot wait for them as k6 does`,
+        );
       }
       if (argsAsync(c.node.arguments, c.scope).length > 0 && !(ctor || targets.length)) {
-        refuse(c.node.start, `a function that makes requests is handed to new ${c.node.callee.name ?? '…'}(), which does not wait for it (a Promise executor, say); make the request in the function itself`);
+        refuse(
+          c.node.start,
+          `a function that makes requests is handed to new ${c.node.callee.name ?? '…'}(), which does not wait for it (a Promise executor, say); make the request in the function itself`,
+        );
       }
     }
     for (const f of asyncFns) {
@@ -233,7 +316,14 @@ export function findBlocking(facts: ProgramFacts): Blocking {
       else if (fl.into.returnOf) asyncReturns.add(fl.into.returnOf);
       else escapes = true;
     }
-    const after = asyncBindings.size + asyncProps.size + asyncReturns.size + (escapes ? 1 : 0) + moduleBindings.size + moduleProps.size + (moduleEscapes ? 1 : 0);
+    const after =
+      asyncBindings.size +
+      asyncProps.size +
+      asyncReturns.size +
+      (escapes ? 1 : 0) +
+      moduleBindings.size +
+      moduleProps.size +
+      (moduleEscapes ? 1 : 0);
     if (after !== before) changed = true;
   }
 

@@ -25,7 +25,14 @@ export function k6Imports(seen: { k6: boolean }): Plugin {
         seen.k6 = true;
         if ('refused' in r) return { errors: [{ text: r.refused }] };
         // the sync-call rewrite knows k6's functions by their imports; a require()d one it would not make wait
-        if (args.kind === 'require-call') return { errors: [{ text: `require('${args.path}'): write \`import … from '${args.path}'\`, so that Volley can make its calls wait as k6 does` }] };
+        if (args.kind === 'require-call')
+          return {
+            errors: [
+              {
+                text: `require('${args.path}'): write \`import … from '${args.path}'\`, so that Volley can make its calls wait as k6 does`,
+              },
+            ],
+          };
         return { path: r.module, external: true };
       });
     },
@@ -66,7 +73,10 @@ export function k6Bundle(file: string, code: string, map: string, outDir: string
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: cannot read the bundled script: ${(err as Error).message}`, { cause: err });
   }
   const problems = r.refusals.map((x) => `${where(x.pos)}: ${x.message}`);
-  for (const pos of r.dynamicOpens) problems.push(`${where(pos)}: open() with a path that is not a literal string; Volley ships the files a script opens, so it must know their paths before the run (write open('./data.json'))`);
+  for (const pos of r.dynamicOpens)
+    problems.push(
+      `${where(pos)}: open() with a path that is not a literal string; Volley ships the files a script opens, so it must know their paths before the run (write open('./data.json'))`,
+    );
   const files: Record<string, string> = {};
   for (const o of r.opens) {
     const at = where(o.pos);
@@ -79,10 +89,15 @@ export function k6Bundle(file: string, code: string, map: string, outDir: string
     files[o.path] = readFileSync(path).toString('base64');
   }
   if (problems.length) {
-    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: cannot run as k6 runs it; nothing was sent:\n  ${problems.slice(0, 20).join('\n  ')}`);
+    throw new VolleyError(
+      'VOLLEY_BAD_SCENARIO',
+      `${file}: cannot run as k6 runs it; nothing was sent:\n  ${problems.slice(0, 20).join('\n  ')}`,
+    );
   }
   // on the bundle's first line, so that every line keeps its number
-  const imports = [...r.imports].map(([local, i]) => `const ${local} = __k6(${JSON.stringify(i.module)}, ${JSON.stringify(i.imported)});`).join(' ');
+  const imports = [...r.imports]
+    .map(([local, i]) => `const ${local} = __k6(${JSON.stringify(i.module)}, ${JSON.stringify(i.imported)});`)
+    .join(' ');
   const head = `${K6_BUNDLE_HEAD}, files: ${JSON.stringify(files)}, factory: async function (__k6, __ENV, __VU, open, __k6each, console) { let __ITER = 0; ${imports} `;
   const exported = [...r.exports].map(([name, local]) => `${JSON.stringify(name)}: ${local}`).join(', ');
   const tail = `\n; return { exports: { ${exported} }, setIter(i) { __ITER = i; } }; } };\n`;

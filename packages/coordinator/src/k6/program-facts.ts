@@ -50,10 +50,22 @@ export interface ProgramFacts {
 }
 
 export const propKey = (n: AnyNode): string | undefined =>
-  !n.computed ? (n.key?.type === 'Identifier' ? n.key.name : n.key?.type === 'Literal' ? String(n.key.value) : n.key?.type === 'PrivateIdentifier' ? `#${n.key.name}` : undefined) : undefined;
+  !n.computed
+    ? n.key?.type === 'Identifier'
+      ? n.key.name
+      : n.key?.type === 'Literal'
+        ? String(n.key.value)
+        : n.key?.type === 'PrivateIdentifier'
+          ? `#${n.key.name}`
+          : undefined
+    : undefined;
 
 export const memberName = (n: AnyNode): string | undefined =>
-  n.type === 'MemberExpression' && !n.computed ? (n.property.type === 'PrivateIdentifier' ? `#${n.property.name}` : n.property.name) : undefined;
+  n.type === 'MemberExpression' && !n.computed
+    ? n.property.type === 'PrivateIdentifier'
+      ? `#${n.property.name}`
+      : n.property.name
+    : undefined;
 
 export function collectFacts(program: Node): ProgramFacts {
   const ast = program as AnyNode;
@@ -120,7 +132,12 @@ export function collectFacts(program: Node): ProgramFacts {
         calls.push({ node: n, parent, fn, scope, inParamDefault: inDefault });
         if (n.type === 'CallExpression' && n.callee.type === 'Identifier' && n.callee.name === 'open' && !scope.lookup('open')) {
           const [p, mode] = n.arguments as AnyNode[];
-          const literal = p?.type === 'Literal' && typeof p.value === 'string' ? p.value : p?.type === 'TemplateLiteral' && p.expressions.length === 0 ? p.quasis[0].value.cooked : undefined;
+          const literal =
+            p?.type === 'Literal' && typeof p.value === 'string'
+              ? p.value
+              : p?.type === 'TemplateLiteral' && p.expressions.length === 0
+                ? p.quasis[0].value.cooked
+                : undefined;
           if (literal === undefined) dynamicOpens.push(n.start);
           else opens.push({ pos: n.start, path: literal, binary: mode?.type === 'Literal' && mode.value === 'b' });
         }
@@ -133,7 +150,17 @@ export function collectFacts(program: Node): ProgramFacts {
         else if (n.init && n.id.type === 'ObjectPattern') {
           for (const p of n.id.properties) {
             const key = p.type === 'Property' ? propKey(p) : undefined;
-            if (key !== undefined && p.value.type === 'Identifier') flows.push({ value: { type: 'MemberExpression', computed: false, object: n.init, property: { type: 'Identifier', name: key } } as unknown as AnyNode, scope: inner, into: { binding: scope.lookup(p.value.name) } });
+            if (key !== undefined && p.value.type === 'Identifier')
+              flows.push({
+                value: {
+                  type: 'MemberExpression',
+                  computed: false,
+                  object: n.init,
+                  property: { type: 'Identifier', name: key },
+                } as unknown as AnyNode,
+                scope: inner,
+                into: { binding: scope.lookup(p.value.name) },
+              });
           }
         }
         break;
@@ -155,7 +182,8 @@ export function collectFacts(program: Node): ProgramFacts {
         if (n.expression) flows.push({ value: n.body, scope: inner, into: { returnOf: n } });
         break;
       case 'ArrayExpression':
-        for (const el of n.elements) if (el) flows.push({ value: el.type === 'SpreadElement' ? el.argument : el, scope: inner, into: { escapes: true } });
+        for (const el of n.elements)
+          if (el) flows.push({ value: el.type === 'SpreadElement' ? el.argument : el, scope: inner, into: { escapes: true } });
         break;
     }
 

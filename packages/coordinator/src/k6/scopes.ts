@@ -24,7 +24,10 @@ export type AnyNode = Node & Record<string, any>;
 
 export class Scope {
   readonly names = new Map<string, Binding>();
-  constructor(readonly parent: Scope | undefined, readonly isFunction: boolean) {}
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly isFunction: boolean,
+  ) {}
 
   lookup(name: string): Binding | undefined {
     for (let s: Scope | undefined = this; s; s = s.parent) {
@@ -45,11 +48,21 @@ export class Scope {
 export function patternNames(p: AnyNode | null | undefined, out: AnyNode[] = []): AnyNode[] {
   if (!p) return out;
   switch (p.type) {
-    case 'Identifier': out.push(p); break;
-    case 'ObjectPattern': for (const prop of p.properties) patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out); break;
-    case 'ArrayPattern': for (const el of p.elements) patternNames(el, out); break;
-    case 'RestElement': patternNames(p.argument, out); break;
-    case 'AssignmentPattern': patternNames(p.left, out); break;
+    case 'Identifier':
+      out.push(p);
+      break;
+    case 'ObjectPattern':
+      for (const prop of p.properties) patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out);
+      break;
+    case 'ArrayPattern':
+      for (const el of p.elements) patternNames(el, out);
+      break;
+    case 'RestElement':
+      patternNames(p.argument, out);
+      break;
+    case 'AssignmentPattern':
+      patternNames(p.left, out);
+      break;
   }
   return out;
 }
@@ -74,13 +87,19 @@ export function declareIn(scope: Scope, owner: AnyNode): void {
       case 'VariableDeclaration': {
         const target = n.kind === 'var' ? blockScope.functionScope() : blockScope;
         for (const d of n.declarations) {
-          for (const id of patternNames(d.id)) target.names.set(id.name, { name: id.name, kind: 'var', node: d.id.type === 'Identifier' ? d.init : undefined });
+          for (const id of patternNames(d.id))
+            target.names.set(id.name, { name: id.name, kind: 'var', node: d.id.type === 'Identifier' ? d.init : undefined });
         }
         return;
       }
       case 'ImportDeclaration':
         for (const s of n.specifiers) {
-          const imported = s.type === 'ImportDefaultSpecifier' ? 'default' : s.type === 'ImportNamespaceSpecifier' ? '*' : (s.imported.name ?? s.imported.value);
+          const imported =
+            s.type === 'ImportDefaultSpecifier'
+              ? 'default'
+              : s.type === 'ImportNamespaceSpecifier'
+                ? '*'
+                : (s.imported.name ?? s.imported.value);
           blockScope.names.set(s.local.name, { name: s.local.name, kind: 'import', module: n.source.value, imported });
         }
         return;
@@ -89,12 +108,30 @@ export function declareIn(scope: Scope, owner: AnyNode): void {
         if (n.declaration) visit(n.declaration, blockScope);
         return;
       // var declarations inside nested statements belong to the function too, block-scoped ones do not
-      case 'IfStatement': visitVarsOnly(n.consequent); visitVarsOnly(n.alternate); return;
-      case 'ForStatement': case 'ForInStatement': case 'ForOfStatement': case 'WhileStatement': case 'DoWhileStatement': case 'LabeledStatement':
-        visitVarsOnly(n.init ?? n.left); visitVarsOnly(n.body); return;
-      case 'TryStatement': visitVarsOnly(n.block); visitVarsOnly(n.handler?.body); visitVarsOnly(n.finalizer); return;
-      case 'SwitchStatement': for (const c of n.cases) for (const s of c.consequent) visitVarsOnly(s); return;
-      case 'BlockStatement': visitVarsOnly(n); return;
+      case 'IfStatement':
+        visitVarsOnly(n.consequent);
+        visitVarsOnly(n.alternate);
+        return;
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+        visitVarsOnly(n.init ?? n.left);
+        visitVarsOnly(n.body);
+        return;
+      case 'TryStatement':
+        visitVarsOnly(n.block);
+        visitVarsOnly(n.handler?.body);
+        visitVarsOnly(n.finalizer);
+        return;
+      case 'SwitchStatement':
+        for (const c of n.cases) for (const s of c.consequent) visitVarsOnly(s);
+        return;
+      case 'BlockStatement':
+        visitVarsOnly(n);
+        return;
     }
   };
   const visitVarsOnly = (n: AnyNode | null | undefined): void => {
@@ -102,11 +139,15 @@ export function declareIn(scope: Scope, owner: AnyNode): void {
     if (n.type === 'VariableDeclaration' && n.kind === 'var') return visit(n, scope);
     for (const key of Object.keys(n)) {
       const v = n[key];
-      if (Array.isArray(v)) for (const x of v) { if (x && typeof x.type === 'string') visitVarsOnly(x); }
+      if (Array.isArray(v))
+        for (const x of v) {
+          if (x && typeof x.type === 'string') visitVarsOnly(x);
+        }
       else if (v && typeof v.type === 'string' && key !== 'type') visitVarsOnly(v);
     }
   };
-  const body: AnyNode[] = owner.type === 'SwitchStatement' ? owner.cases.flatMap((c: AnyNode) => c.consequent) : Array.isArray(owner.body) ? owner.body : [];
+  const body: AnyNode[] =
+    owner.type === 'SwitchStatement' ? owner.cases.flatMap((c: AnyNode) => c.consequent) : Array.isArray(owner.body) ? owner.body : [];
   for (const s of body) visit(s, scope);
   if (owner.type === 'ForStatement' || owner.type === 'ForInStatement' || owner.type === 'ForOfStatement') {
     const decl = owner.init ?? owner.left;

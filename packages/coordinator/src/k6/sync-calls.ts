@@ -87,7 +87,8 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
       if (st.declaration) {
         s.remove(st.start, st.declaration.start);
         const d = st.declaration;
-        for (const id of d.type === 'VariableDeclaration' ? d.declarations.flatMap((x: AnyNode) => patternNames(x.id)) : [d.id]) exports.set(id.name, id.name);
+        for (const id of d.type === 'VariableDeclaration' ? d.declarations.flatMap((x: AnyNode) => patternNames(x.id)) : [d.id])
+          exports.set(id.name, id.name);
       } else {
         if (st.source) refuse(st.start, 'export … from another module: export what the script defines');
         for (const sp of st.specifiers) exports.set(sp.exported.name ?? sp.exported.value, sp.local.name);
@@ -107,6 +108,9 @@ export function rewriteSyncCalls(code: string): SyncCallsResult {
   return {
     code: s.toString(),
     refusals: [...refusals].map(([pos, message]) => ({ pos, message })).sort((a, b) => a.pos - b.pos),
-    opens, dynamicOpens, imports, exports,
+    opens,
+    dynamicOpens,
+    imports,
+    exports,
   };
 }

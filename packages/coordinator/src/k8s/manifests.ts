@@ -25,15 +25,25 @@ export interface RenderOptions {
 
 export type K8sObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } };
 
-export const NAMES = { coordinator: 'volley-coordinator', workers: 'volley-workers', scenario: 'volley-scenario', token: 'volley-token' } as const;
+export const NAMES = {
+  coordinator: 'volley-coordinator',
+  workers: 'volley-workers',
+  scenario: 'volley-scenario',
+  token: 'volley-token',
+} as const;
 export const PORT = 7000;
 const TOKEN_PATH = '/var/run/volley/token';
 
 const labels = (component: string) => ({ 'app.kubernetes.io/name': 'volley', 'app.kubernetes.io/component': component });
 
 const securityContext = {
-  runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, allowPrivilegeEscalation: false, privileged: false,
-  readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
 };
 
 // readable by the pod's group (fsGroup), not by all: the CLI warns of a world-readable token file
@@ -43,21 +53,40 @@ const tmpVolume = { name: 'tmp', emptyDir: {} };
 const tmpMount = { name: 'tmp', mountPath: '/tmp' };
 
 export function renderManifests(o: RenderOptions): K8sObject[] {
-  const meta = (name: string, component: string) => ({ name, labels: labels(component), ...(o.namespace ? { namespace: o.namespace } : {}) });
+  const meta = (name: string, component: string) => ({
+    name,
+    labels: labels(component),
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+  });
   const scenarioName = o.scenarioFile.split('/').pop()!;
   const objects: K8sObject[] = [];
   if (o.token !== undefined) {
-    objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: meta(NAMES.token, 'coordinator'), type: 'Opaque', stringData: { token: o.token } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: meta(NAMES.token, 'coordinator'),
+      type: 'Opaque',
+      stringData: { token: o.token },
+    });
   }
   if (o.scenarioText !== undefined) {
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(NAMES.scenario, 'coordinator'), data: { [scenarioName]: o.scenarioText } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(NAMES.scenario, 'coordinator'),
+      data: { [scenarioName]: o.scenarioText },
+    });
   }
   objects.push({
-    apiVersion: 'v1', kind: 'Service', metadata: meta(NAMES.coordinator, 'coordinator'),
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(NAMES.coordinator, 'coordinator'),
     spec: { selector: labels('coordinator'), ports: [{ name: 'volley', port: PORT, targetPort: PORT, protocol: 'TCP' }] },
   });
   objects.push({
-    apiVersion: 'batch/v1', kind: 'Job', metadata: meta(NAMES.coordinator, 'coordinator'),
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta(NAMES.coordinator, 'coordinator'),
     spec: {
       backoffLimit: 0, // a failed run is a verdict, not something to retry
       template: {
@@ -65,44 +94,91 @@ export function renderManifests(o: RenderOptions): K8sObject[] {
         spec: {
           restartPolicy: 'Never',
           securityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'coordinator', image: o.image, imagePullPolicy: 'IfNotPresent',
-            args: [
-              'coordinator', '--listen', `0.0.0.0:${PORT}`, '--token-file', TOKEN_PATH,
-              '--run', `/scenario/${scenarioName}`, ...(o.host ? ['--host', o.host] : []), ...o.runArgs,
-              '--expect-workers', '$(VOLLEY_EXPECT_WORKERS)', '--expect-workers-timeout', '10m',
-              '--json', '/reports/summary.json', '--csv', '/reports/volley', '--html', '/reports/report.html', '--junit', '/reports/junit.xml',
-              '--journal-dir', '/reports/journal',
-            ],
-            env: [{ name: 'VOLLEY_EXPECT_WORKERS', value: String(o.workers) }, { name: 'VOLLEY_LOG_LEVEL', value: 'info' }],
-            ports: [{ name: 'volley', containerPort: PORT, protocol: 'TCP' }],
-            resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-            securityContext,
-            volumeMounts: [tokenMount, { name: 'scenario', mountPath: '/scenario', readOnly: true }, { name: 'reports', mountPath: '/reports' }, tmpMount],
-          }],
+          containers: [
+            {
+              name: 'coordinator',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              args: [
+                'coordinator',
+                '--listen',
+                `0.0.0.0:${PORT}`,
+                '--token-file',
+                TOKEN_PATH,
+                '--run',
+                `/scenario/${scenarioName}`,
+                ...(o.host ? ['--host', o.host] : []),
+                ...o.runArgs,
+                '--expect-workers',
+                '$(VOLLEY_EXPECT_WORKERS)',
+                '--expect-workers-timeout',
+                '10m',
+                '--json',
+                '/reports/summary.json',
+                '--csv',
+                '/reports/volley',
+                '--html',
+                '/reports/report.html',
+                '--junit',
+                '/reports/junit.xml',
+                '--journal-dir',
+                '/reports/journal',
+              ],
+              env: [
+                { name: 'VOLLEY_EXPECT_WORKERS', value: String(o.workers) },
+                { name: 'VOLLEY_LOG_LEVEL', value: 'info' },
+              ],
+              ports: [{ name: 'volley', containerPort: PORT, protocol: 'TCP' }],
+              resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+              securityContext,
+              volumeMounts: [
+                tokenMount,
+                { name: 'scenario', mountPath: '/scenario', readOnly: true },
+                { name: 'reports', mountPath: '/reports' },
+                tmpMount,
+              ],
+            },
+          ],
           volumes: [tokenVolume, { name: 'scenario', configMap: { name: NAMES.scenario } }, { name: 'reports', emptyDir: {} }, tmpVolume],
         },
       },
     },
   });
   objects.push({
-    apiVersion: 'batch/v1', kind: 'Job', metadata: meta(NAMES.workers, 'worker'),
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta(NAMES.workers, 'worker'),
     spec: {
-      completionMode: 'Indexed', completions: o.workers, parallelism: o.workers, backoffLimit: o.workers * 3,
+      completionMode: 'Indexed',
+      completions: o.workers,
+      parallelism: o.workers,
+      backoffLimit: o.workers * 3,
       template: {
         metadata: { labels: labels('worker') },
         spec: {
           // a worker that cannot reach the coordinator gives up after a minute and is restarted
           restartPolicy: 'OnFailure',
           securityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'worker', image: o.image, imagePullPolicy: 'IfNotPresent',
-            args: ['worker', '--coordinator', `ws://${NAMES.coordinator}:${PORT}`, '--token-file', TOKEN_PATH, '--name', 'worker-$(JOB_COMPLETION_INDEX)'],
-            env: [{ name: 'VOLLEY_LOG_LEVEL', value: 'info' }],
-            resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-            securityContext,
-            volumeMounts: [tokenMount, tmpMount],
-          }],
+          containers: [
+            {
+              name: 'worker',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              args: [
+                'worker',
+                '--coordinator',
+                `ws://${NAMES.coordinator}:${PORT}`,
+                '--token-file',
+                TOKEN_PATH,
+                '--name',
+                'worker-$(JOB_COMPLETION_INDEX)',
+              ],
+              env: [{ name: 'VOLLEY_LOG_LEVEL', value: 'info' }],
+              resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+              securityContext,
+              volumeMounts: [tokenMount, tmpMount],
+            },
+          ],
           volumes: [tokenVolume, tmpVolume],
         },
       },

@@ -8,17 +8,31 @@ export interface HtmlAssets {
 }
 
 /** HTML-escapes text for element content and attribute values. */
-export const esc = (s: string | number): string => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: string | number): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const ms = (v: number): string => v.toFixed(2);
 /** JSON that is safe inside a <script> element */
-const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown): string =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 function requestRow(r: RequestStats, total = false): string {
   const p = r.percentilesMs;
   const cells: [string, string | number][] = [
-    ['method', r.method], ['name', r.name], ['count', r.count], ['failures', r.failures],
-    ['avg', ms(r.avgMs)], ['min', ms(r.minMs)], ['max', ms(r.maxMs)], ['p50', ms(p['50'])], ['p90', ms(p['90'])],
-    ['p95', ms(p['95'])], ['p99', ms(p['99'])], ['rps', r.rps.toFixed(2)],
+    ['method', r.method],
+    ['name', r.name],
+    ['count', r.count],
+    ['failures', r.failures],
+    ['avg', ms(r.avgMs)],
+    ['min', ms(r.minMs)],
+    ['max', ms(r.maxMs)],
+    ['p50', ms(p['50'])],
+    ['p90', ms(p['90'])],
+    ['p95', ms(p['95'])],
+    ['p99', ms(p['99'])],
+    ['rps', r.rps.toFixed(2)],
   ];
   return `<tr${total ? ' class="total"' : ''} data-name="${esc(r.name)}">${cells.map(([f, v]) => `<td data-field="${f}">${esc(v)}</td>`).join('')}</tr>`;
 }
@@ -57,33 +71,66 @@ export interface RunSections {
  */
 export function runSections(s: RunSummary, o: { requestsId?: string; maxWorkers?: number } = {}): RunSections {
   const r = s.run;
-  const shown = o.maxWorkers !== undefined && r.workers.length > o.maxWorkers
-    ? [...r.workers].sort((a, b) => (b.health?.cpuMax ?? 0) - (a.health?.cpuMax ?? 0)).slice(0, o.maxWorkers)
-    : r.workers;
+  const shown =
+    o.maxWorkers !== undefined && r.workers.length > o.maxWorkers
+      ? [...r.workers].sort((a, b) => (b.health?.cpuMax ?? 0) - (a.health?.cpuMax ?? 0)).slice(0, o.maxWorkers)
+      : r.workers;
   const thresholds = s.thresholds.length
-    ? table('thresholds-table', ['', 'Metric', 'Threshold', 'Observed'], s.thresholds.map((t) =>
-      `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.threshold)}</td><td>${esc(t.observed === undefined ? (t.note ?? 'no data') : `${t.aggregation}=${Number(t.observed.toFixed(4))}`)}</td></tr>`))
+    ? table(
+        'thresholds-table',
+        ['', 'Metric', 'Threshold', 'Observed'],
+        s.thresholds.map(
+          (t) =>
+            `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.threshold)}</td><td>${esc(t.observed === undefined ? (t.note ?? 'no data') : `${t.aggregation}=${Number(t.observed.toFixed(4))}`)}</td></tr>`,
+        ),
+      )
     : '<p>No thresholds.</p>';
   const totalRequests = s.run.workers.reduce((n, w) => n + (w.requests ?? 0), 0) || 1;
   const pct = (v: number | undefined): string => (v === undefined ? '—' : `${Math.round(v * 100)}%`);
-  const workers = table('workers-table', ['Worker', 'Cores', 'Requests', 'Share', 'CPU avg', 'CPU max', 'Loop lag p99', 'Users woke late'], shown.map((w) =>
-    `<tr><td>${esc(w.name)}</td><td>${w.cores}</td><td>${w.requests ?? 0}</td><td>${(((w.requests ?? 0) / totalRequests) * 100).toFixed(1)}%</td>` +
-    `<td>${pct(w.health?.cpuAvg)}</td><td>${pct(w.health?.cpuMax)}</td><td>${w.health ? `${w.health.lagP99MaxMs.toFixed(1)} ms` : '—'}</td>` +
-    `<td>${w.health ? `${w.health.wakeLateMaxMs.toFixed(1)} ms` : '—'}</td></tr>`)) +
-    (shown.length < r.workers.length ? `<p class="meta">The ${shown.length} busiest of ${r.workers.length} workers; the report lists them all.</p>` : '');
+  const workers =
+    table(
+      'workers-table',
+      ['Worker', 'Cores', 'Requests', 'Share', 'CPU avg', 'CPU max', 'Loop lag p99', 'Users woke late'],
+      shown.map(
+        (w) =>
+          `<tr><td>${esc(w.name)}</td><td>${w.cores}</td><td>${w.requests ?? 0}</td><td>${(((w.requests ?? 0) / totalRequests) * 100).toFixed(1)}%</td>` +
+          `<td>${pct(w.health?.cpuAvg)}</td><td>${pct(w.health?.cpuMax)}</td><td>${w.health ? `${w.health.lagP99MaxMs.toFixed(1)} ms` : '—'}</td>` +
+          `<td>${w.health ? `${w.health.wakeLateMaxMs.toFixed(1)} ms` : '—'}</td></tr>`,
+      ),
+    ) +
+    (shown.length < r.workers.length
+      ? `<p class="meta">The ${shown.length} busiest of ${r.workers.length} workers; the report lists them all.</p>`
+      : '');
   const failures = s.failures.length
-    ? table('failures-table', ['Occurrences', 'Method', 'Name', 'Error'], s.failures.map((f) => `<tr><td>${f.count}</td><td>${esc(f.method)}</td><td>${esc(f.name)}</td><td style="text-align:left">${esc(f.error)}</td></tr>`))
+    ? table(
+        'failures-table',
+        ['Occurrences', 'Method', 'Name', 'Error'],
+        s.failures.map(
+          (f) =>
+            `<tr><td>${f.count}</td><td>${esc(f.method)}</td><td>${esc(f.name)}</td><td style="text-align:left">${esc(f.error)}</td></tr>`,
+        ),
+      )
     : '<p>No failures.</p>';
   return {
     notes: s.notes.map((n) => `<p class="note">${esc(n)}</p>`).join(''),
     thresholds,
-    requests: table(o.requestsId ?? 'requests-table', ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'], [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)]),
+    requests: table(
+      o.requestsId ?? 'requests-table',
+      ['Type', 'Name', '# reqs', '# fails', 'Avg', 'Min', 'Max', 'p50', 'p90', 'p95', 'p99', 'req/s'],
+      [...s.requests.map((x) => requestRow(x)), requestRow(s.total, true)],
+    ),
     checks: s.checks.length
-      ? table('checks-table', ['Check', 'Passes', 'Fails'], s.checks.map((c) => `<tr class="${c.fails ? 'bad' : 'ok'}"><td>${esc(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`))
+      ? table(
+          'checks-table',
+          ['Check', 'Passes', 'Fails'],
+          s.checks.map((c) => `<tr class="${c.fails ? 'bad' : 'ok'}"><td>${esc(c.name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`),
+        )
       : '',
     workers,
     failures,
-    events: r.events.length ? `<ul>${r.events.map((e) => `<li>${(e.atMs / 1000).toFixed(1)} s: ${esc(e.kind)}${e.worker ? ` ${esc(e.worker)}` : ''} — ${esc(e.detail)}</li>`).join('')}</ul>` : '',
+    events: r.events.length
+      ? `<ul>${r.events.map((e) => `<li>${(e.atMs / 1000).toFixed(1)} s: ${esc(e.kind)}${e.worker ? ` ${esc(e.worker)}` : ''} — ${esc(e.detail)}</li>`).join('')}</ul>`
+      : '',
     output: r.output?.length ? `<pre id="scenario-output">${r.output.map(esc).join('\n')}</pre>` : '',
   };
 }

@@ -18,13 +18,31 @@ export function renderK6Json(s: RunSummary): string {
   const doc = {
     // k6 lists the checks here; handleSummary scripts and jslib's textSummary read them from here
     root_group: {
-      name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [],
-      checks: s.checks.map((c) => ({ name: c.name, path: `::${c.name}`, id: createHash('md5').update(`::${c.name}`).digest('hex'), passes: c.passes, fails: c.fails })),
+      name: '',
+      path: '',
+      id: 'd41d8cd98f00b204e9800998ecf8427e',
+      groups: [],
+      checks: s.checks.map((c) => ({
+        name: c.name,
+        path: `::${c.name}`,
+        id: createHash('md5').update(`::${c.name}`).digest('hex'),
+        passes: c.passes,
+        fails: c.fails,
+      })),
     },
     options: { summaryTrendStats: s.run.trendStats ?? [...DEFAULT_TREND_STATS, 'count'], summaryTimeUnit: '' },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
     metrics,
-    volley: { notes: s.notes, thresholds: s.thresholds, checks: s.checks, run: s.run, requests: s.requests, total: s.total, failures: s.failures, timeline: s.timeline },
+    volley: {
+      notes: s.notes,
+      thresholds: s.thresholds,
+      checks: s.checks,
+      run: s.run,
+      requests: s.requests,
+      total: s.total,
+      failures: s.failures,
+      timeline: s.timeline,
+    },
   };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

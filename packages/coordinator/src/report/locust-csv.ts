@@ -5,9 +5,28 @@ import type { MergedWindow } from '../journal/windows.js';
 
 /** Locust's stats CSV header, column for column. */
 export const LOCUST_STATS_HEADER = [
-  'Type', 'Name', 'Request Count', 'Failure Count', 'Median Response Time', 'Average Response Time',
-  'Min Response Time', 'Max Response Time', 'Average Content Size', 'Requests/s', 'Failures/s',
-  '50%', '66%', '75%', '80%', '90%', '95%', '98%', '99%', '99.9%', '99.99%', '100%',
+  'Type',
+  'Name',
+  'Request Count',
+  'Failure Count',
+  'Median Response Time',
+  'Average Response Time',
+  'Min Response Time',
+  'Max Response Time',
+  'Average Content Size',
+  'Requests/s',
+  'Failures/s',
+  '50%',
+  '66%',
+  '75%',
+  '80%',
+  '90%',
+  '95%',
+  '98%',
+  '99%',
+  '99.9%',
+  '99.99%',
+  '100%',
 ];
 
 export function csvCell(v: string | number): string {
@@ -20,9 +39,17 @@ const round = (v: number, digits: number): string => String(Number(v.toFixed(dig
 function statsRow(r: RequestStats): (string | number)[] {
   const empty = r.count === 0;
   return [
-    r.method, r.name, r.count, r.failures,
-    empty ? 0 : round(r.medMs, 3), empty ? 0 : round(r.avgMs, 3), empty ? 0 : round(r.minMs, 3), empty ? 0 : round(r.maxMs, 3),
-    round(r.avgContentSize, 2), round(r.rps, 6), round(r.failuresPerSec, 6),
+    r.method,
+    r.name,
+    r.count,
+    r.failures,
+    empty ? 0 : round(r.medMs, 3),
+    empty ? 0 : round(r.avgMs, 3),
+    empty ? 0 : round(r.minMs, 3),
+    empty ? 0 : round(r.maxMs, 3),
+    round(r.avgContentSize, 2),
+    round(r.rps, 6),
+    round(r.failuresPerSec, 6),
     ...REQUEST_PERCENTILES.map((p) => (empty ? 'N/A' : round(r.percentilesMs[p], 3))),
   ];
 }
@@ -30,7 +57,7 @@ function statsRow(r: RequestStats): (string | number)[] {
 /** `PREFIX_stats.csv`: one row per request, then the Aggregated row (times in ms). */
 export function renderLocustStatsCsv(s: RunSummary): string {
   const rows = [LOCUST_STATS_HEADER, ...s.requests.map(statsRow), statsRow(s.total)];
-  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
 
 /** Locust's failures CSV header. */
@@ -39,15 +66,35 @@ export const LOCUST_FAILURES_HEADER = ['Method', 'Name', 'Error', 'Occurrences']
 /** `PREFIX_failures.csv`: each failure reason with its count. */
 export function renderLocustFailuresCsv(s: RunSummary): string {
   const rows = [LOCUST_FAILURES_HEADER, ...s.failures.map((f) => [f.method, f.name, f.error, f.count])];
-  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
 
 /** Locust's stats history CSV header. */
 export const LOCUST_HISTORY_HEADER = [
-  'Timestamp', 'User Count', 'Type', 'Name', 'Requests/s', 'Failures/s',
-  '50%', '66%', '75%', '80%', '90%', '95%', '98%', '99%', '99.9%', '99.99%', '100%',
-  'Total Request Count', 'Total Failure Count', 'Total Median Response Time', 'Total Average Response Time',
-  'Total Min Response Time', 'Total Max Response Time', 'Total Average Content Size',
+  'Timestamp',
+  'User Count',
+  'Type',
+  'Name',
+  'Requests/s',
+  'Failures/s',
+  '50%',
+  '66%',
+  '75%',
+  '80%',
+  '90%',
+  '95%',
+  '98%',
+  '99%',
+  '99.9%',
+  '99.99%',
+  '100%',
+  'Total Request Count',
+  'Total Failure Count',
+  'Total Median Response Time',
+  'Total Average Response Time',
+  'Total Min Response Time',
+  'Total Max Response Time',
+  'Total Average Content Size',
 ];
 
 /**
@@ -57,13 +104,24 @@ export const LOCUST_HISTORY_HEADER = [
 function aggregatedRow(start: number, p: TimelinePoint): (string | number)[] {
   const empty = p.requests === 0;
   return [
-    Math.round(start + p.index + 1), p.vus, '', 'Aggregated', p.requests, p.failures,
+    Math.round(start + p.index + 1),
+    p.vus,
+    '',
+    'Aggregated',
+    p.requests,
+    p.failures,
     ...REQUEST_PERCENTILES.map((q) => (empty ? 'N/A' : round(p.percentilesMs[q], 3))),
-    p.total.count, p.total.failures, round(p.total.medMs, 3), round(p.total.avgMs, 3), round(p.total.minMs, 3), round(p.total.maxMs, 3), round(p.total.avgContentSize, 2),
+    p.total.count,
+    p.total.failures,
+    round(p.total.medMs, 3),
+    round(p.total.avgMs, 3),
+    round(p.total.minMs, 3),
+    round(p.total.maxMs, 3),
+    round(p.total.avgContentSize, 2),
   ];
 }
 
-const toCsv = (rows: (string | number)[][]): string => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+const toCsv = (rows: (string | number)[][]): string => `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 
 export function renderLocustHistoryCsv(s: RunSummary): string {
   const start = Date.parse(s.run.startedAt) / 1000;
@@ -82,9 +140,16 @@ interface Tally {
   bytes: number;
 }
 
-const tally = (method: string, name: string): Tally => ({ method, name, duration: emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend, failures: 0, bytes: 0 });
+const tally = (method: string, name: string): Tally => ({
+  method,
+  name,
+  duration: emptyAgg('trend', METRIC.httpReqDuration, {}) as Trend,
+  failures: 0,
+  bytes: 0,
+});
 /** as the summary orders its requests: by name, then method */
-const byNameThenMethod = (a: Tally, b: Tally): number => (a.name === b.name ? a.method.localeCompare(b.method) : a.name.localeCompare(b.name));
+const byNameThenMethod = (a: Tally, b: Tally): number =>
+  a.name === b.name ? a.method.localeCompare(b.method) : a.name.localeCompare(b.name);
 
 /**
  * Locust's --csv-full-history: before each second's Aggregated row (the
@@ -126,9 +191,20 @@ export function renderLocustFullHistoryCsv(s: RunSummary, windows: Iterable<Merg
       const count = c?.duration.count ?? 0;
       const d = t.duration;
       rows.push([
-        Math.round(start + w.index + 1), point?.vus ?? 0, t.method, t.name, count, c?.failures ?? 0,
+        Math.round(start + w.index + 1),
+        point?.vus ?? 0,
+        t.method,
+        t.name,
+        count,
+        c?.failures ?? 0,
         ...REQUEST_PERCENTILES.map((q) => (count ? round(us2ms(percentile(c!.duration.hist, Number(q))), 3) : 'N/A')),
-        d.count, t.failures, round(us2ms(percentile(d.hist, 50)), 3), round(us2ms(d.sum / d.count), 3), round(us2ms(d.min), 3), round(us2ms(d.max), 3), round(t.bytes / d.count, 2),
+        d.count,
+        t.failures,
+        round(us2ms(percentile(d.hist, 50)), 3),
+        round(us2ms(d.sum / d.count), 3),
+        round(us2ms(d.min), 3),
+        round(us2ms(d.max), 3),
+        round(t.bytes / d.count, 2),
       ]);
     }
     if (point) rows.push(aggregatedRow(start, point));

@@ -12,8 +12,21 @@ import { parseThresholds } from '../thresholds/evaluate.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 const RUN: RunInfo = {
-  id: 'run-1', scenario: 'locustfile.ts', host: 'http://127.0.0.1:8000', users: 10, spawnRate: 5, runTimeMs: 10_000,
-  startedAt: '2026-11-26T00:00:00.000Z', durationMs: 10_000, events: [], shortMs: 0, executors: ['constant-arrival-rate'], workers: [{ id: 'w1', name: 'a', cores: 1 }, { id: 'w2', name: 'b', cores: 1 }],
+  id: 'run-1',
+  scenario: 'locustfile.ts',
+  host: 'http://127.0.0.1:8000',
+  users: 10,
+  spawnRate: 5,
+  runTimeMs: 10_000,
+  startedAt: '2026-11-26T00:00:00.000Z',
+  durationMs: 10_000,
+  events: [],
+  shortMs: 0,
+  executors: ['constant-arrival-rate'],
+  workers: [
+    { id: 'w1', name: 'a', cores: 1 },
+    { id: 'w2', name: 'b', cores: 1 },
+  ],
 };
 
 function twoWorkers() {
@@ -21,14 +34,19 @@ function twoWorkers() {
   const a = new Recorder();
   const b = new Recorder();
   for (let i = 1; i <= 100; i++) a.request('GET', 'health_check', totalOnly(i * 1000, 20), true);
-  for (let i = 1; i <= 50; i++) b.request('POST', 'verify_biometric', totalOnly(i * 2000, 30), i % 5 !== 0, i % 5 === 0 ? 'Rate limited' : undefined);
+  for (let i = 1; i <= 50; i++)
+    b.request('POST', 'verify_biometric', totalOnly(i * 2000, 30), i % 5 !== 0, i % 5 === 0 ? 'Rate limited' : undefined);
   b.request('POST', 'verify_biometric', totalOnly(500, 0), false, 'ECONNRESET');
   const win = (r: Recorder, vus: number): WindowMessage => ({ type: 'window', runId: 'run-1', index: 0, vus, series: r.cut() });
   agg.add('w1', win(a, 5));
   agg.add('w2', win(b, 5));
   for (let i = 1; i <= 10; i++) a.request('GET', 'health_check', totalOnly(2000, 20), true);
   agg.add('w1', { type: 'window', runId: 'run-1', index: 1, vus: 5, series: a.cut() });
-  return summarize(agg, RUN, parseThresholds({ http_req_duration: ['p(95)<1000', 'max<50'], 'http_req_failed{name:verify_biometric}': ['rate<0.01'] }));
+  return summarize(
+    agg,
+    RUN,
+    parseThresholds({ http_req_duration: ['p(95)<1000', 'max<50'], 'http_req_failed{name:verify_biometric}': ['rate<0.01'] }),
+  );
 }
 
 describe('summary and renderers', () => {
@@ -81,11 +99,40 @@ describe('summary and renderers', () => {
 
   it('renders Locust’s failures and history CSVs', () => {
     expect(renderLocustFailuresCsv(s).trim().split('\n')).toEqual([
-      'Method,Name,Error,Occurrences', 'POST,verify_biometric,Rate limited,10', 'POST,verify_biometric,ECONNRESET,1',
+      'Method,Name,Error,Occurrences',
+      'POST,verify_biometric,Rate limited,10',
+      'POST,verify_biometric,ECONNRESET,1',
     ]);
-    const h = renderLocustHistoryCsv(s).trim().split('\n').map((l) => l.split(','));
-    expect(h[0]).toEqual(['Timestamp', 'User Count', 'Type', 'Name', 'Requests/s', 'Failures/s', '50%', '66%', '75%', '80%', '90%', '95%', '98%', '99%', '99.9%', '99.99%', '100%',
-      'Total Request Count', 'Total Failure Count', 'Total Median Response Time', 'Total Average Response Time', 'Total Min Response Time', 'Total Max Response Time', 'Total Average Content Size']);
+    const h = renderLocustHistoryCsv(s)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(h[0]).toEqual([
+      'Timestamp',
+      'User Count',
+      'Type',
+      'Name',
+      'Requests/s',
+      'Failures/s',
+      '50%',
+      '66%',
+      '75%',
+      '80%',
+      '90%',
+      '95%',
+      '98%',
+      '99%',
+      '99.9%',
+      '99.99%',
+      '100%',
+      'Total Request Count',
+      'Total Failure Count',
+      'Total Median Response Time',
+      'Total Average Response Time',
+      'Total Min Response Time',
+      'Total Max Response Time',
+      'Total Average Content Size',
+    ]);
     expect(h).toHaveLength(3);
     expect(h[1]!.slice(1, 6)).toEqual(['10', '', 'Aggregated', '151', '11']);
     expect(h[2]!.slice(1, 6)).toEqual(['5', '', 'Aggregated', '10', '0']);
@@ -110,7 +157,19 @@ describe('summary and renderers', () => {
   });
 
   it('the live page lists the busiest workers only, and says how many it left out', () => {
-    const many = { ...s, run: { ...s.run, workers: Array.from({ length: 60 }, (_, i) => ({ id: `w${i}`, name: `w${i}`, cores: 1, requests: 10, health: { cpuAvg: 0.1, cpuMax: i / 100, busySeconds: 0, lagP99MaxMs: 1, wakeLateMaxMs: 0 } })) } };
+    const many = {
+      ...s,
+      run: {
+        ...s.run,
+        workers: Array.from({ length: 60 }, (_, i) => ({
+          id: `w${i}`,
+          name: `w${i}`,
+          cores: 1,
+          requests: 10,
+          health: { cpuAvg: 0.1, cpuMax: i / 100, busySeconds: 0, lagP99MaxMs: 1, wakeLateMaxMs: 0 },
+        })),
+      },
+    };
     const live = runSections(many, { maxWorkers: 50 }).workers;
     expect(live.match(/<tr><td>w\d+</g)).toHaveLength(50);
     expect(live).toContain('<td>w59</td>');

@@ -8,8 +8,15 @@ function values(s: SeriesAgg): Record<string, number> {
   switch (s.kind) {
     case 'trend':
       return {
-        count: s.count, sum: ms(s.sum), avg: s.count ? ms(s.sum / s.count) : 0, min: s.count ? ms(s.min) : 0, max: s.count ? ms(s.max) : 0,
-        med: ms(percentile(s.hist, 50)), 'p(90)': ms(percentile(s.hist, 90)), 'p(95)': ms(percentile(s.hist, 95)), 'p(99)': ms(percentile(s.hist, 99)),
+        count: s.count,
+        sum: ms(s.sum),
+        avg: s.count ? ms(s.sum / s.count) : 0,
+        min: s.count ? ms(s.min) : 0,
+        max: s.count ? ms(s.max) : 0,
+        med: ms(percentile(s.hist, 50)),
+        'p(90)': ms(percentile(s.hist, 90)),
+        'p(95)': ms(percentile(s.hist, 95)),
+        'p(99)': ms(percentile(s.hist, 99)),
       };
     case 'counter':
       return { value: s.value };
@@ -33,7 +40,11 @@ export function* windowLines(windows: Iterable<MergedWindow>): Generator<string>
     for (const s of w.series.values()) {
       if (!declared.has(s.metric)) {
         declared.add(s.metric);
-        yield JSON.stringify({ type: 'Metric', metric: s.metric, data: { name: s.metric, type: s.kind, contains: s.kind === 'trend' ? 'time' : 'default' } });
+        yield JSON.stringify({
+          type: 'Metric',
+          metric: s.metric,
+          data: { name: s.metric, type: s.kind, contains: s.kind === 'trend' ? 'time' : 'default' },
+        });
       }
       yield JSON.stringify({ type: 'Window', metric: s.metric, data: { time, index: w.index, tags: s.tags, ...values(s) } });
     }

@@ -80,7 +80,7 @@ export async function writeWindowReports(journalFile: string, targets: WindowTar
     const path = resolve(targets.outJson);
     const lines: string[] = [];
     for (const line of windowLines(mergedWindows(text, journalFile))) lines.push(line);
-    await writePrivate(path, lines.join('\n') + '\n');
+    await writePrivate(path, `${lines.join('\n')}\n`);
     written.push(path);
   }
   if (targets.hdrLog) {

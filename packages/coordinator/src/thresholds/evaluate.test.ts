@@ -62,11 +62,17 @@ describe('threshold evaluation on merged data', () => {
 
   it('fails what it cannot judge, and says why', () => {
     const r = judge({ nothing_here: ['count>0'], http_req_failed: ['p(95)<1'] });
-    expect(r.map((x) => [x.ok, x.note])).toEqual([[false, 'no data'], [false, 'p(95) does not apply to a rate']]);
+    expect(r.map((x) => [x.ok, x.note])).toEqual([
+      [false, 'no data'],
+      [false, 'p(95) does not apply to a rate'],
+    ]);
   });
 
   it('aborts only on data, and only past the delay', () => {
-    const sets = parseThresholds({ http_req_failed: [{ threshold: 'rate<0.001', abortOnFail: true, delayAbortEvalMs: 5000 }], ghost: [{ threshold: 'count>1', abortOnFail: true }] });
+    const sets = parseThresholds({
+      http_req_failed: [{ threshold: 'rate<0.001', abortOnFail: true, delayAbortEvalMs: 5000 }],
+      ghost: [{ threshold: 'count>1', abortOnFail: true }],
+    });
     const r = evaluateThresholds(sets, all, agg.windows, 10);
     expect(abortingThreshold(r, 4999)).toBeUndefined();
     expect(abortingThreshold(r, 5000)?.threshold).toBe('rate<0.001');

@@ -135,7 +135,14 @@ export type K6Scenario = {
   | { executor: 'per-vu-iterations'; vus?: number; iterations?: number; maxDuration?: string }
   | { executor: 'shared-iterations'; vus?: number; iterations?: number; maxDuration?: string }
   | { executor: 'constant-arrival-rate'; rate: number; timeUnit?: string; duration: string; preAllocatedVUs: number; maxVUs?: number }
-  | { executor: 'ramping-arrival-rate'; startRate?: number; timeUnit?: string; stages: { duration: string; target: number }[]; preAllocatedVUs: number; maxVUs?: number }
+  | {
+      executor: 'ramping-arrival-rate';
+      startRate?: number;
+      timeUnit?: string;
+      stages: { duration: string; target: number }[];
+      preAllocatedVUs: number;
+      maxVUs?: number;
+    }
 );
 
 /** k6's options, as far as Volley takes them. */
@@ -186,7 +193,9 @@ export type PerVuSource = (exec: string | undefined) => {
  * (k6's shape); the result maps `stdout`, `stderr` or a file path to what
  * goes there. With it, the default summary is not printed.
  */
-export type HandleSummary = (data: Record<string, any>) => Record<string, string | Uint8Array> | Promise<Record<string, string | Uint8Array>>;
+export type HandleSummary = (
+  data: Record<string, any>,
+) => Record<string, string | Uint8Array> | Promise<Record<string, string | Uint8Array>>;
 
 /** What setup() and teardown() are handed. */
 export interface SetupContext {
@@ -208,7 +217,14 @@ declare global {
 /** k6's model: `export default async function (ctx) { … }` runs once per iteration, back to back. */
 export type IterationFunction = (ctx: UserContext<undefined>) => Promise<void> | void;
 
-export const EXECUTORS = ['ramping-vus', 'constant-vus', 'per-vu-iterations', 'shared-iterations', 'constant-arrival-rate', 'ramping-arrival-rate'] as const;
+export const EXECUTORS = [
+  'ramping-vus',
+  'constant-vus',
+  'per-vu-iterations',
+  'shared-iterations',
+  'constant-arrival-rate',
+  'ramping-arrival-rate',
+] as const;
 
 /** Wait between `min` and `max` seconds after each task (uniform). */
 export function between(min: number, max: number): WaitTime {

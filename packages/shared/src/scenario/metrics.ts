@@ -17,13 +17,26 @@ const runtime = (): MetricsRuntime | undefined => (globalThis as { [RUNTIME_KEY]
 
 /** Names Volley measures itself; a custom metric may not take one. */
 export const BUILT_IN_METRICS = new Set([
-  'http_req_duration', 'http_reqs', 'http_req_failed', 'http_req_errors', 'data_received', 'data_sent',
-  'iterations', 'iteration_duration', 'vus', 'vus_max', 'checks', 'task_errors', 'dropped_iterations', 'group_duration',
+  'http_req_duration',
+  'http_reqs',
+  'http_req_failed',
+  'http_req_errors',
+  'data_received',
+  'data_sent',
+  'iterations',
+  'iteration_duration',
+  'vus',
+  'vus_max',
+  'checks',
+  'task_errors',
+  'dropped_iterations',
+  'group_duration',
 ]);
 
 abstract class Metric {
   constructor(readonly name: string) {
-    if (!/^[A-Za-z_]\w{0,127}$/.test(name)) throw new TypeError(`metric name "${name}": letters, digits and _ only, starting with a letter or _`);
+    if (!/^[A-Za-z_]\w{0,127}$/.test(name))
+      throw new TypeError(`metric name "${name}": letters, digits and _ only, starting with a letter or _`);
     if (BUILT_IN_METRICS.has(name)) throw new TypeError(`metric name "${name}" is built in; choose another`);
   }
 }

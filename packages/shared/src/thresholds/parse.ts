@@ -35,18 +35,24 @@ export interface MetricKey {
 }
 
 const KEY = /^([A-Za-z_][\w]*)(?:\{([^{}]*)\})?$/;
-const EXPR = /^\s*(avg|min|max|med|count|rate|value|p\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*$/;
+const EXPR =
+  /^\s*(avg|min|max|med|count|rate|value|p\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*$/;
 
 export function parseMetricKey(source: string): MetricKey {
   const m = KEY.exec(source.trim());
-  if (!m) throw new VolleyError('VOLLEY_BAD_SCENARIO', `threshold metric "${source}": write a metric name, optionally with tags: http_req_duration{name:login}`);
+  if (!m)
+    throw new VolleyError(
+      'VOLLEY_BAD_SCENARIO',
+      `threshold metric "${source}": write a metric name, optionally with tags: http_req_duration{name:login}`,
+    );
   const tags: Record<string, string> = {};
   if (m[2] !== undefined) {
     for (const part of m[2].split(',')) {
       const i = part.indexOf(':');
       const k = part.slice(0, i).trim();
       const v = part.slice(i + 1).trim();
-      if (i <= 0 || !/^[A-Za-z_][\w]*$/.test(k) || v === '') throw new VolleyError('VOLLEY_BAD_SCENARIO', `threshold metric "${source}": tag "${part.trim()}" is not tag:value`);
+      if (i <= 0 || !/^[A-Za-z_][\w]*$/.test(k) || v === '')
+        throw new VolleyError('VOLLEY_BAD_SCENARIO', `threshold metric "${source}": tag "${part.trim()}" is not tag:value`);
       tags[k] = v;
     }
   }
@@ -64,7 +70,14 @@ export function parseThreshold(source: string, opts: { abortOnFail?: boolean; de
   } else {
     aggregation = { kind: m[1] as Exclude<Aggregation['kind'], 'p'> };
   }
-  return { source: source.trim(), aggregation, operator: m[3] as Operator, value: Number(m[4]), abortOnFail: opts.abortOnFail ?? false, delayAbortEvalMs: opts.delayAbortEvalMs ?? 0 };
+  return {
+    source: source.trim(),
+    aggregation,
+    operator: m[3] as Operator,
+    value: Number(m[4]),
+    abortOnFail: opts.abortOnFail ?? false,
+    delayAbortEvalMs: opts.delayAbortEvalMs ?? 0,
+  };
 }
 
 export function aggregationName(a: Aggregation): string {
@@ -73,12 +86,18 @@ export function aggregationName(a: Aggregation): string {
 
 export function compare(observed: number, op: Operator, value: number): boolean {
   switch (op) {
-    case '<': return observed < value;
-    case '<=': return observed <= value;
-    case '>': return observed > value;
-    case '>=': return observed >= value;
+    case '<':
+      return observed < value;
+    case '<=':
+      return observed <= value;
+    case '>':
+      return observed > value;
+    case '>=':
+      return observed >= value;
     case '==':
-    case '===': return observed === value;
-    case '!=': return observed !== value;
+    case '===':
+      return observed === value;
+    case '!=':
+      return observed !== value;
   }
 }

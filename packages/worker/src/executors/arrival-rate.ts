@@ -28,7 +28,12 @@ export class ArrivalRate implements Executor {
   private stopping?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly cfg: Config, private segment: Segment, private readonly deps: ExecutorDeps, private readonly gracefulStopMs: number) {
+  constructor(
+    private readonly cfg: Config,
+    private segment: Segment,
+    private readonly deps: ExecutorDeps,
+    private readonly gracefulStopMs: number,
+  ) {
     this.completed = new Promise((r) => (this.complete = r));
     this.group = new VuGroup(deps);
     this.units = new OwnedUnits(segment);
@@ -110,10 +115,13 @@ export class ArrivalRate implements Executor {
       this.deps.recorder.count('dropped_iterations', {});
       return;
     }
-    const p: Promise<void> = vu.iteration(Math.min(dueAt, performance.now())).then(() => undefined).finally(() => {
-      this.inFlight.delete(p);
-      if (!vu.stopping) this.free.push(vu);
-    });
+    const p: Promise<void> = vu
+      .iteration(Math.min(dueAt, performance.now()))
+      .then(() => undefined)
+      .finally(() => {
+        this.inFlight.delete(p);
+        if (!vu.stopping) this.free.push(vu);
+      });
     this.inFlight.add(p);
   }
 }

@@ -29,7 +29,13 @@ export class Iterations implements Executor {
   private readonly units: OwnedUnits;
   private nextUnit = 0;
 
-  constructor(private readonly cfg: Config, private segment: Segment, private readonly deps: ExecutorDeps, private readonly gracefulStopMs: number, private readonly joining = false) {
+  constructor(
+    private readonly cfg: Config,
+    private segment: Segment,
+    private readonly deps: ExecutorDeps,
+    private readonly gracefulStopMs: number,
+    private readonly joining = false,
+  ) {
     this.completed = new Promise((r) => (this.complete = r));
     this.group = new VuGroup(deps);
     this.units = new OwnedUnits(segment);
@@ -112,11 +118,13 @@ export class Iterations implements Executor {
   }
 
   private loop(vu: Vu, body: (vu: Vu) => Promise<void>): void {
-    void this.group.track(vu, async () => {
-      if (!(await vu.init())) return;
-      await body(vu);
-      await vu.finish();
-    }).then(() => this.checkDone());
+    void this.group
+      .track(vu, async () => {
+        if (!(await vu.init())) return;
+        await body(vu);
+        await vu.finish();
+      })
+      .then(() => this.checkDone());
   }
 
   get idle(): boolean {

@@ -16,14 +16,23 @@ function deps(): ExecutorDeps {
   return {
     segment: { weights: [1], index: 0 },
     sourceFor: () => source,
-    makeClient: (takeDue, group) => createHttpClient({ baseUrl: new URL('http://127.0.0.1:9'), connections: pool.forVu(), recorder, takeDue, group }),
-    recorder, env: {}, setupData: () => undefined, files: {}, wheel: new TimerWheel(), log: pino({ level: 'silent' }),
+    makeClient: (takeDue, group) =>
+      createHttpClient({ baseUrl: new URL('http://127.0.0.1:9'), connections: pool.forVu(), recorder, takeDue, group }),
+    recorder,
+    env: {},
+    setupData: () => undefined,
+    files: {},
+    wheel: new TimerWheel(),
+    log: pino({ level: 'silent' }),
   };
 }
 
 describe('ramping VUs', () => {
   it('new stages (a scaled run) take effect from their instant, the past kept', async () => {
-    const stages = [{ durationMs: 0, target: 10 }, { durationMs: 60_000, target: 10 }];
+    const stages = [
+      { durationMs: 0, target: 10 },
+      { durationMs: 60_000, target: 10 },
+    ];
     const ramp = new RampingVus({ type: 'ramping-vus', startVUs: 0, stages, gracefulRampDownMs: 0 }, { weights: [1], index: 0 }, deps(), 0);
     const start = performance.now();
     ramp.start(start);
@@ -31,17 +40,39 @@ describe('ramping VUs', () => {
     expect(ramp.vus).toBe(10);
     // from 100 ms after the start: to 40 at once, then hold
     const at = Math.ceil(performance.now() - start) + 100;
-    ramp.restage([{ durationMs: 0, target: 10 }, { durationMs: at, target: 10 }, { durationMs: 0, target: 40 }, { durationMs: 60_000 - at, target: 40 }]);
+    ramp.restage([
+      { durationMs: 0, target: 10 },
+      { durationMs: at, target: 10 },
+      { durationMs: 0, target: 40 },
+      { durationMs: 60_000 - at, target: 40 },
+    ]);
     expect(ramp.vus).toBe(10); // not before its instant
     await new Promise((r) => setTimeout(r, 150));
     expect(ramp.vus).toBe(40);
-    ramp.restage([{ durationMs: 0, target: 10 }, { durationMs: 1, target: 3 }, { durationMs: 59_999, target: 3 }]); // its instant is past: at once
+    ramp.restage([
+      { durationMs: 0, target: 10 },
+      { durationMs: 1, target: 3 },
+      { durationMs: 59_999, target: 3 },
+    ]); // its instant is past: at once
     expect(ramp.vus).toBe(3);
     await ramp.stop(0);
   });
 
   it('a ramp that fell behind a busy loop catches up at its next timer, not one step per timer', async () => {
-    const ramp = new RampingVus({ type: 'ramping-vus', startVUs: 0, stages: [{ durationMs: 500, target: 2000 }, { durationMs: 60_000, target: 2000 }], gracefulRampDownMs: 0 }, { weights: [1], index: 0 }, deps(), 0);
+    const ramp = new RampingVus(
+      {
+        type: 'ramping-vus',
+        startVUs: 0,
+        stages: [
+          { durationMs: 500, target: 2000 },
+          { durationMs: 60_000, target: 2000 },
+        ],
+        gracefulRampDownMs: 0,
+      },
+      { weights: [1], index: 0 },
+      deps(),
+      0,
+    );
     ramp.start(performance.now());
     // the loop is busy past the whole ramp: 2,000 steps are due
     const until = performance.now() + 700;

@@ -27,12 +27,20 @@ export class RampingVus implements Executor {
   private stopped = false;
   private stopping?: Promise<void>;
 
-  constructor(cfg: Config, private segment: Segment, private readonly deps: ExecutorDeps, private readonly gracefulStopMs: number) {
+  constructor(
+    cfg: Config,
+    private segment: Segment,
+    deps: ExecutorDeps,
+    private readonly gracefulStopMs: number,
+  ) {
     this.completed = new Promise((r) => (this.complete = r));
     this.group = new VuGroup(deps);
     this.units = new OwnedUnits(segment);
     if (cfg.type === 'constant-vus') {
-      this.stages = [{ durationMs: 0, target: cfg.vus }, { durationMs: cfg.durationMs, target: cfg.vus }];
+      this.stages = [
+        { durationMs: 0, target: cfg.vus },
+        { durationMs: cfg.durationMs, target: cfg.vus },
+      ];
       this.startVus = 0;
       this.rampDownMs = 0;
     } else {
@@ -88,17 +96,20 @@ export class RampingVus implements Executor {
     const end = this.stages.reduce((t, s) => t + s.durationMs, 0);
     const step = this.steps[this.next];
     const at = step ? step.atMs : end;
-    this.timer = setTimeout(() => {
-      if (!step) {
-        // the ramp is over: what still runs gets the graceful stop
-        void this.stop(this.gracefulStopMs);
-        return;
-      }
-      // every step due by now: one per timer would fall behind a busy loop
-      this.next++;
-      this.setTarget(this.passDue() ?? step.vus);
-      this.schedule();
-    }, Math.max(0, this.startLocal + at - performance.now()));
+    this.timer = setTimeout(
+      () => {
+        if (!step) {
+          // the ramp is over: what still runs gets the graceful stop
+          void this.stop(this.gracefulStopMs);
+          return;
+        }
+        // every step due by now: one per timer would fall behind a busy loop
+        this.next++;
+        this.setTarget(this.passDue() ?? step.vus);
+        this.schedule();
+      },
+      Math.max(0, this.startLocal + at - performance.now()),
+    );
   }
 
   /** Moves past every step due by now; the VU count of the last of them, if any was. */
@@ -122,11 +133,13 @@ export class RampingVus implements Executor {
   private spawn(number: number): void {
     const vu = this.group.create(number);
     this.active.push(vu);
-    void this.group.track(vu, () => vu.loop()).finally(() => {
-      // a stopped VU has left `active` already (a scan of 100,000 per VU would not do)
-      if (vu.stopping) return;
-      const i = this.active.indexOf(vu);
-      if (i >= 0) this.active.splice(i, 1);
-    });
+    void this.group
+      .track(vu, () => vu.loop())
+      .finally(() => {
+        // a stopped VU has left `active` already (a scan of 100,000 per VU would not do)
+        if (vu.stopping) return;
+        const i = this.active.indexOf(vu);
+        if (i >= 0) this.active.splice(i, 1);
+      });
   }
 }

@@ -12,7 +12,11 @@ describe("a VU's HTTP client", () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const pool = new ConnectionPool();
     try {
-      const http = createHttpClient({ baseUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), connections: pool.forVu(), recorder: new Recorder() });
+      const http = createHttpClient({
+        baseUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        connections: pool.forVu(),
+        recorder: new Recorder(),
+      });
       const res = await http.get('/a', { headers: { 'x-trace': 'a\r\nx-injected: 1' } });
       expect(res.status).toBe(0);
       expect(res.error).toMatch(/header "x-trace" has a control character/);
@@ -43,7 +47,11 @@ describe("a VU's HTTP client", () => {
       const list = await http.batch(['/a', ['POST', '/b', { json: { x: 1 } }], { method: 'PUT', url: `${base}/c` }]);
       expect(list.map((r) => r.text())).toEqual(['GET /a', 'POST /b', 'PUT /c']);
       const keyed = await http.batch({ one: '/1', two: { path: '/2' }, three: ['DELETE', '/3'] });
-      expect(Object.fromEntries(Object.entries(keyed).map(([k, r]) => [k, r.text()]))).toEqual({ one: 'GET /1', two: 'GET /2', three: 'DELETE /3' });
+      expect(Object.fromEntries(Object.entries(keyed).map(([k, r]) => [k, r.text()]))).toEqual({
+        one: 'GET /1',
+        two: 'GET /2',
+        three: 'DELETE /3',
+      });
       await expect(http.batch(['/a', { method: 'GET' } as never])).rejects.toThrow(/batch\[1\]: give a path \(or url\)/);
     } finally {
       await pool.close();

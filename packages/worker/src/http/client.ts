@@ -112,7 +112,9 @@ class Client implements VuHttpClient {
 
   batch(requests: readonly BatchRequest[]): Promise<VolleyResponse[]>;
   batch<K extends string>(requests: Readonly<Record<K, BatchRequest>>): Promise<Record<K, VolleyResponse>>;
-  async batch(requests: readonly BatchRequest[] | Readonly<Record<string, BatchRequest>>): Promise<VolleyResponse[] | Record<string, VolleyResponse>> {
+  async batch(
+    requests: readonly BatchRequest[] | Readonly<Record<string, BatchRequest>>,
+  ): Promise<VolleyResponse[] | Record<string, VolleyResponse>> {
     if (Array.isArray(requests)) return Promise.all(requests.map((r, i) => this.batchOne(r, `batch[${i}]`)));
     const entries = Object.entries(requests as Record<string, BatchRequest>);
     const answers = await Promise.all(entries.map(([k, r]) => this.batchOne(r, `batch.${k}`)));
@@ -160,19 +162,26 @@ class Client implements VuHttpClient {
     const tags = g ? { ...options.tags, group: g } : options.tags;
     const due = takeDue?.();
     const now = performance.now();
-    const x = new Exchange(due === undefined ? now : Math.min(due, now), due !== undefined, this.deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    const x = new Exchange(
+      due === undefined ? now : Math.min(due, now),
+      due !== undefined,
+      this.deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    );
     if (this.aborted) x.abort();
     else {
       this.inFlight.push(x);
       const lane = connections.acquire(target);
       try {
-        lane.client.dispatch({
-          path: absolute ? absolute.pathname + absolute.search : this.basePath + path,
-          method,
-          headers,
-          body,
-          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        }, x);
+        lane.client.dispatch(
+          {
+            path: absolute ? absolute.pathname + absolute.search : this.basePath + path,
+            method,
+            headers,
+            body,
+            timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          },
+          x,
+        );
       } catch (err) {
         // invalid arguments throw synchronously
         x.onResponseError(undefined as never, err as Error);
@@ -194,11 +203,17 @@ class Client implements VuHttpClient {
       const reason = transportReason(x.error);
       recorder.request(method, name, timing, false, reason, tags);
       const failed = new Response(0, undefined, EMPTY, timing.durationUs / 1000, reason, timing);
-      if (sent) debug.write(formatExchange(debug.level, sent, { status: 0, headers: {}, body: EMPTY, durationMs: failed.durationMs, error: reason }));
+      if (sent)
+        debug.write(
+          formatExchange(debug.level, sent, { status: 0, headers: {}, body: EMPTY, durationMs: failed.durationMs, error: reason }),
+        );
       return failed;
     }
     const res = new Response(x.status, x, x.bodyBuffer(), timing.durationUs / 1000, undefined, timing);
-    if (sent) debug.write(formatExchange(debug.level, sent, { status: res.status, headers: res.headers, body: res.body, durationMs: res.durationMs }));
+    if (sent)
+      debug.write(
+        formatExchange(debug.level, sent, { status: res.status, headers: res.headers, body: res.body, durationMs: res.durationMs }),
+      );
     jar?.store(target, x.header('set-cookie'));
     let verdict: Verdict;
     try {

@@ -32,7 +32,10 @@ interface OriginLanes {
  */
 export class VuConnections {
   private readonly origins = new Map<string, OriginLanes>();
-  constructor(private readonly pool: ConnectionPool, private readonly maxPerOrigin: number) {}
+  constructor(
+    private readonly pool: ConnectionPool,
+    private readonly maxPerOrigin: number,
+  ) {}
 
   /** A connection for one request to `origin`; give it back with `release`. */
   acquire(origin: string): Lane {

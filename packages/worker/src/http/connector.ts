@@ -48,11 +48,15 @@ export function tracingConnector(opts: ConnectOptions = {}): Connector {
     let tcpAt = t0;
     const socket: net.Socket = secure
       ? tls.connect({
-          host, port,
+          host,
+          port,
           // SNI takes a name, never an address
           servername: net.isIP(host) ? undefined : host,
           ALPNProtocols: ['http/1.1'],
-          rejectUnauthorized: !opts.insecure, ca: opts.ca, cert: opts.cert, key: opts.key,
+          rejectUnauthorized: !opts.insecure,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
         })
       : net.connect({ host, port });
     socket.setNoDelay(true);
@@ -80,6 +84,8 @@ export function tracingConnector(opts: ConnectOptions = {}): Connector {
     if (secure) socket.once('secureConnect', () => done(null));
     socket.on('error', done);
     // closed before connecting without an error (destroyed): still an answer
-    socket.once('close', () => done(Object.assign(new Error(`connection to ${host}:${port} closed while connecting`), { code: 'ECONNRESET' })));
+    socket.once('close', () =>
+      done(Object.assign(new Error(`connection to ${host}:${port} closed while connecting`), { code: 'ECONNRESET' })),
+    );
   };
 }

@@ -32,13 +32,26 @@ function bodyText(body: string | Buffer): string {
 export function formatExchange(level: HttpDebugLevel, req: DebugRequest, res: DebugResponse): string {
   const lines = [`> ${req.method} ${req.url}`];
   for (const [k, v] of Object.entries(req.headers ?? {})) lines.push(`> ${k}: ${v}`);
-  if (level === 'full' && req.body !== undefined && req.body.length > 0) lines.push('>', ...bodyText(req.body).split('\n').map((l) => `> ${l}`));
+  if (level === 'full' && req.body !== undefined && req.body.length > 0)
+    lines.push(
+      '>',
+      ...bodyText(req.body)
+        .split('\n')
+        .map((l) => `> ${l}`),
+    );
   if (res.error !== undefined) {
     lines.push(`< (no response: ${res.error}, after ${res.durationMs.toFixed(2)} ms)`);
   } else {
     lines.push(`< ${res.status} (${res.durationMs.toFixed(2)} ms)`);
-    for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) lines.push(`< ${k}: ${one}`);
-    if (level === 'full' && res.body.length > 0) lines.push('<', ...bodyText(res.body).split('\n').map((l) => `< ${l}`));
+    for (const [k, v] of Object.entries(res.headers))
+      for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) lines.push(`< ${k}: ${one}`);
+    if (level === 'full' && res.body.length > 0)
+      lines.push(
+        '<',
+        ...bodyText(res.body)
+          .split('\n')
+          .map((l) => `< ${l}`),
+      );
   }
   return `${lines.join('\n')}\n\n`;
 }

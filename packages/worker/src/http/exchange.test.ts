@@ -13,7 +13,7 @@ describe('Exchange', () => {
     expect(x.cut).toBe(6);
   });
 
-  it('keeps nothing with a cap of 0 (k6\'s discardResponseBodies), and all without one', () => {
+  it("keeps nothing with a cap of 0 (k6's discardResponseBodies), and all without one", () => {
     const none = new Exchange(0, false, 0);
     none.onRequestStart(controller, 1);
     none.onResponseData(controller, Buffer.from('abc'));

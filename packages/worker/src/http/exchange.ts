@@ -62,7 +62,11 @@ export class Exchange implements Http1Handler {
    * a connection, its connect and handshake are in `http_req_blocked`,
    * not in the duration.
    */
-  constructor(readonly started: number, private readonly fromDue = false, private readonly maxBody = Infinity) {
+  constructor(
+    readonly started: number,
+    private readonly fromDue = false,
+    private readonly maxBody = Infinity,
+  ) {
     this.done = new Promise((r) => (this.resolve = r));
   }
 

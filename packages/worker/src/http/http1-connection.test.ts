@@ -36,18 +36,20 @@ function http(handler: (req: IncomingMessage, res: ServerResponse, body: string)
 /** A server speaking raw bytes: `onRequest` gets each request head (bodiless requests) and its socket's number. */
 function raw(onRequest: (socket: Socket, head: string, conn: number, n: number) => void): Promise<string> {
   let conns = 0;
-  return listen(createServer((socket) => {
-    const conn = ++conns;
-    let n = 0;
-    let rest = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      const heads = (rest + chunk).split('\r\n\r\n');
-      rest = heads.pop()!;
-      for (const h of heads) onRequest(socket, h, conn, ++n);
-    });
-    socket.on('error', () => undefined);
-  }));
+  return listen(
+    createServer((socket) => {
+      const conn = ++conns;
+      let n = 0;
+      let rest = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        const heads = (rest + chunk).split('\r\n\r\n');
+        rest = heads.pop()!;
+        for (const h of heads) onRequest(socket, h, conn, ++n);
+      });
+      socket.on('error', () => undefined);
+    }),
+  );
 }
 
 function connection(origin: string): Http1Connection {
@@ -109,13 +111,14 @@ describe.each(['native', 'js'] as const)('an HTTP/1.1 connection (%s parser)', (
     expect((servers[0] as unknown as { _connections: number })._connections).toBe(1);
   });
 
-  it("opens a new connection when the server closes, says it will, or its keep-alive hint runs out", async () => {
+  it('opens a new connection when the server closes, says it will, or its keep-alive hint runs out', async () => {
     const seen: number[] = [];
     const origin = await raw((socket, head, conn, n) => {
       seen.push(conn);
       if (head.includes('/close')) socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok');
       else if (head.includes('/until-close')) socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nread to the end');
-      else if (head.includes('/trailer')) socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-trailer\r\n\r\n2\r\nok\r\n0\r\nx-trailer: t\r\n\r\n');
+      else if (head.includes('/trailer'))
+        socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-trailer\r\n\r\n2\r\nok\r\n0\r\nx-trailer: t\r\n\r\n');
       else if (head.includes('/hint')) socket.write('HTTP/1.1 200 OK\r\nkeep-alive: timeout=1\r\ncontent-length: 2\r\n\r\nok');
       else socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n${conn}.${n}`);
     });
@@ -153,7 +156,7 @@ describe.each(['native', 'js'] as const)('an HTTP/1.1 connection (%s parser)', (
   });
 
   it('sends an idempotent request again when a reused connection closes before answering; not a POST', async () => {
-    const origin = await raw((socket, head, conn, n) => {
+    const origin = await raw((socket, _head, conn, n) => {
       // the first connection dies on its second request, unanswered, as a server whose keep-alive just ran out
       if (conn === 1 && n === 2) return void socket.destroy();
       if (conn === 3 && n === 2) return void socket.destroy();
@@ -176,7 +179,8 @@ describe.each(['native', 'js'] as const)('an HTTP/1.1 connection (%s parser)', (
       if (head.includes('/cut')) return void socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly this');
       if (head.includes('/garbage')) return void socket.write('HTTX/9 what\r\n\r\n');
       if (head.includes('/slow')) return; // never answers
-      if (head.includes('/continue')) return void socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nhi');
+      if (head.includes('/continue'))
+        return void socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nhi');
       socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n${String(n).padStart(2, '0')}`);
     });
     const c = connection(origin);
@@ -234,7 +238,9 @@ describe.each(['native', 'js'] as const)('an HTTP/1.1 connection (%s parser)', (
     const heads: string[] = [];
     const origin = await raw((_s, head) => heads.push(head));
     const c = connection(origin);
-    expect(() => c.dispatch({ method: 'GET', path: '/', headers: { 'x-a': 'a\r\nb: c' }, timeoutMs: 1_000 }, new Exchange(0))).toThrow(/x-a/);
+    expect(() => c.dispatch({ method: 'GET', path: '/', headers: { 'x-a': 'a\r\nb: c' }, timeoutMs: 1_000 }, new Exchange(0))).toThrow(
+      /x-a/,
+    );
     await new Promise((r) => setTimeout(r, 30));
     expect(heads).toEqual([]);
   });
@@ -244,46 +250,58 @@ describe.each(['native', 'js'] as const)('an HTTP/1.1 connection (%s parser)', (
     type Framing = 'length' | 'chunked' | 'close';
     let answer: (socket: Socket, path: string) => void = () => undefined;
     const origin = await raw((socket, head) => answer(socket, head.split(' ')[1]!));
-    const bodyOf = (n: number, seed: number): string => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7 + seed) % 26))).join('');
+    const bodyOf = (n: number, seed: number): string =>
+      Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7 + seed) % 26))).join('');
     const response = (framing: Framing, body: string, seed: number): string => {
       if (framing === 'length') return `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
       if (framing === 'close') return `HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n${body}`;
       let out = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n';
-      for (let i = 0, size = 1 + (seed % 97); i < body.length; i += size) out += `${Math.min(size, body.length - i).toString(16)}\r\n${body.slice(i, i + size)}\r\n`;
+      for (let i = 0, size = 1 + (seed % 97); i < body.length; i += size)
+        out += `${Math.min(size, body.length - i).toString(16)}\r\n${body.slice(i, i + size)}\r\n`;
       return `${out}0\r\n\r\n`;
     };
-    await fc.assert(fc.asyncProperty(
-      fc.array(fc.record({ framing: fc.constantFrom<Framing>('length', 'chunked', 'close'), length: fc.integer({ min: 0, max: 3000 }), seed: fc.nat(1000) }), { minLength: 1, maxLength: 6 }),
-      fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 }),
-      async (requests, cuts) => {
-        answer = (socket, path) => {
-          const [, framing, length, seed] = path.split('/');
-          const bytes = response(framing as Framing, bodyOf(Number(length), Number(seed)), Number(seed));
-          // written in pieces, a turn apart, so that the parser meets every boundary
-          let at = 0;
-          let k = 0;
-          const next = (): void => {
-            if (socket.destroyed) return;
-            const piece = bytes.slice(at, (at += cuts[k++ % cuts.length]!));
-            if (at >= bytes.length) return void (framing === 'close' ? socket.end(piece, 'latin1') : socket.write(piece, 'latin1'));
-            socket.write(piece, 'latin1');
-            setImmediate(next);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            framing: fc.constantFrom<Framing>('length', 'chunked', 'close'),
+            length: fc.integer({ min: 0, max: 3000 }),
+            seed: fc.nat(1000),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 }),
+        async (requests, cuts) => {
+          answer = (socket, path) => {
+            const [, framing, length, seed] = path.split('/');
+            const bytes = response(framing as Framing, bodyOf(Number(length), Number(seed)), Number(seed));
+            // written in pieces, a turn apart, so that the parser meets every boundary
+            let at = 0;
+            let k = 0;
+            const next = (): void => {
+              if (socket.destroyed) return;
+              const piece = bytes.slice(at, (at += cuts[k++ % cuts.length]!));
+              if (at >= bytes.length) return void (framing === 'close' ? socket.end(piece, 'latin1') : socket.write(piece, 'latin1'));
+              socket.write(piece, 'latin1');
+              setImmediate(next);
+            };
+            next();
           };
-          next();
-        };
-        const c = connection(origin);
-        for (const r of requests) {
-          const x = await send(c, { path: `/${r.framing}/${r.length}/${r.seed}` });
-          expect(x.error).toBeUndefined();
-          expect(text(x)).toBe(bodyOf(r.length, r.seed));
-        }
-      },
-    ), { numRuns: 40 });
+          const c = connection(origin);
+          for (const r of requests) {
+            const x = await send(c, { path: `/${r.framing}/${r.length}/${r.seed}` });
+            expect(x.error).toBeUndefined();
+            expect(text(x)).toBe(bodyOf(r.length, r.seed));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
 
 describe('the parser door', () => {
-  it('finds Node\'s own parser on this Node, and says which it uses', () => {
+  it("finds Node's own parser on this Node, and says which it uses", () => {
     expect(selectParser('auto')).toEqual({ kind: 'native', description: expect.stringMatching(/^llhttp, Node's own/) });
     expect(selectParser('js')).toEqual({ kind: 'js', description: 'http-parser-js (asked for)' });
     selectParser('auto');

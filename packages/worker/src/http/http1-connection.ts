@@ -62,7 +62,10 @@ export class RequestTimeoutError extends Error {
 }
 
 export class ProtocolError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -146,11 +149,19 @@ export class Http1Connection {
    */
   dispatch(req: Http1Request, handler: Http1Handler): void {
     const body = req.body;
-    const bytes = body === undefined ? (WITH_BODY.has(req.method) ? 0 : undefined) : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const bytes =
+      body === undefined
+        ? WITH_BODY.has(req.method)
+          ? 0
+          : undefined
+        : typeof body === 'string'
+          ? Buffer.byteLength(body)
+          : body.byteLength;
     // with headers the head is built each time: the scenario may have changed the object it passed
     const last = this.lastHead;
     let head: Head;
-    if (req.headers === undefined && last !== undefined && last.method === req.method && last.path === req.path && last.bytes === bytes) head = last.head;
+    if (req.headers === undefined && last !== undefined && last.method === req.method && last.path === req.path && last.bytes === bytes)
+      head = last.head;
     else {
       head = requestHead(req.method, req.path, this.host, req.headers, bytes);
       if (req.headers === undefined) this.lastHead = { method: req.method, path: req.path, bytes, head };
@@ -276,7 +287,8 @@ export class Http1Connection {
     this.flushed = [];
     const p = this.current;
     if (!p) return this.stop(new ProtocolError('HPE_UNEXPECTED_RESPONSE', 'the target sent a response to no request'));
-    if (upgrade || status === 101) return this.stop(new ProtocolError('HPE_UPGRADE', `the target switched protocols (HTTP ${status}); only HTTP/1.1 is spoken`));
+    if (upgrade || status === 101)
+      return this.stop(new ProtocolError('HPE_UPGRADE', `the target switched protocols (HTTP ${status}); only HTTP/1.1 is spoken`));
     if (status < 200) {
       // 100 Continue, 103 Early Hints: the answer is still to come
       this.informational = true;

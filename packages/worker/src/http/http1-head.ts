@@ -20,7 +20,10 @@ const BAD_PATH = /[\0-\x20\x7f]/;
 const RESERVED = new Set(['transfer-encoding', 'upgrade', 'keep-alive', 'expect']);
 
 function checkValue(name: string, value: string): string {
-  if (BAD_VALUE.test(value)) throw new InvalidRequestError(`header ${JSON.stringify(name)} has a control character (CR, LF, NUL …) or a character beyond latin1 in its value`);
+  if (BAD_VALUE.test(value))
+    throw new InvalidRequestError(
+      `header ${JSON.stringify(name)} has a control character (CR, LF, NUL …) or a character beyond latin1 in its value`,
+    );
   return value;
 }
 
@@ -35,7 +38,13 @@ export interface Head {
  * The head of one request: request line, host, the scenario's headers and
  * the body's length. Throws InvalidRequestError naming what is wrong.
  */
-export function requestHead(method: string, path: string, host: string, headers: RequestHeaders | undefined, bodyBytes: number | undefined): Head {
+export function requestHead(
+  method: string,
+  path: string,
+  host: string,
+  headers: RequestHeaders | undefined,
+  bodyBytes: number | undefined,
+): Head {
   if (!isHttpToken(method)) throw new InvalidRequestError(`method ${JSON.stringify(method)} is not an HTTP token`);
   if (path[0] !== '/' && path !== '*') throw new InvalidRequestError(`path ${JSON.stringify(path)} must start with /`);
   if (BAD_PATH.test(path)) throw new InvalidRequestError(`path ${JSON.stringify(path)} has a space or a control character; encode it`);
@@ -51,12 +60,14 @@ export function requestHead(method: string, path: string, host: string, headers:
       const lower = name.toLowerCase();
       if (RESERVED.has(lower)) throw new InvalidRequestError(`header ${JSON.stringify(name)} is set by the client; remove it`);
       if (lower === 'content-length') {
-        if (String(value) !== String(bodyBytes ?? 0)) throw new InvalidRequestError(`header content-length is ${String(value)} but the body has ${bodyBytes ?? 0} bytes`);
+        if (String(value) !== String(bodyBytes ?? 0))
+          throw new InvalidRequestError(`header content-length is ${String(value)} but the body has ${bodyBytes ?? 0} bytes`);
         lengthSet = true;
       } else if (lower === 'host') hostSet = true;
       else if (lower === 'connection') {
         const v = String(value).toLowerCase();
-        if (v !== 'close' && v !== 'keep-alive') throw new InvalidRequestError(`header connection must be close or keep-alive, not ${JSON.stringify(value)}`);
+        if (v !== 'close' && v !== 'keep-alive')
+          throw new InvalidRequestError(`header connection must be close or keep-alive, not ${JSON.stringify(value)}`);
         close = v === 'close';
       }
       if (typeof value === 'string') text += `${name}: ${checkValue(name, value)}\r\n`;
@@ -109,7 +120,9 @@ export function headerIn(flat: readonly string[], name: string): string | string
     const n = flat[i]!;
     if (n.length !== name.length || lower(n) !== name) continue;
     const v = flat[i + 1]!;
-    out = out === undefined ? v : typeof out === 'string' ? [out, v] : (out.push(v), out);
+    if (out === undefined) out = v;
+    else if (typeof out === 'string') out = [out, v];
+    else out.push(v);
   }
   return out;
 }

@@ -67,7 +67,8 @@ function probeNative(): { parser: ParserClass } | { why: string } {
     p[HTTPParser.kOnMessageComplete] = (() => void (done = true)) as never;
     const ret = p.execute(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'));
     p.close();
-    if (ret instanceof Error || status !== 204 || !done) return { why: 'node:_http_common\'s HTTPParser did not parse a response as expected' };
+    if (ret instanceof Error || status !== 204 || !done)
+      return { why: "node:_http_common's HTTPParser did not parse a response as expected" };
     return { parser: HTTPParser };
   } catch (err) {
     return { why: `node:_http_common cannot be loaded (${(err as Error).message})` };
@@ -89,7 +90,8 @@ export function selectParser(want: ParserKind | 'auto' = envChoice()): ParserCho
   if (want === 'js') chosen = { kind: 'js', P: JS_PARSER, description: 'http-parser-js (asked for)' };
   else {
     const native = probeNative();
-    if ('parser' in native) chosen = { kind: 'native', P: native.parser, description: "llhttp, Node's own (node:_http_common), fed from the socket's handle" };
+    if ('parser' in native)
+      chosen = { kind: 'native', P: native.parser, description: "llhttp, Node's own (node:_http_common), fed from the socket's handle" };
     else if (want === 'native') throw new VolleyError('VOLLEY_BAD_OPTION', `--http-parser native: ${native.why}; use --http-parser js`);
     else chosen = { kind: 'js', P: JS_PARSER, description: `http-parser-js, since ${native.why}` };
   }
@@ -130,8 +132,17 @@ export function attachParser(socket: net.Socket, cb: ParserCallbacks): AttachedP
   const parser = new P();
   parser.initialize(P.RESPONSE, {}, 0, P.kLenientNone ?? 0);
   parser[P.kOnHeaders] = ((headers: string[]) => cb.onHeaders(headers)) as never;
-  parser[P.kOnHeadersComplete] = ((_major: number, _minor: number, headers: string[] | undefined, _m: unknown, _u: unknown, status: number, _msg: unknown, upgrade: boolean, keepAlive: boolean) =>
-    cb.onHeadersComplete(headers, status, upgrade, keepAlive)) as never;
+  parser[P.kOnHeadersComplete] = ((
+    _major: number,
+    _minor: number,
+    headers: string[] | undefined,
+    _m: unknown,
+    _u: unknown,
+    status: number,
+    _msg: unknown,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ) => cb.onHeadersComplete(headers, status, upgrade, keepAlive)) as never;
   parser[P.kOnBody] = ((chunk: Buffer) => cb.onBody(chunk)) as never;
   parser[P.kOnMessageComplete] = (() => cb.onMessageComplete()) as never;
   // the native handle feeds Node's parser directly: no Buffer and no stream event per read

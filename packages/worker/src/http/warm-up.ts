@@ -38,7 +38,11 @@ export async function warmUp(requests = 3000, concurrency = 8): Promise<void> {
     };
     const deps: VuDeps = {
       makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: pool.forVu(), recorder, takeDue, group }),
-      recorder, env: {}, setupData: () => undefined, files: {}, wheel: new TimerWheel(),
+      recorder,
+      env: {},
+      setupData: () => undefined,
+      files: {},
+      wheel: new TimerWheel(),
     };
     const vus = Array.from({ length: concurrency }, (_, i) => new Vu(i + 1, source, deps));
     await Promise.all(vus.map((vu) => vu.loop()));

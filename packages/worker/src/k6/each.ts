@@ -33,7 +33,12 @@ export async function k6each(recv: any, method: string, cb: Cb, ...rest: unknown
     }
     case 'flatMap': {
       const out: unknown[] = [];
-      for (let i = 0; i < n; i++) if (i in arr) { const v = await call(i); if (Array.isArray(v)) out.push(...v); else out.push(v); }
+      for (let i = 0; i < n; i++)
+        if (i in arr) {
+          const v = await call(i);
+          if (Array.isArray(v)) out.push(...v);
+          else out.push(v);
+        }
       return out;
     }
     case 'filter': {

@@ -40,7 +40,6 @@ export class SharedState {
 
 const runtime = (): MetricsRuntime | undefined => (globalThis as { [RUNTIME_KEY]?: MetricsRuntime })[RUNTIME_KEY];
 
-
 const PLAIN_METRICS = { Trend, Rate, Counter, Gauge };
 
 /** A scenario's metric classes: what they add carries the scenario's tags (made only for a scenario with tags). */
@@ -72,9 +71,13 @@ function taggedMetrics(scenarioTags: Readonly<Record<string, string>>) {
 
 /** k6's check: each value a function of `value` or a boolean; counted in `checks` per name. A Promise among the answers makes it wait. */
 function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, string>): boolean | Promise<boolean> {
-  if (typeof sets !== 'object' || sets === null) throw new TypeError('check(value, { name: (v) => boolean, … }): the second argument must be an object of checks');
+  if (typeof sets !== 'object' || sets === null)
+    throw new TypeError('check(value, { name: (v) => boolean, … }): the second argument must be an object of checks');
   // a k6 call the rewrite did not make wait would reach here as a Promise, and its checks would read undefined: say so rather than count them
-  if (value instanceof Promise) throw new TypeError('check() was given a Promise: a call Volley did not make wait as k6 does (please report the script); write `await` before it, or call it directly'); 
+  if (value instanceof Promise)
+    throw new TypeError(
+      'check() was given a Promise: a call Volley did not make wait as k6 does (please report the script); write `await` before it, or call it directly',
+    );
   const names: string[] = [];
   const results: unknown[] = [];
   let waits = false;
@@ -99,7 +102,12 @@ function check(value: unknown, sets: Record<string, unknown>, tags?: Record<stri
 }
 
 function b64encode(input: string | ArrayBuffer | ArrayBufferView, encoding = 'std'): string {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input instanceof ArrayBuffer ? Buffer.from(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const buf =
+    typeof input === 'string'
+      ? Buffer.from(input, 'utf8')
+      : input instanceof ArrayBuffer
+        ? Buffer.from(input)
+        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const url = encoding === 'url' || encoding === 'rawurl';
   let out = buf.toString(url ? 'base64url' : 'base64');
   if (encoding === 'url') out += '='.repeat((4 - (out.length % 4)) % 4);
@@ -121,23 +129,51 @@ function digest(h: { digest(): Buffer }, enc?: string): string | ArrayBuffer {
   if (enc === 'binary' || enc === undefined) return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   throw new Error(`k6/crypto: unknown output encoding '${enc}' (hex, base64, base64url, base64raw, base64rawurl, binary)`);
 }
-const algo = (a: string): string => a.replace(/^sha(\d)/, 'sha$1').replace('-', '').replace(/^sha512_(\d+)$/, 'sha512-$1');
+const algo = (a: string): string =>
+  a
+    .replace(/^sha(\d)/, 'sha$1')
+    .replace('-', '')
+    .replace(/^sha512_(\d+)$/, 'sha512-$1');
 const hashFn = (a: string) => (data: BinaryLike | ArrayBuffer, enc?: string) => digest(createHash(algo(a)).update(toData(data)), enc);
 
 const crypto = {
-  md4: () => { throw new Error('k6/crypto md4 is not supported by Volley'); },
-  md5: hashFn('md5'), sha1: hashFn('sha1'), sha256: hashFn('sha256'), sha384: hashFn('sha384'), sha512: hashFn('sha512'),
-  sha512_224: hashFn('sha512-224'), sha512_256: hashFn('sha512-256'), ripemd160: hashFn('ripemd160'),
-  hmac: (a: string, secret: BinaryLike | ArrayBuffer, data: BinaryLike | ArrayBuffer, enc?: string) => digest(createHmac(algo(a), toData(secret)).update(toData(data)), enc),
+  md4: () => {
+    throw new Error('k6/crypto md4 is not supported by Volley');
+  },
+  md5: hashFn('md5'),
+  sha1: hashFn('sha1'),
+  sha256: hashFn('sha256'),
+  sha384: hashFn('sha384'),
+  sha512: hashFn('sha512'),
+  sha512_224: hashFn('sha512-224'),
+  sha512_256: hashFn('sha512-256'),
+  ripemd160: hashFn('ripemd160'),
+  hmac: (a: string, secret: BinaryLike | ArrayBuffer, data: BinaryLike | ArrayBuffer, enc?: string) =>
+    digest(createHmac(algo(a), toData(secret)).update(toData(data)), enc),
   createHash: (a: string) => {
     const h = createHash(algo(a));
-    return { update(d: BinaryLike | ArrayBuffer) { h.update(toData(d)); return this; }, digest: (enc?: string) => digest(h, enc) };
+    return {
+      update(d: BinaryLike | ArrayBuffer) {
+        h.update(toData(d));
+        return this;
+      },
+      digest: (enc?: string) => digest(h, enc),
+    };
   },
   createHMAC: (a: string, secret: BinaryLike | ArrayBuffer) => {
     const h = createHmac(algo(a), toData(secret));
-    return { update(d: BinaryLike | ArrayBuffer) { h.update(toData(d)); return this; }, digest: (enc?: string) => digest(h, enc) };
+    return {
+      update(d: BinaryLike | ArrayBuffer) {
+        h.update(toData(d));
+        return this;
+      },
+      digest: (enc?: string) => digest(h, enc),
+    };
   },
-  randomBytes: (n: number) => { const b = randomBytes(n); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer; },
+  randomBytes: (n: number) => {
+    const b = randomBytes(n);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  },
 };
 
 const timers = { setTimeout, clearTimeout, setInterval, clearInterval };
@@ -173,31 +209,56 @@ const k6Utils = {
 /** One VU's imports: module and export → value. */
 export function vuModules(port: VuPort, shared: SharedState): (module: string, name: string) => unknown {
   let http: K6Http | undefined;
-  const httpOf = (): K6Http => (http ??= new K6Http({ http: port.http ?? initClient, hasHost: port.hasHost, jar: port.jar, options: port.options, tags: port.tags }));
+  const httpOf = (): K6Http =>
+    (http ??= new K6Http({ http: port.http ?? initClient, hasHost: port.hasHost, jar: port.jar, options: port.options, tags: port.tags }));
   const startedAt = Date.now();
   const execution = {
     vu: {
-      get idInTest() { return port.vu; },
-      get idInInstance() { return port.vu; },
-      get iterationInInstance() { return port.iteration(); },
-      get iterationInScenario() { return port.iteration(); },
+      get idInTest() {
+        return port.vu;
+      },
+      get idInInstance() {
+        return port.vu;
+      },
+      get iterationInInstance() {
+        return port.iteration();
+      },
+      get iterationInScenario() {
+        return port.iteration();
+      },
       tags: {} as Record<string, string>,
       metrics: { tags: {} as Record<string, string>, metadata: {} as Record<string, string> },
     },
     scenario: {
-      get name() { return port.scenario ?? 'default'; },
-      get executor() { return port.options.scenarios?.[port.scenario ?? '']?.executor ?? 'ramping-vus'; },
-      get startTime() { return startedAt; },
-      get iterationInInstance() { return port.iteration(); },
-      get iterationInTest() { return port.iterationInTest(); },
-      get progress(): never { throw new Error('k6/execution scenario.progress is not supported by Volley yet'); },
+      get name() {
+        return port.scenario ?? 'default';
+      },
+      get executor() {
+        return port.options.scenarios?.[port.scenario ?? '']?.executor ?? 'ramping-vus';
+      },
+      get startTime() {
+        return startedAt;
+      },
+      get iterationInInstance() {
+        return port.iteration();
+      },
+      get iterationInTest() {
+        return port.iterationInTest();
+      },
+      get progress(): never {
+        throw new Error('k6/execution scenario.progress is not supported by Volley yet');
+      },
     },
     instance: {
-      get currentTestRunDuration() { return Date.now() - startedAt; },
+      get currentTestRunDuration() {
+        return Date.now() - startedAt;
+      },
     },
     test: {
       abort: (reason?: string) => port.abort(reason ?? 'test.abort() was called'),
-      get options() { return port.options; },
+      get options() {
+        return port.options;
+      },
     },
   };
   // the group the VU is in (k6's ::a::b): a check made there carries it, as in k6
@@ -217,9 +278,14 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
       const k6 = {
         check: (v: unknown, sets: Record<string, unknown>, tags?: Record<string, string>) =>
           check(v, sets, port.tags || groupPath ? { ...port.tags, ...(groupPath ? { group: groupPath } : {}), ...tags } : tags),
-        sleep: (s: number) => port.sleep(s), group,
-        fail: (msg = '') => { throw new Error(msg); },
-        randomSeed: () => { throw new Error('randomSeed() is not supported by Volley: Math.random cannot be seeded'); },
+        sleep: (s: number) => port.sleep(s),
+        group,
+        fail: (msg = '') => {
+          throw new Error(msg);
+        },
+        randomSeed: () => {
+          throw new Error('randomSeed() is not supported by Volley: Math.random cannot be seeded');
+        },
       };
       return name === 'default' || name === '*' ? k6 : (k6 as Record<string, unknown>)[name];
     },
@@ -245,6 +311,7 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
             if (!Array.isArray(made)) throw new TypeError(`SharedArray "${arrayName}": the function must return an array`);
             shared.arrays.set(arrayName, (arr = deepFreeze(made)));
           }
+          // biome-ignore lint/correctness/noConstructorReturn: k6's SharedArray is the frozen array itself, shared by every VU
           return arr as unknown as SharedArray;
         }
       }
@@ -270,5 +337,10 @@ export function vuModules(port: VuPort, shared: SharedState): (module: string, n
 
 /** In the init context a request is an error, as in k6. */
 const initClient: HttpClient = new Proxy({} as HttpClient, {
-  get: () => () => Promise.reject(new Error('making requests in the init context is not supported (k6 allows them in default, setup, teardown and scenarios\' functions)')),
+  get: () => () =>
+    Promise.reject(
+      new Error(
+        "making requests in the init context is not supported (k6 allows them in default, setup, teardown and scenarios' functions)",
+      ),
+    ),
 });

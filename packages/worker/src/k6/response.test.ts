@@ -12,6 +12,11 @@ describe("k6's response helpers", () => {
   });
 
   it('writes header names as k6 does (Go canonical form)', () => {
-    expect(['content-type', 'x-custom-thing', 'WWW-AUTHENTICATE', 'etag'].map(canonicalHeader)).toEqual(['Content-Type', 'X-Custom-Thing', 'Www-Authenticate', 'Etag']);
+    expect(['content-type', 'x-custom-thing', 'WWW-AUTHENTICATE', 'etag'].map(canonicalHeader)).toEqual([
+      'Content-Type',
+      'X-Custom-Thing',
+      'Www-Authenticate',
+      'Etag',
+    ]);
   });
 });

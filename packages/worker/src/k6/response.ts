@@ -76,7 +76,12 @@ export class K6Response {
   private bodyValue?: string | ArrayBuffer | null;
 
   // what most scripts never read is made when read: a response is made for every request
-  constructor(private readonly raw: Response, url: string, private readonly sent: SentRequest, private readonly type: ResponseType) {
+  constructor(
+    private readonly raw: Response,
+    url: string,
+    private readonly sent: SentRequest,
+    private readonly type: ResponseType,
+  ) {
     this.status = raw.status;
     this.url = url;
   }
@@ -112,15 +117,21 @@ export class K6Response {
     const ms = (us: number | undefined): number => (us ?? 0) / 1000;
     return (this.cachedTimings = {
       duration: t ? t.durationUs / 1000 : this.raw.durationMs,
-      blocked: ms(t?.blockedUs), connecting: ms(t?.connectingUs), tls_handshaking: ms(t?.tlsUs),
-      sending: ms(t?.sendingUs), waiting: ms(t?.waitingUs), receiving: ms(t?.receivingUs),
+      blocked: ms(t?.blockedUs),
+      connecting: ms(t?.connectingUs),
+      tls_handshaking: ms(t?.tlsUs),
+      sending: ms(t?.sendingUs),
+      waiting: ms(t?.waitingUs),
+      receiving: ms(t?.receivingUs),
     });
   }
 
   get request(): K6Request {
     const s = this.sent;
     return {
-      method: s.method, url: s.url, cookies: {},
+      method: s.method,
+      url: s.url,
+      cookies: {},
       headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, [v]])),
       body: typeof s.body === 'string' ? s.body : s.body ? s.body.toString('latin1') : '',
     };
@@ -148,7 +159,10 @@ export class K6Response {
   }
 
   /** the cookies the response set, by name */
-  get cookies(): Record<string, { name: string; value: string; domain: string; path: string; http_only: boolean; secure: boolean; max_age: number; expires: number }[]> {
+  get cookies(): Record<
+    string,
+    { name: string; value: string; domain: string; path: string; http_only: boolean; secure: boolean; max_age: number; expires: number }[]
+  > {
     const out: Record<string, any[]> = {};
     const raw = this.raw.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {

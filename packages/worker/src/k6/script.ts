@@ -49,12 +49,30 @@ export const isK6Script = (v: unknown): v is K6Script => typeof v === 'object' &
 
 /** k6's options Volley follows; any other is named at start (ignoredK6Options). */
 const HONOURED_OPTIONS = new Set([
-  'stages', 'vus', 'duration', 'iterations', 'scenarios', 'thresholds', 'maxRedirects', 'userAgent', 'insecureSkipTLSVerify',
-  'discardResponseBodies', 'summaryTrendStats', 'setupTimeout', 'teardownTimeout', 'noConnectionReuse', 'batch', 'batchPerHost', 'tags',
+  'stages',
+  'vus',
+  'duration',
+  'iterations',
+  'scenarios',
+  'thresholds',
+  'maxRedirects',
+  'userAgent',
+  'insecureSkipTLSVerify',
+  'discardResponseBodies',
+  'summaryTrendStats',
+  'setupTimeout',
+  'teardownTimeout',
+  'noConnectionReuse',
+  'batch',
+  'batchPerHost',
+  'tags',
 ]);
 
 /** k6's options.tags (the whole test's) under a scenario's own: on requests, checks and custom metrics. */
-function testTags(options: Readonly<Record<string, unknown>>, scenario?: Readonly<Record<string, string>>): Readonly<Record<string, string>> | undefined {
+function testTags(
+  options: Readonly<Record<string, unknown>>,
+  scenario?: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> | undefined {
   const o = options.tags;
   if (o === undefined || o === null) return scenario;
   if (typeof o !== 'object') throw new TypeError('options.tags must be an object of tag names to values');
@@ -72,23 +90,38 @@ class AbortTest extends Error {
 }
 
 /** A k6 script as a scenario: every VU its own instance of the script. */
-export async function k6Definition(script: K6Script, file: string, env: Readonly<Record<string, string | undefined>>): Promise<ScenarioDefinition> {
+export async function k6Definition(
+  script: K6Script,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ScenarioDefinition> {
   const shared = new SharedState();
   const files = new Map(Object.entries(script.files).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
   const open = (path: string, mode?: string): string | ArrayBuffer => {
     const b = files.get(path);
-    if (!b) throw new Error(`open('${path}'): Volley ships the files a script opens with a literal path at its top level; this one was not among them`);
-    return mode === 'b' ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer : b.toString('utf8');
+    if (!b)
+      throw new Error(
+        `open('${path}'): Volley ships the files a script opens with a literal path at its top level; this one was not among them`,
+      );
+    return mode === 'b' ? (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer) : b.toString('utf8');
   };
   let options: K6Options & Record<string, unknown> = {};
-  const instantiate = async (port: VuPort): Promise<Instance> => script.factory(vuModules(port, shared), port.env ?? env, port.vu, open, k6each, scriptConsole);
+  const instantiate = async (port: VuPort): Promise<Instance> =>
+    script.factory(vuModules(port, shared), port.env ?? env, port.vu, open, k6each, scriptConsole);
   const hookPort = (http: VuHttpClient | undefined, hasHost: boolean): VuPort => ({
-    vu: 0, http, jar: http?.jar, hasHost, options, tags: testTags(options),
+    vu: 0,
+    http,
+    jar: http?.jar,
+    hasHost,
+    options,
+    tags: testTags(options),
     sleep: (s) => new Promise((r) => setTimeout(r, Math.max(0, s * 1000))),
     group: async (_name, fn) => fn(),
     iteration: () => 0,
     iterationInTest: () => 0,
-    abort: (reason) => { throw new AbortTest(reason); },
+    abort: (reason) => {
+      throw new AbortTest(reason);
+    },
   });
   let probe: Instance;
   try {
@@ -97,19 +130,29 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: the init code threw: ${errorMessage(err)}`, { cause: err });
   }
   const o = probe.exports.options;
-  if (o !== undefined && (typeof o !== 'object' || o === null)) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: \`options\` must be an object`);
+  if (o !== undefined && (typeof o !== 'object' || o === null))
+    throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: \`options\` must be an object`);
   options = (o ?? {}) as typeof options;
   const fn = (name: string): ((...a: unknown[]) => unknown) | undefined => {
     const v = probe.exports[name];
-    if (v !== undefined && typeof v !== 'function') throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: export ${name} must be a function`);
+    if (v !== undefined && typeof v !== 'function')
+      throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: export ${name} must be a function`);
     return v as ((...a: unknown[]) => unknown) | undefined;
   };
-  const execNames = Object.keys(probe.exports).filter((k) => !['options', 'setup', 'teardown', 'handleSummary'].includes(k) && typeof probe.exports[k] === 'function');
-  if (!fn('default') && !options.scenarios) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${file}: has no default function to run (export default function () { … }) and no options.scenarios`);
-  const hook = (name: 'setup' | 'teardown') => fn(name) && (async (ctx: SetupContext) => {
-    const inst = await instantiate(hookPort(ctx.http as VuHttpClient, hasHost(ctx.host)));
-    return (inst.exports[name] as (d?: unknown) => unknown)(ctx.data);
-  });
+  const execNames = Object.keys(probe.exports).filter(
+    (k) => !['options', 'setup', 'teardown', 'handleSummary'].includes(k) && typeof probe.exports[k] === 'function',
+  );
+  if (!fn('default') && !options.scenarios)
+    throw new VolleyError(
+      'VOLLEY_BAD_SCENARIO',
+      `${file}: has no default function to run (export default function () { … }) and no options.scenarios`,
+    );
+  const hook = (name: 'setup' | 'teardown') =>
+    fn(name) &&
+    (async (ctx: SetupContext) => {
+      const inst = await instantiate(hookPort(ctx.http as VuHttpClient, hasHost(ctx.host)));
+      return (inst.exports[name] as (d?: unknown) => unknown)(ctx.data);
+    });
   const handleSummary = fn('handleSummary');
   const perVu: PerVuSource = (exec) => {
     const name = exec ?? 'default';
@@ -120,13 +163,27 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
         let iter = 0;
         let current = 0;
         const c = ctx as UserContext<undefined> & {
-          scenario?: string; host?: string; abortRun?: (reason: string) => void; tags?: Readonly<Record<string, string>>; nextIterationInTest?: () => number;
+          scenario?: string;
+          host?: string;
+          abortRun?: (reason: string) => void;
+          tags?: Readonly<Record<string, string>>;
+          nextIterationInTest?: () => number;
         };
         let inTest = 0;
         const http = c.http as VuHttpClient;
         const inst = await instantiate({
-          vu: c.vu, http, jar: http.jar, hasHost: c.host === undefined || hasHost(c.host), options, scenario: c.scenario, env: c.env, tags: testTags(options, c.tags),
-          sleep: (s) => c.sleep(s), group: (g, f) => c.group(g, f), iteration: () => current, iterationInTest: () => inTest,
+          vu: c.vu,
+          http,
+          jar: http.jar,
+          hasHost: c.host === undefined || hasHost(c.host),
+          options,
+          scenario: c.scenario,
+          env: c.env,
+          tags: testTags(options, c.tags),
+          sleep: (s) => c.sleep(s),
+          group: (g, f) => c.group(g, f),
+          iteration: () => current,
+          iterationInTest: () => inTest,
           abort: (reason) => {
             c.abortRun?.(reason);
             throw new AbortTest(reason);
@@ -148,7 +205,19 @@ export async function k6Definition(script: K6Script, file: string, env: Readonly
     volley: 1,
     options,
     thresholds: options.thresholds,
-    users: [{ name: 'default', tasks: [{ name: 'default', run: () => { throw new Error('k6 scripts run through perVu'); } }] }],
+    users: [
+      {
+        name: 'default',
+        tasks: [
+          {
+            name: 'default',
+            run: () => {
+              throw new Error('k6 scripts run through perVu');
+            },
+          },
+        ],
+      },
+    ],
     perVu,
     exec: Object.fromEntries(execNames.map((n) => [n, () => undefined])),
     setup: hook('setup') || undefined,

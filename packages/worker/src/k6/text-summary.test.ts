@@ -5,7 +5,12 @@ const data = {
   root_group: { checks: [{ name: 'is 200', passes: 9, fails: 1 }] },
   options: { summaryTrendStats: ['avg', 'p(95)'] },
   metrics: {
-    http_req_duration: { type: 'trend' as const, contains: 'time', values: { avg: 0.5, 'p(95)': 1250 }, thresholds: { 'p(95)<150': { ok: false } } },
+    http_req_duration: {
+      type: 'trend' as const,
+      contains: 'time',
+      values: { avg: 0.5, 'p(95)': 1250 },
+      thresholds: { 'p(95)<150': { ok: false } },
+    },
     'http_req_duration{name:a}': { type: 'trend' as const, contains: 'time', values: { avg: 1, 'p(95)': 2 } },
     checks: { type: 'rate' as const, values: { rate: 0.9, passes: 9, fails: 1 } },
     data_received: { type: 'counter' as const, contains: 'data', values: { count: 12_345, rate: 1234.5 } },

@@ -40,10 +40,14 @@ function bytes(n: number): string {
 
 function value(m: Metric, stats: string[]): string {
   const v = m.values;
-  const fmt = (x: number): string => (m.contains === 'time' ? duration(x) : m.contains === 'data' ? bytes(x) : String(Number(x.toFixed(6))));
+  const fmt = (x: number): string =>
+    m.contains === 'time' ? duration(x) : m.contains === 'data' ? bytes(x) : String(Number(x.toFixed(6)));
   switch (m.type) {
     case 'trend':
-      return stats.filter((s) => v[s] !== undefined).map((s) => `${s}=${s === 'count' ? v[s] : fmt(v[s]!)}`).join(' ');
+      return stats
+        .filter((s) => v[s] !== undefined)
+        .map((s) => `${s}=${s === 'count' ? v[s] : fmt(v[s]!)}`)
+        .join(' ');
     case 'counter':
       return `${fmt(v.count ?? 0)} ${m.contains === 'data' ? `${bytes(v.rate ?? 0)}/s` : `${Number((v.rate ?? 0).toFixed(6))}/s`}`;
     case 'rate':
@@ -62,11 +66,16 @@ export function textSummary(data: SummaryData, opts: { indent?: string; enableCo
   for (const c of data.root_group?.checks ?? []) {
     const ok = c.fails === 0;
     lines.push(`${indent}  ${paint(ok ? 32 : 31, `${ok ? '✓' : '✗'} ${c.name}`)}`);
-    if (!ok) lines.push(`${indent}   ${paint(31, `↳  ${Math.floor((100 * c.passes) / Math.max(1, c.passes + c.fails))}% — ✓ ${c.passes} / ✗ ${c.fails}`)}`);
+    if (!ok)
+      lines.push(
+        `${indent}   ${paint(31, `↳  ${Math.floor((100 * c.passes) / Math.max(1, c.passes + c.fails))}% — ✓ ${c.passes} / ✗ ${c.fails}`)}`,
+      );
   }
   if ((data.root_group?.checks ?? []).length) lines.push('');
   // as k6: a sub-metric (name{tag:value}) only where a threshold asked for it
-  const metrics = Object.entries(data.metrics ?? {}).filter(([n, m]) => !n.includes('{') || m.thresholds).sort(([a], [b]) => a.localeCompare(b));
+  const metrics = Object.entries(data.metrics ?? {})
+    .filter(([n, m]) => !n.includes('{') || m.thresholds)
+    .sort(([a], [b]) => a.localeCompare(b));
   const width = Math.max(0, ...metrics.map(([n]) => n.length)) + 3;
   const stats = data.options?.summaryTrendStats ?? DEFAULT_STATS;
   for (const [name, m] of metrics) {
