@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { arg, CpuMeter, freePort, root, volleyBin } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const names = arg('names', 10);
 const seconds = arg('seconds', 40);
@@ -24,44 +25,15 @@ const rows: { workers: number; names: number; cpu: number; peakRssMb: number; wi
 for (const n of counts) {
   const meter = new CpuMeter(`volley-bench-coord-${n}`);
   const port = await freePort();
-  const [cmd, args] = meter.wrap('taskset', [
-    '-c',
-    '0',
-    process.execPath,
-    volleyBin,
-    'coordinator',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--run',
-    join(root, 'examples/did-api/locustfile.ts'),
-    '--host',
-    'http://127.0.0.1:9',
-    '--users',
-    String(n * 10),
-    '--spawn-rate',
-    String(n * 10),
-    '--run-time',
-    `${seconds}s`,
-    '--expect-workers',
-    String(n),
-    '--journal-dir',
-    join(tmpdir(), 'volley-bench-journal'),
-  ]);
-  const coord = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [cmd, argv] = meter.wrap(
+    'taskset',
+    args`-c 0 ${process.execPath} ${volleyBin} coordinator --listen 127.0.0.1:${port} --run ${join(root, 'examples/did-api/locustfile.ts')} --host http://127.0.0.1:9 --users ${String(n * 10)} --spawn-rate ${String(n * 10)} --run-time ${seconds}s --expect-workers ${String(n)} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
+  );
+  const coord = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
   await new Promise((r) => setTimeout(r, 1500));
   const sims = spawn(
     'taskset',
-    [
-      '-c',
-      '1',
-      process.execPath,
-      '--import',
-      'tsx',
-      join(root, 'bench/sim-workers.ts'),
-      `ws://127.0.0.1:${port}/`,
-      String(n),
-      String(names),
-    ],
+    args`-c 1 ${process.execPath} --import tsx ${join(root, 'bench/sim-workers.ts')} ws://127.0.0.1:${port}/ ${String(n)} ${String(names)}`,
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   let peak = 0;

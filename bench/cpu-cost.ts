@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, autocannonBin, CpuMeter, ensureDebian, median, root, startNginx, volleyBin } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const rate = arg('rate', 5000);
 const seconds = arg('seconds', 20);
@@ -36,61 +37,26 @@ const sent = { volley: [] as number[], autocannon: [] as number[], hey: [] as nu
 try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-cpu-${process.pid}-${r}.json`);
-    const v = meter.run('taskset', [
-      '-c',
-      '0',
-      process.execPath,
-      volleyBin,
-      'run',
-      '--url',
-      `${nginx.url}/`,
-      '--rate',
-      String(rate),
-      '--users',
-      String(connections),
-      '--workers',
-      '1',
-      '--run-time',
-      `${seconds}s`,
-      '--json',
-      out,
-      '--journal-dir',
-      join(tmpdir(), 'volley-bench-journal'),
-    ]);
+    const v = meter.run(
+      'taskset',
+      args`-c 0 ${process.execPath} ${volleyBin} run --url ${nginx.url}/ --rate ${String(rate)} --users ${String(connections)} --workers 1 --run-time ${seconds}s --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
+    );
     const n = JSON.parse(readFileSync(out, 'utf8')).metrics.http_reqs.values.count as number;
     per100k.volley.push((v.cpuSeconds / n) * 100_000);
     sent.volley.push(n);
 
-    const a = meter.run('taskset', [
-      '-c',
-      '0',
-      process.execPath,
-      autocannonBin,
-      '-c',
-      String(connections),
-      '--overallRate',
-      String(rate),
-      '-d',
-      String(seconds),
-      '-j',
-      `${nginx.url}/`,
-    ]);
+    const a = meter.run(
+      'taskset',
+      args`-c 0 ${process.execPath} ${autocannonBin} -c ${String(connections)} --overallRate ${String(rate)} -d ${String(seconds)} -j ${nginx.url}/`,
+    );
     const an = JSON.parse(a.stdout).requests.total as number;
     per100k.autocannon.push((a.cpuSeconds / an) * 100_000);
     sent.autocannon.push(an);
     // hey's -q is per connection
-    const h = meter.run('taskset', [
-      '-c',
-      '0',
-      'hey',
-      '-z',
-      `${seconds}s`,
-      '-c',
-      String(connections),
-      '-q',
-      String(Math.round(rate / connections)),
-      `${nginx.url}/`,
-    ]);
+    const h = meter.run(
+      'taskset',
+      args`-c 0 hey -z ${seconds}s -c ${String(connections)} -q ${String(Math.round(rate / connections))} ${nginx.url}/`,
+    );
     const hn = Number(/\[200\]\s+(\d+) responses/.exec(h.stdout)?.[1] ?? NaN);
     per100k.hey.push((h.cpuSeconds / hn) * 100_000);
     sent.hey.push(hn);

@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, median, root, startNginx, volleyBin, workerPeakRssKb } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const vus = arg('vus', 64);
 const seconds = arg('seconds', 10);
@@ -57,24 +58,9 @@ try {
   for (let r = 1; r <= rounds; r++) {
     for (const kind of ['k6', 'translated', 'example'] as const) {
       const out = join(dir, `${kind}-${r}.json`);
-      runScript([
-        'run',
-        files[kind],
-        '--workers',
-        '1',
-        '--vus',
-        String(vus),
-        '--duration',
-        `${seconds}s`,
-        '-e',
-        `API_URL=${nginx.url}`,
-        '--host',
-        nginx.url,
-        '--json',
-        out,
-        '--journal-dir',
-        join(dir, 'journal'),
-      ]);
+      runScript(
+        args`run ${files[kind]} --workers 1 --vus ${String(vus)} --duration ${seconds}s -e API_URL=${nginx.url} --host ${nginx.url} --json ${out} --journal-dir ${join(dir, 'journal')}`,
+      );
       const s = JSON.parse(readFileSync(out, 'utf8'));
       speed[kind].push(s.metrics.http_reqs.values.rate);
       cpu[kind].push((s.volley.run.workers[0].health.cpuAvg * s.state.testRunDurationMs * 1000) / s.metrics.http_reqs.values.count);
@@ -87,28 +73,7 @@ try {
     const out = join(dir, `${kind}-memory.json`);
     const child = spawn(
       'taskset',
-      [
-        '-c',
-        '0',
-        process.execPath,
-        volleyBin,
-        'run',
-        files[kind],
-        '--workers',
-        '1',
-        '--vus',
-        String(memoryVus),
-        '--duration',
-        `${memorySeconds}s`,
-        '-e',
-        `API_URL=${nginx.url}`,
-        '--host',
-        nginx.url,
-        '--json',
-        out,
-        '--journal-dir',
-        join(dir, 'journal'),
-      ],
+      args`-c 0 ${process.execPath} ${volleyBin} run ${files[kind]} --workers 1 --vus ${String(memoryVus)} --duration ${memorySeconds}s -e API_URL=${nginx.url} --host ${nginx.url} --json ${out} --journal-dir ${join(dir, 'journal')}`,
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     const peak = await workerPeakRssKb(child, 250);

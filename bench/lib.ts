@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { args } from '../test/cli-args.js';
 
 /** The repository, the built CLI, and the autocannon peer. */
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -162,25 +163,10 @@ export async function startDidTarget(
 /** Volley's ad-hoc mode (closed model, one worker) on core 0 against `url`: its http_req_duration median and p99, ms. */
 export function volleyLatency(url: string, users: number, seconds: number, dir: string): { p50: number; p99: number } {
   const out = join(dir, `volley-latency-${process.pid}.json`);
-  run('taskset', [
-    '-c',
-    '0',
-    process.execPath,
-    volleyBin,
-    'run',
-    '--url',
-    url,
-    '--users',
-    String(users),
-    '--workers',
-    '1',
-    '--run-time',
-    `${seconds}s`,
-    '--json',
-    out,
-    '--journal-dir',
-    join(dir, 'journal'),
-  ]);
+  run(
+    'taskset',
+    args`-c 0 ${process.execPath} ${volleyBin} run --url ${url} --users ${String(users)} --workers 1 --run-time ${seconds}s --json ${out} --journal-dir ${join(dir, 'journal')}`,
+  );
   const v = JSON.parse(readFileSync(out, 'utf8')).metrics.http_req_duration.values;
   return { p50: v.med as number, p99: v['p(99)'] as number };
 }

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, autocannonBin, ensureDebian, median, root, run, startNginx, volleyBin } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const connections = arg('connections', 64);
 const seconds = arg('seconds', 10);
@@ -36,25 +37,7 @@ try {
       const out = join(tmpdir(), `volley-bench-${process.pid}-${r}-${parser}.json`);
       run(
         'taskset',
-        [
-          '-c',
-          '0',
-          process.execPath,
-          volleyBin,
-          'run',
-          '--url',
-          `${nginx.url}/`,
-          '--workers',
-          '1',
-          '--users',
-          String(connections),
-          '--run-time',
-          `${seconds}s`,
-          '--json',
-          out,
-          '--journal-dir',
-          join(tmpdir(), 'volley-bench-journal'),
-        ],
+        args`-c 0 ${process.execPath} ${volleyBin} run --url ${nginx.url}/ --workers 1 --users ${String(connections)} --run-time ${seconds}s --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
         { VOLLEY_HTTP_PARSER: parser },
       );
       const s = JSON.parse(readFileSync(out, 'utf8'));

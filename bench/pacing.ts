@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { arg, autocannonBin, ensureDebian, freePort, root, run, volleyBin } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const rate = arg('rate', 5000);
 const seconds = arg('seconds', 8);
@@ -20,35 +21,10 @@ const connections = arg('connections', 64);
 ensureDebian('/usr/bin/hey', 'hey');
 
 const commands: Record<string, (url: string) => string[]> = {
-  volley: (url) => [
-    process.execPath,
-    volleyBin,
-    'run',
-    '--url',
-    url,
-    '--rate',
-    String(rate),
-    '--users',
-    String(connections),
-    '--workers',
-    '1',
-    '--run-time',
-    `${seconds}s`,
-    '--json',
-    '/dev/null',
-  ],
-  autocannon: (url) => [
-    process.execPath,
-    autocannonBin,
-    '-c',
-    String(connections),
-    '--overallRate',
-    String(rate),
-    '-d',
-    String(seconds),
-    '-j',
-    url,
-  ],
+  volley: (url) =>
+    args`${process.execPath} ${volleyBin} run --url ${url} --rate ${String(rate)} --users ${String(connections)} --workers 1 --run-time ${seconds}s --json /dev/null`,
+  autocannon: (url) =>
+    args`${process.execPath} ${autocannonBin} -c ${String(connections)} --overallRate ${String(rate)} -d ${String(seconds)} -j ${url}`,
   // hey's -q is per connection
   hey: (url) => ['hey', '-z', `${seconds}s`, '-c', String(connections), '-q', String(Math.round(rate / connections)), url],
 };

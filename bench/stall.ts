@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, autocannonBin, ensureDebian, median, run, startDidTarget, volleyBin } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const rate = arg('rate', 1000);
 const seconds = arg('seconds', 10);
@@ -32,27 +33,10 @@ try {
   for (let r = 1; r <= rounds; r++) {
     const out = join(tmpdir(), `volley-bench-stall-${process.pid}-${r}.json`);
     // enough VUs for a second's worth of requests held by the stall
-    run('taskset', [
-      '-c',
-      '0',
-      process.execPath,
-      volleyBin,
-      'run',
-      '--url',
-      url,
-      '--rate',
-      String(rate),
-      '--users',
-      String(Math.ceil(rate * 1.5)),
-      '--workers',
-      '1',
-      '--run-time',
-      `${seconds}s`,
-      '--json',
-      out,
-      '--journal-dir',
-      join(tmpdir(), 'volley-bench-journal'),
-    ]);
+    run(
+      'taskset',
+      args`-c 0 ${process.execPath} ${volleyBin} run --url ${url} --rate ${String(rate)} --users ${String(Math.ceil(rate * 1.5))} --workers 1 --run-time ${seconds}s --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
+    );
     const s = JSON.parse(readFileSync(out, 'utf8')).metrics;
     const d = s.http_req_duration.values;
     results.volley.push({
@@ -64,20 +48,7 @@ try {
     });
 
     const ac = JSON.parse(
-      run('taskset', [
-        '-c',
-        '0',
-        process.execPath,
-        autocannonBin,
-        '-c',
-        '100',
-        '--overallRate',
-        String(rate),
-        '-d',
-        String(seconds),
-        '-j',
-        url,
-      ]),
+      run('taskset', args`-c 0 ${process.execPath} ${autocannonBin} -c 100 --overallRate ${String(rate)} -d ${String(seconds)} -j ${url}`),
     );
     results.autocannon.push({ sent: ac.requests.sent ?? ac.requests.total, p50: ac.latency.p50, p90: ac.latency.p90, p99: ac.latency.p99 });
 

@@ -18,6 +18,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, median, root, startNginx, volleyBin, workerPeakRssKb } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const i = process.argv.indexOf('--users-list');
 const counts = (i > 0 ? process.argv[i + 1]! : '1000,100000').split(',').map(Number);
@@ -38,29 +39,7 @@ try {
     const runS = rampS + hold;
     const child = spawn(
       'taskset',
-      [
-        '-c',
-        '0',
-        process.execPath,
-        volleyBin,
-        'run',
-        join(root, 'bench/fixtures/think.ts'),
-        '--workers',
-        '1',
-        '--users',
-        String(users),
-        '--spawn-rate',
-        String(spawnRate),
-        '--run-time',
-        `${runS}s`,
-        '--host',
-        nginx.url,
-        ...(users > 10_000 ? ['--connections', String(shared)] : []),
-        '--journal-dir',
-        journalDir,
-        '--json',
-        join(tmpdir(), `volley-bench-users-${users}.json`),
-      ],
+      args`-c 0 ${process.execPath} ${volleyBin} run ${join(root, 'bench/fixtures/think.ts')} --workers 1 --users ${String(users)} --spawn-rate ${String(spawnRate)} --run-time ${runS}s --host ${nginx.url} ${users > 10_000 ? ['--connections', String(shared)] : []} --journal-dir ${journalDir} --json ${join(tmpdir(), `volley-bench-users-${users}.json`)}`,
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     const peak = await workerPeakRssKb(child);

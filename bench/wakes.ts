@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { arg, root, startNginx, volleyBin } from './lib.js';
+import { args } from '../test/cli-args.js';
 
 const rate = arg('rate', 5000);
 const seconds = arg('seconds', 14);
@@ -126,27 +127,7 @@ const nginx = await startNginx(1);
 try {
   const volley = spawn(
     'taskset',
-    [
-      '-c',
-      '0',
-      process.execPath,
-      volleyBin,
-      'run',
-      '--url',
-      `${nginx.url}/`,
-      '--rate',
-      String(rate),
-      '--users',
-      String(connections),
-      '--workers',
-      '1',
-      '--run-time',
-      `${seconds}s`,
-      '--json',
-      join(tmpdir(), `volley-bench-wakes-${process.pid}.json`),
-      '--journal-dir',
-      join(tmpdir(), 'volley-bench-journal'),
-    ],
+    args`-c 0 ${process.execPath} ${volleyBin} run --url ${nginx.url}/ --rate ${String(rate)} --users ${String(connections)} --workers 1 --run-time ${seconds}s --json ${join(tmpdir(), `volley-bench-wakes-${process.pid}.json`)} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
     { stdio: 'ignore' },
   );
   // taskset execs node in place: the coordinator is the child's pid, its worker the coordinator's child

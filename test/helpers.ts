@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { afterEach } from 'vitest';
 import { startDidServer, type DidServer, type DidServerOptions } from 'volley/did-server';
 import { BROWSER_BARRED_PORTS } from '@volley/shared';
+import { args } from './cli-args.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -178,16 +179,9 @@ export async function startCluster(
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, 'cluster-token', { mode: 0o600 });
   const port = await freePort();
-  const coordinator = spawnVolley([
-    'coordinator',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--token-file',
-    tokenFile,
-    '--journal-dir',
-    join(dir, 'journal'),
-    ...coordinatorArgs,
-  ]);
+  const coordinator = spawnVolley(
+    args`coordinator --listen 127.0.0.1:${port} --token-file ${tokenFile} --journal-dir ${join(dir, 'journal')} ${coordinatorArgs}`,
+  );
   await waitForOutput(coordinator, /coordinator listening/);
   const workers = new Map<string, ReturnType<typeof spawnVolley>>();
   for (const name of workerNames) {

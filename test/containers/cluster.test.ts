@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { ROOT } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 /**
  * Coordinator, two workers and the sample server as containers of the
@@ -49,29 +50,9 @@ describe.skipIf(!process.env.DOCKER_HOST)('Volley in containers', () => {
         { content: token, target: '/var/run/volley/token' },
         { content: scenario, target: '/scenario/scenario.ts' },
       ])
-      .withCommand([
-        'coordinator',
-        '--listen',
-        '0.0.0.0:7000',
-        '--token-file',
-        '/var/run/volley/token',
-        '--run',
-        '/scenario/scenario.ts',
-        '--host',
-        'http://did-api:8000',
-        '--users',
-        '20',
-        '--spawn-rate',
-        '20',
-        '--run-time',
-        '5s',
-        '--expect-workers',
-        '2',
-        '--json',
-        '/tmp/summary.json',
-        '--journal-dir',
-        '/tmp/journal',
-      ])
+      .withCommand(
+        args`coordinator --listen 0.0.0.0:7000 --token-file /var/run/volley/token --run /scenario/scenario.ts --host http://did-api:8000 --users 20 --spawn-rate 20 --run-time 5s --expect-workers 2 --json /tmp/summary.json --journal-dir /tmp/journal`,
+      )
       .withWaitStrategy(Wait.forLogMessage(/coordinator listening/))
       .start();
     started.push(coordinator);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { countsFromSummary, volley } from '../helpers.js';
 import { validateSummary } from '../schema.js';
+import { args } from '../cli-args.js';
 
 /**
  * The real thing: `volley run` as a process, its in-process coordinator,
@@ -21,25 +22,9 @@ describe('volley run with 2 worker processes', () => {
     server = await startDidServer();
     dir = await mkdtemp(join(tmpdir(), 'volley-e2e-'));
     // spelled as the guide runs Locust, with `locust` changed to `volley run`
-    result = await volley([
-      'run',
-      '-f',
-      'test/fixtures/fast-did.ts',
-      '--workers',
-      '2',
-      '--users',
-      '30',
-      '--spawn-rate',
-      '20',
-      '--run-time',
-      '5s',
-      `--host=${server.url}`,
-      '--headless',
-      '--json',
-      join(dir, 'summary.json'),
-      '--csv',
-      join(dir, 'run'),
-    ]);
+    result = await volley(
+      args`run -f test/fixtures/fast-did.ts --workers 2 --users 30 --spawn-rate 20 --run-time 5s --host=${server.url} --headless --json ${join(dir, 'summary.json')} --csv ${join(dir, 'run')}`,
+    );
     if (result.code === 0) summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
   });
   afterAll(() => server?.close());
@@ -99,24 +84,7 @@ describe('on the public fallback parser (http-parser-js)', () => {
     try {
       const dir = await mkdtemp(join(tmpdir(), 'volley-js-parser-'));
       const res = await volley(
-        [
-          'run',
-          'test/fixtures/fast-did.ts',
-          '--workers',
-          '2',
-          '--users',
-          '20',
-          '--spawn-rate',
-          '40',
-          '--run-time',
-          '3s',
-          '--host',
-          server.url,
-          '--json',
-          join(dir, 's.json'),
-          '-L',
-          'info',
-        ],
+        args`run test/fixtures/fast-did.ts --workers 2 --users 20 --spawn-rate 40 --run-time 3s --host ${server.url} --json ${join(dir, 's.json')} -L info`,
         { VOLLEY_HTTP_PARSER: 'js' },
       );
       expect(res.code, res.stderr).toBe(0);

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { CPU_SHARED, volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
   let server: DidServer;
@@ -17,19 +18,7 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
   afterAll(() => server.close());
 
   it('closed model: N users back to back', async () => {
-    const res = await volley([
-      'run',
-      '--url',
-      `${server.url}/health`,
-      '--users',
-      '4',
-      '--run-time',
-      '2s',
-      '--workers',
-      '2',
-      '--json',
-      join(dir, 'a.json'),
-    ]);
+    const res = await volley(args`run --url ${server.url}/health --users 4 --run-time 2s --workers 2 --json ${join(dir, 'a.json')}`);
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'));
     expect(s.volley.requests.map((r: any) => r.name)).toEqual(['/health']);
@@ -39,21 +28,9 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
 
   it('--rate: a constant arrival rate, within 2 %', async () => {
     const before = server.totals()['GET /health'] ?? 0;
-    const res = await volley([
-      'run',
-      '--url',
-      `${server.url}/health`,
-      '--rate',
-      '200',
-      '--users',
-      '20',
-      '--run-time',
-      '3s',
-      '--workers',
-      '2',
-      '--json',
-      join(dir, 'b.json'),
-    ]);
+    const res = await volley(
+      args`run --url ${server.url}/health --rate 200 --users 20 --run-time 3s --workers 2 --json ${join(dir, 'b.json')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 'b.json'), 'utf8'));
     expect(Math.abs(s.volley.total.count - 600) / 600).toBeLessThanOrEqual(0.02);
@@ -75,27 +52,9 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/api/v1/did/verify?x=1`;
-      const res = await volley([
-        'run',
-        '--url',
-        url,
-        '-m',
-        'post',
-        '--header',
-        'Content-Type: application/json',
-        '--header',
-        'x-tenant:acme',
-        '--body',
-        '{"did":"did:ex:1"}',
-        '--users',
-        '2',
-        '--run-time',
-        '1s',
-        '--workers',
-        '1',
-        '--json',
-        join(dir, 'm.json'),
-      ]);
+      const res = await volley(
+        args`run --url ${url} -m post --header ${'Content-Type: application/json'} --header x-tenant:acme --body ${'{"did":"did:ex:1"}'} --users 2 --run-time 1s --workers 1 --json ${join(dir, 'm.json')}`,
+      );
       expect(res.code, res.stderr).toBe(0);
       const s = JSON.parse(await readFile(join(dir, 'm.json'), 'utf8'));
       expect(s.volley.requests.map((r: any) => [r.method, r.name])).toEqual([['POST', '/api/v1/did/verify?x=1']]);
@@ -104,44 +63,16 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
       expect(seen.values().next().value).toBe(s.volley.total.count);
 
       // k6's --http-debug: each exchange on the worker's stderr; =full with the bodies
-      const heads = await volley([
-        'run',
-        '--url',
-        url,
-        '-m',
-        'post',
-        '--header',
-        'x-tenant:acme',
-        '--body',
-        '{"did":"did:ex:2"}',
-        '--users',
-        '1',
-        '--run-time',
-        '1s',
-        '--workers',
-        '1',
-        '--http-debug',
-      ]);
+      const heads = await volley(
+        args`run --url ${url} -m post --header x-tenant:acme --body ${'{"did":"did:ex:2"}'} --users 1 --run-time 1s --workers 1 --http-debug`,
+      );
       expect(heads.code, heads.stderr).toBe(0);
       expect(heads.stderr).toContain(`> POST ${url}\n> x-tenant: acme\n< 200 (`);
       expect(heads.stderr).toMatch(/^< content-length: 2$/m);
       expect(heads.stderr).not.toContain('did:ex:2');
-      const full = await volley([
-        'run',
-        '--url',
-        url,
-        '-m',
-        'post',
-        '--body',
-        '{"did":"did:ex:3"}',
-        '--users',
-        '1',
-        '--run-time',
-        '1s',
-        '--workers',
-        '1',
-        '--http-debug=full',
-      ]);
+      const full = await volley(
+        args`run --url ${url} -m post --body ${'{"did":"did:ex:3"}'} --users 1 --run-time 1s --workers 1 --http-debug=full`,
+      );
       expect(full.stderr).toMatch(/^> \{"did":"did:ex:3"\}\n< 200 \([\d.]+ ms\)\n(< [\w-]+: .+\n)+<\n< \{\}$/m);
     } finally {
       echo.close();
@@ -165,38 +96,12 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
 
   it("Locust's --exit-code-on-error: that code when a request failed, 0 when none did; -L takes Locust's level names", async () => {
     // the sample server answers 404 to a path it does not know
-    const failing = await volley([
-      'run',
-      '--url',
-      `${server.url}/nope`,
-      '--users',
-      '1',
-      '--run-time',
-      '1s',
-      '--workers',
-      '1',
-      '--exit-code-on-error',
-      '3',
-      '-L',
-      'WARNING',
-    ]);
+    const failing = await volley(args`run --url ${server.url}/nope --users 1 --run-time 1s --workers 1 --exit-code-on-error 3 -L WARNING`);
     expect(failing.code, failing.stderr).toBe(3);
     expect(failing.stdout).toMatch(/Failures: [1-9]/);
-    const fine = await volley([
-      'run',
-      '--url',
-      `${server.url}/health`,
-      '--users',
-      '1',
-      '--run-time',
-      '1s',
-      '--workers',
-      '1',
-      '--exit-code-on-error',
-      '3',
-      '--stop-timeout',
-      '5',
-    ]);
+    const fine = await volley(
+      args`run --url ${server.url}/health --users 1 --run-time 1s --workers 1 --exit-code-on-error 3 --stop-timeout 5`,
+    );
     expect(fine.code, fine.stderr).toBe(0);
     // without it, as k6: failed requests alone do not fail the run
     const plain = await volley(['run', '--url', `${server.url}/nope`, '--users', '1', '--run-time', '1s', '--workers', '1']);
@@ -213,42 +118,16 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     'a worker at its limit is reported as the likely bottleneck; a light run is not (measures its own CPU)',
     async () => {
       // a worker busy with its users' own code: since its connections are lean, a URL alone no longer saturates it before the sample server
-      const busy = await volley([
-        'run',
-        'test/fixtures/busy-worker.ts',
-        '--users',
-        '16',
-        '--spawn-rate',
-        '16',
-        '--run-time',
-        '4s',
-        '--workers',
-        '1',
-        '--host',
-        server.url,
-        '--json',
-        join(dir, 'c.json'),
-      ]);
+      const busy = await volley(
+        args`run test/fixtures/busy-worker.ts --users 16 --spawn-rate 16 --run-time 4s --workers 1 --host ${server.url} --json ${join(dir, 'c.json')}`,
+      );
       expect(busy.code, busy.stderr).toBe(0);
       const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8')).volley;
       expect(c.run.workers[0].health.cpuMax).toBeGreaterThan(0.9);
       expect(busy.stdout).toMatch(/note: worker local-1 used \d+% of a core at its busiest .* may have limited this run/);
-      const light = await volley([
-        'run',
-        'examples/did-api/locustfile.ts',
-        '--users',
-        '5',
-        '--spawn-rate',
-        '5',
-        '--run-time',
-        '3s',
-        '--workers',
-        '1',
-        '--host',
-        server.url,
-        '--json',
-        join(dir, 'd.json'),
-      ]);
+      const light = await volley(
+        args`run examples/did-api/locustfile.ts --users 5 --spawn-rate 5 --run-time 3s --workers 1 --host ${server.url} --json ${join(dir, 'd.json')}`,
+      );
       expect(light.code, light.stderr).toBe(0);
       const d = JSON.parse(await readFile(join(dir, 'd.json'), 'utf8')).volley;
       expect(d.run.workers[0].health.cpuAvg).toBeLessThan(0.5);

@@ -7,6 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnVolley, stopAfterEach, volley, waitForOutput, waitForStatus } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 const mounts: string[] = [];
 /** A small tmpfs of our own at `dir` (`ro`: read-only). */
@@ -27,15 +28,7 @@ describe.skipIf(process.getuid?.() !== 0)('disk errors (as root: small tmpfs mou
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'disk-token', { mode: 0o600 });
     const port = await freePort();
-    const coordinator = spawnVolley([
-      'coordinator',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--token-file',
-      tokenFile,
-      '--journal-dir',
-      journalDir,
-    ]);
+    const coordinator = spawnVolley(args`coordinator --listen 127.0.0.1:${port} --token-file ${tokenFile} --journal-dir ${journalDir}`);
     owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
     owned.track(
@@ -51,19 +44,7 @@ describe.skipIf(process.getuid?.() !== 0)('disk errors (as root: small tmpfs mou
     const ro = join(await mkdtemp(join(tmpdir(), 'volley-ro-')), 'journal');
     mountTmpfs(ro, 64, true);
     const { api, coordinator } = await coordinatorWithJournalIn(ro);
-    const res = await volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...api,
-      '--users',
-      '2',
-      '--spawn-rate',
-      '10',
-      '--run-time',
-      '2s',
-      '--host',
-      server.url,
-    ]);
+    const res = await volley(args`start test/fixtures/fast-did.ts ${api} --users 2 --spawn-rate 10 --run-time 2s --host ${server.url}`);
     expect(res.stderr).toMatch(
       /cannot write the run's journal \S+\/journal\/run-\S+\.jsonl: EROFS \(check --journal-dir\); no traffic was sent/,
     );
@@ -78,21 +59,9 @@ describe.skipIf(process.getuid?.() !== 0)('disk errors (as root: small tmpfs mou
     mountTmpfs(full, 64);
     writeFileSync(join(full, 'filler'), Buffer.alloc(36 * 1024)); // what is left: a few seconds of this run's journal
     const { dir, api, coordinator } = await coordinatorWithJournalIn(full);
-    const res = await volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...api,
-      '--users',
-      '20',
-      '--spawn-rate',
-      '200',
-      '--run-time',
-      '60s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-    ]);
+    const res = await volley(
+      args`start test/fixtures/fast-did.ts ${api} --users 20 --spawn-rate 200 --run-time 60s --host ${server.url} --json ${join(dir, 's.json')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(
       /note: the journal \S+ could not be written \(ENOSPC\): the run was stopped; the reports hold what was merged until then/,

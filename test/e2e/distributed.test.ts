@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { countsFromSummary, freeBarredPort, freePort, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 /** Coordinator, workers and client as separate `volley` processes, as across machines. */
 describe('volley coordinator / worker / start', () => {
@@ -42,26 +43,9 @@ describe('volley coordinator / worker / start', () => {
 
   it('waits for the expected workers, runs across them, and reports what the server saw', async () => {
     const ws = api.replace('http', 'ws');
-    const start = volley([
-      'start',
-      'examples/did-api/locustfile.ts',
-      '--coordinator',
-      api,
-      '--token-file',
-      tokenFile,
-      '--expect-workers',
-      '2',
-      '--users',
-      '40',
-      '--spawn-rate',
-      '40',
-      '--run-time',
-      '4s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-    ]);
+    const start = volley(
+      args`start examples/did-api/locustfile.ts --coordinator ${api} --token-file ${tokenFile} --expect-workers 2 --users 40 --spawn-rate 40 --run-time 4s --host ${server.url} --json ${join(dir, 's.json')}`,
+    );
     // the workers join after the run was asked for: it must wait for both
     await new Promise((r) => setTimeout(r, 1500));
     for (const name of ['alpha', 'beta'])
@@ -103,24 +87,9 @@ describe('volley coordinator / worker / start', () => {
   });
 
   it('says clearly when the expected workers do not come', async () => {
-    const res = await volley([
-      'start',
-      'examples/did-api/locustfile.ts',
-      '--coordinator',
-      api,
-      '--token-file',
-      tokenFile,
-      '--expect-workers',
-      '5',
-      '--expect-workers-timeout',
-      '1s',
-      '--users',
-      '1',
-      '--run-time',
-      '1s',
-      '--host',
-      server.url,
-    ]);
+    const res = await volley(
+      args`start examples/did-api/locustfile.ts --coordinator ${api} --token-file ${tokenFile} --expect-workers 5 --expect-workers-timeout 1s --users 1 --run-time 1s --host ${server.url}`,
+    );
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/only 2 of 5 expected worker\(s\) joined within 1 s/);
   });
@@ -139,26 +108,9 @@ describe('volley coordinator / worker / start', () => {
 
   it('volley stop ends the run early and the summary still comes', async () => {
     const started = Date.now();
-    const start = volley([
-      'start',
-      'examples/did-api/locustfile.ts',
-      '--coordinator',
-      api,
-      '--token-file',
-      tokenFile,
-      '--expect-workers',
-      '2',
-      '--users',
-      '10',
-      '--spawn-rate',
-      '10',
-      '--run-time',
-      '60s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 'stopped.json'),
-    ]);
+    const start = volley(
+      args`start examples/did-api/locustfile.ts --coordinator ${api} --token-file ${tokenFile} --expect-workers 2 --users 10 --spawn-rate 10 --run-time 60s --host ${server.url} --json ${join(dir, 'stopped.json')}`,
+    );
     for (let i = 0; i < 100; i++) {
       const s = await volley(['status', '--coordinator', api, '--token-file', tokenFile], {}, 20_000);
       if (/running/.test(s.stdout)) break;

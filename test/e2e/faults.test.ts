@@ -2,31 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countsFromSummary, sleep, spawnVolley, startCluster, startProxy, stopAfterEach, volley, waitForStatus } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 describe('faults', () => {
   const owned = stopAfterEach();
+  /** A cluster of two workers, a 60 s run of 20 users started on it (detached) and running. */
+  const runningOnTwoWorkers = async (host: string) => {
+    const c = await startCluster(['alpha', 'beta']);
+    owned.track(...c.all);
+    const started = await volley(
+      args`start test/fixtures/fast-did.ts ${c.api} --expect-workers 2 --users 20 --spawn-rate 200 --run-time 60s --host ${host} --detach`,
+    );
+    expect(started.code, started.stderr).toBe(0);
+    await waitForStatus(c.api, /running/);
+    return c;
+  };
 
   it('a worker killed mid-run: its users move to the others within 5 s and the run goes on', async () => {
     const server = await owned.didServer();
     const c = await startCluster(['alpha', 'beta', 'gamma']);
     owned.track(...c.all);
-    const start = volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...c.api,
-      '--expect-workers',
-      '3',
-      '--users',
-      '30',
-      '--spawn-rate',
-      '300',
-      '--run-time',
-      '12s',
-      '--host',
-      server.url,
-      '--json',
-      join(c.dir, 's.json'),
-    ]);
+    const start = volley(
+      args`start test/fixtures/fast-did.ts ${c.api} --expect-workers 3 --users 30 --spawn-rate 300 --run-time 12s --host ${server.url} --json ${join(c.dir, 's.json')}`,
+    );
     await waitForStatus(c.api, /running/);
     await sleep(3000);
     const killAt = Date.now();
@@ -83,26 +81,7 @@ describe('faults', () => {
 
   it('the coordinator killed mid-run: traffic stops within 5 s, and the journal rebuilds the reports', async () => {
     const server = await owned.didServer();
-    const c = await startCluster(['alpha', 'beta']);
-    owned.track(...c.all);
-    const started = await volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...c.api,
-      '--expect-workers',
-      '2',
-      '--users',
-      '20',
-      '--spawn-rate',
-      '200',
-      '--run-time',
-      '60s',
-      '--host',
-      server.url,
-      '--detach',
-    ]);
-    expect(started.code, started.stderr).toBe(0);
-    await waitForStatus(c.api, /running/);
+    const c = await runningOnTwoWorkers(server.url);
     await sleep(3000);
     c.coordinator.kill('SIGKILL');
     const killAt = Date.now();
@@ -133,39 +112,14 @@ describe('faults', () => {
 
   it('the coordinator killed mid-run and restarted on its port: within 15 s every worker is back, and a new run on them is exact', async () => {
     const first = await owned.didServer();
-    const c = await startCluster(['alpha', 'beta']);
-    owned.track(...c.all);
-    const started = await volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...c.api,
-      '--expect-workers',
-      '2',
-      '--users',
-      '20',
-      '--spawn-rate',
-      '200',
-      '--run-time',
-      '60s',
-      '--host',
-      first.url,
-      '--detach',
-    ]);
-    expect(started.code, started.stderr).toBe(0);
-    await waitForStatus(c.api, /running/);
+    const c = await runningOnTwoWorkers(first.url);
     await sleep(2000);
     c.coordinator.kill('SIGKILL');
     await sleep(500);
     // a new coordinator on the same port: the workers' windows of the dead run mean nothing to it
-    const restarted = spawnVolley([
-      'coordinator',
-      '--listen',
-      `127.0.0.1:${c.port}`,
-      '--token-file',
-      c.tokenFile,
-      '--journal-dir',
-      join(c.dir, 'journal'),
-    ]);
+    const restarted = spawnVolley(
+      args`coordinator --listen 127.0.0.1:${c.port} --token-file ${c.tokenFile} --journal-dir ${join(c.dir, 'journal')}`,
+    );
     owned.track(restarted);
     const restartAt = Date.now();
     await waitForStatus(c.api, /workers: 2 connected/, 15_000);
@@ -173,25 +127,9 @@ describe('faults', () => {
     expect(Date.now() - restartAt).toBeLessThan(15_000);
 
     const second = await owned.didServer();
-    const res = await volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...c.api,
-      '--expect-workers',
-      '2',
-      '--expect-workers-timeout',
-      '5s',
-      '--users',
-      '10',
-      '--spawn-rate',
-      '100',
-      '--run-time',
-      '3s',
-      '--host',
-      second.url,
-      '--json',
-      join(c.dir, 'after.json'),
-    ]);
+    const res = await volley(
+      args`start test/fixtures/fast-did.ts ${c.api} --expect-workers 2 --expect-workers-timeout 5s --users 10 --spawn-rate 100 --run-time 3s --host ${second.url} --json ${join(c.dir, 'after.json')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(c.dir, 'after.json'), 'utf8'));
     expect(s.volley.run.workers.map((w: { name: string }) => w.name).sort()).toEqual(['alpha', 'beta']);
@@ -212,23 +150,9 @@ describe('faults', () => {
       return p.port;
     });
     owned.track(...c.all);
-    const start = volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...c.api,
-      '--expect-workers',
-      '2',
-      '--users',
-      '20',
-      '--spawn-rate',
-      '200',
-      '--run-time',
-      '10s',
-      '--host',
-      server.url,
-      '--json',
-      join(c.dir, 's.json'),
-    ]);
+    const start = volley(
+      args`start test/fixtures/fast-did.ts ${c.api} --expect-workers 2 --users 20 --spawn-rate 200 --run-time 10s --host ${server.url} --json ${join(c.dir, 's.json')}`,
+    );
     await waitForStatus(c.api, /running/);
     await sleep(2500);
     proxies[0]!.cut();
@@ -248,23 +172,9 @@ describe('faults', () => {
     const server = await owned.didServer();
     const c = await startCluster(['first']);
     owned.track(...c.all);
-    const start = volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...c.api,
-      '--expect-workers',
-      '1',
-      '--users',
-      '20',
-      '--spawn-rate',
-      '200',
-      '--run-time',
-      '12s',
-      '--host',
-      server.url,
-      '--json',
-      join(c.dir, 's.json'),
-    ]);
+    const start = volley(
+      args`start test/fixtures/fast-did.ts ${c.api} --expect-workers 1 --users 20 --spawn-rate 200 --run-time 12s --host ${server.url} --json ${join(c.dir, 's.json')}`,
+    );
     await waitForStatus(c.api, /running/);
     await sleep(2000);
     const tokenFile = c.api[c.api.indexOf('--token-file') + 1]!;

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { ROOT, volley } from '../helpers.js';
 import { haveChromium, launchChromium } from '../browser.js';
+import { args } from '../cli-args.js';
 
 if (!haveChromium()) console.warn('HTML report test skipped: /usr/bin/chromium is missing (npm test installs it when run as root)');
 
@@ -19,24 +20,9 @@ describe.skipIf(!haveChromium())('the HTML report in headless Chromium, network 
   afterAll(() => server.close());
 
   it('opens with no console errors, draws its charts, and shows the JSON summary’s numbers', async () => {
-    const res = await volley([
-      'run',
-      'examples/did-api/locustfile.ts',
-      '--workers',
-      '2',
-      '--users',
-      '30',
-      '--spawn-rate',
-      '30',
-      '--run-time',
-      '4s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-      '--html',
-      join(dir, 'report.html'),
-    ]);
+    const res = await volley(
+      args`run examples/did-api/locustfile.ts --workers 2 --users 30 --spawn-rate 30 --run-time 4s --host ${server.url} --json ${join(dir, 's.json')} --html ${join(dir, 'report.html')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')).volley;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 const listen = async (s: Server): Promise<number> => {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -135,18 +136,7 @@ describe('scenario data and per-VU HTTP state', () => {
     const port = await listen(server);
     try {
       const res = await volley(
-        [
-          'run',
-          'test/fixtures/http-state.ts',
-          '--workers',
-          '2',
-          '--connections',
-          '1',
-          '--json',
-          join(dir, 'capped.json'),
-          '--host',
-          `http://127.0.0.1:${port}`,
-        ],
+        args`run test/fixtures/http-state.ts --workers 2 --connections 1 --json ${join(dir, 'capped.json')} --host http://127.0.0.1:${port}`,
         { PLAN: 'tls' },
       );
       expect(res.code, res.stderr + res.stdout).toBe(0);
@@ -196,23 +186,7 @@ describe('scenario data and per-VU HTTP state', () => {
     const [cert, key] = [join(dir, 'c.pem'), join(dir, 'k.pem')];
     execFileSync(
       'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=t',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
+      args`req -x509 -newkey rsa:2048 -nodes -keyout ${key} -out ${cert} -days 1 -subj /CN=t -addext subjectAltName=IP:127.0.0.1`,
       { stdio: 'ignore' },
     );
     const server = createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, (_req, res) => res.end('ok')) as unknown as Server;

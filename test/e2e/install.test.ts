@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, stopAfterEach } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 describe('the installed package', () => {
   const owned = stopAfterEach();
@@ -52,48 +53,14 @@ describe('the installed package', () => {
       join(home, 'mine.ts'),
       "import { defineScenario } from 'volley';\nexport default defineScenario({ users: [{ name: 'u', tasks: [{ run: async ({ http }) => { await http.get('/health', { name: 'health_check' }); } }] }] });\n",
     );
-    const run = await volley([
-      'run',
-      'mine.ts',
-      '--host',
-      server.url,
-      '-u',
-      '3',
-      '-r',
-      '30',
-      '-t',
-      '2s',
-      '--workers',
-      '2',
-      '--json',
-      'out.json',
-    ]);
+    const run = await volley(args`run mine.ts --host ${server.url} -u 3 -r 30 -t 2s --workers 2 --json out.json`);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`Total requests: ${server.totals()['GET /health']}\\b`));
     // the web UI (Locust's), started and ended by itself, its HTML report with the shipped uPlot
     const before = server.totals()['GET /health']!;
-    const ui = await volley([
-      'run',
-      '-f',
-      'mine.ts',
-      '--host',
-      server.url,
-      '--workers',
-      '1',
-      '-P',
-      '0',
-      '-u',
-      '2',
-      '-r',
-      '20',
-      '-t',
-      '1s',
-      '--autostart',
-      '--autoquit',
-      '0',
-      '--html',
-      'r.html',
-    ]);
+    const ui = await volley(
+      args`run -f mine.ts --host ${server.url} --workers 1 -P 0 -u 2 -r 20 -t 1s --autostart --autoquit 0 --html r.html`,
+    );
     expect(ui.status, ui.stderr).toBe(0);
     expect(ui.stdout).toMatch(/web UI at http:\/\/127\.0\.0\.1:\d+\/\?token=/);
     expect(server.totals()['GET /health']).toBeGreaterThan(before);

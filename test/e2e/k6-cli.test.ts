@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { startCluster, stopProcess, volley } from '../helpers.js';
 import { startTarget } from '../k6-target.js';
+import { args } from '../cli-args.js';
 
 describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo, remote workers', () => {
   let did: DidServer;
@@ -22,32 +23,12 @@ describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo
 
   it('refuses, before any traffic, a request it cannot make wait as k6 does, and a module it does not run: file and line, exit 2', async () => {
     const before = [...target.hits.values()].reduce((a, b) => a + b, 0);
-    const ctor = await volley([
-      'run',
-      'test/fixtures/k6/refused-constructor.js',
-      '--workers',
-      '1',
-      '-e',
-      `BASE_URL=${target.url}`,
-      '--vus',
-      '1',
-      '--iterations',
-      '1',
-    ]);
+    const ctor = await volley(
+      args`run test/fixtures/k6/refused-constructor.js --workers 1 -e BASE_URL=${target.url} --vus 1 --iterations 1`,
+    );
     expect(ctor.code).toBe(2);
     expect(ctor.stderr).toMatch(/refused-constructor\.js:5:\d+: http\.get\(\) is reached from a class constructor/);
-    const mod = await volley([
-      'run',
-      'test/fixtures/k6/refused-module.js',
-      '--workers',
-      '1',
-      '-e',
-      `BASE_URL=${target.url}`,
-      '--vus',
-      '1',
-      '--iterations',
-      '1',
-    ]);
+    const mod = await volley(args`run test/fixtures/k6/refused-module.js --workers 1 -e BASE_URL=${target.url} --vus 1 --iterations 1`);
     expect(mod.code).toBe(2);
     expect(mod.stderr).toMatch(/refused-module\.js:2:\d+: k6\/ws is not supported by Volley/);
     expect([...target.hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
@@ -55,16 +36,9 @@ describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo
 
   it("follows k6's options: noConnectionReuse, batchPerHost, userAgent, tags; and setupTimeout", async () => {
     const opened = target.conns.opened;
-    const res = await volley([
-      'run',
-      'test/fixtures/k6/options.js',
-      '--workers',
-      '1',
-      '-e',
-      `BASE_URL=${target.url}`,
-      '--json',
-      join(dir, 'options.json'),
-    ]);
+    const res = await volley(
+      args`run test/fixtures/k6/options.js --workers 1 -e BASE_URL=${target.url} --json ${join(dir, 'options.json')}`,
+    );
     expect(res.code, res.stderr + res.stdout).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 'options.json'), 'utf8'));
     expect(s.volley.checks.every((c: { fails: number; passes: number }) => c.fails === 0 && c.passes === 2)).toBe(true);
@@ -102,40 +76,16 @@ describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo
     const s = JSON.parse(await readFile(join(dir, 'relative.json'), 'utf8'));
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.stringify(s.volley.failures ?? []) + res.stdout).toMatch(/a relative URL needs the run's base URL; give --host/);
-    const withHost = await volley([
-      'run',
-      script,
-      '--workers',
-      '1',
-      '--vus',
-      '1',
-      '--iterations',
-      '1',
-      '--host',
-      target.url,
-      '--json',
-      join(dir, 'relative2.json'),
-    ]);
+    const withHost = await volley(
+      args`run ${script} --workers 1 --vus 1 --iterations 1 --host ${target.url} --json ${join(dir, 'relative2.json')}`,
+    );
     expect(withHost.code, withHost.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'relative2.json'), 'utf8')).volley.checks).toEqual([{ name: 'ok', passes: 1, fails: 0 }]);
   });
 
   it('volley demo --k6 runs the guide’s script as it is against the sample server, and the counts agree', async () => {
     const res = await volley(
-      [
-        'demo',
-        '--k6',
-        '--vus',
-        '6',
-        '--duration',
-        '3s',
-        '--json',
-        join(dir, 'demo.json'),
-        '--csv',
-        join(dir, 'demo'),
-        '--html',
-        join(dir, 'demo.html'),
-      ],
+      args`demo --k6 --vus 6 --duration 3s --json ${join(dir, 'demo.json')} --csv ${join(dir, 'demo')} --html ${join(dir, 'demo.html')}`,
       {},
       90_000,
     );
@@ -151,19 +101,7 @@ describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo
     try {
       const before = Object.values(did.totals()).reduce((a, b) => a + b, 0);
       const res = await volley(
-        [
-          'start',
-          'examples/did-api/k6-test.js',
-          ...cluster.api,
-          '--vus',
-          '8',
-          '--duration',
-          '3s',
-          '-e',
-          `API_URL=${did.url}`,
-          '--json',
-          join(dir, 'start.json'),
-        ],
+        args`start examples/did-api/k6-test.js ${cluster.api} --vus 8 --duration 3s -e API_URL=${did.url} --json ${join(dir, 'start.json')}`,
         {},
         90_000,
       );

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
 import { startTarget } from '../k6-target.js';
+import { args } from '../cli-args.js';
 
 describe('k6 scripts run unchanged', () => {
   let did: DidServer;
@@ -22,22 +23,7 @@ describe('k6 scripts run unchanged', () => {
 
   it('runs the guide’s script byte for byte on 2 workers: setup once, thresholds on the whole cluster, every request counted', async () => {
     const res = await volley(
-      [
-        'run',
-        '--vus',
-        '20',
-        '--duration',
-        '4s',
-        'examples/did-api/k6-test.js',
-        '--workers',
-        '2',
-        '-e',
-        `API_URL=${did.url}`,
-        '--out',
-        `json=${join(dir, 'guide.jsonl')}`,
-        '--json',
-        join(dir, 'guide.json'),
-      ],
+      args`run --vus 20 --duration 4s examples/did-api/k6-test.js --workers 2 -e API_URL=${did.url} --out json=${join(dir, 'guide.jsonl')} --json ${join(dir, 'guide.json')}`,
       {},
       120_000,
     );

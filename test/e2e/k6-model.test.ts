@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { vusAt } from '@volley/shared';
 import { countsFromSummary, volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 describe('k6 model: options.stages, a default function, checks and custom metrics', () => {
   let server: DidServer;
@@ -54,22 +55,7 @@ describe('k6 model: options.stages, a default function, checks and custom metric
 
   it('runs the guide’s k6 script with its stages shortened by --time-scale', async () => {
     const res = await volley(
-      [
-        'run',
-        'examples/did-api/k6-test.ts',
-        '--workers',
-        '2',
-        '--host',
-        'http://127.0.0.1:9',
-        '--env',
-        `API_URL=${server.url}`,
-        '--env',
-        'UNUSED=1',
-        '--time-scale',
-        '0.01',
-        '--json',
-        join(dir, 'k6.json'),
-      ],
+      args`run examples/did-api/k6-test.ts --workers 2 --host http://127.0.0.1:9 --env API_URL=${server.url} --env UNUSED=1 --time-scale 0.01 --json ${join(dir, 'k6.json')}`,
       {},
       120_000,
     );
@@ -95,20 +81,9 @@ describe('k6 model: options.stages, a default function, checks and custom metric
 
   it('takes k6’s load flags in place of the script’s stages: --vus with --duration, --iterations, --stage', async () => {
     const before = server.totals()['GET /health'] ?? 0;
-    const iters = await volley([
-      'run',
-      'test/fixtures/k6-stages.ts',
-      '--workers',
-      '2',
-      '--host',
-      server.url,
-      '--vus',
-      '4',
-      '--iterations',
-      '30',
-      '--json',
-      join(dir, 'i.json'),
-    ]);
+    const iters = await volley(
+      args`run test/fixtures/k6-stages.ts --workers 2 --host ${server.url} --vus 4 --iterations 30 --json ${join(dir, 'i.json')}`,
+    );
     expect(iters.code, iters.stderr + iters.stdout).toBe(0);
     const i = JSON.parse(await readFile(join(dir, 'i.json'), 'utf8'));
     // shared-iterations: exactly 30, by 4 VUs, across both workers
@@ -116,20 +91,9 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     expect(server.totals()['GET /health']).toBe(before + 30);
     expect(iters.stdout).toMatch(/up to 4 users/);
 
-    const constant = await volley([
-      'run',
-      'test/fixtures/k6-stages.ts',
-      '--workers',
-      '2',
-      '--host',
-      server.url,
-      '--vus',
-      '3',
-      '-d',
-      '2s',
-      '--json',
-      join(dir, 'c.json'),
-    ]);
+    const constant = await volley(
+      args`run test/fixtures/k6-stages.ts --workers 2 --host ${server.url} --vus 3 -d 2s --json ${join(dir, 'c.json')}`,
+    );
     expect(constant.code, constant.stderr).toBe(0);
     const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8'));
     // all three at once for 2 s (the script's stages would have lasted 7 s and reached 10)
@@ -138,24 +102,9 @@ describe('k6 model: options.stages, a default function, checks and custom metric
     expect(c.state.testRunDurationMs).toBeLessThan(4000);
 
     // and k6's --summary-trend-stats: these statistics, in this order, on every trend's line and in the JSON
-    const staged = await volley([
-      'run',
-      'test/fixtures/k6-stages.ts',
-      '--workers',
-      '1',
-      '--host',
-      server.url,
-      '-s',
-      '1s:6',
-      '--stage',
-      '1s:6',
-      '-s',
-      '1s:0',
-      '--json',
-      join(dir, 's.json'),
-      '--summary-trend-stats',
-      'med,p(99.9),count',
-    ]);
+    const staged = await volley(
+      args`run test/fixtures/k6-stages.ts --workers 1 --host ${server.url} -s 1s:6 --stage 1s:6 -s 1s:0 --json ${join(dir, 's.json')} --summary-trend-stats med,p(99.9),count`,
+    );
     expect(staged.stdout).toMatch(/^ {2}http_req_duration\.+: med=[\d.]+ms p\(99\.9\)=[\d.]+ms count=\d+$/m);
     expect(staged.stdout).toMatch(/^ {2}body_bytes\.+: med=[\d.]+ p\(99\.9\)=[\d.]+ count=\d+$/m);
     expect(staged.code, staged.stderr).toBe(0);
@@ -172,18 +121,7 @@ describe('k6 model: options.stages, a default function, checks and custom metric
   it('gives a script k6’s __ENV, at its top level too: --env over the environment', async () => {
     const before = server.totals()['GET /health'] ?? 0;
     const res = await volley(
-      [
-        'run',
-        'test/fixtures/k6-env.ts',
-        '--workers',
-        '2',
-        '--host',
-        'http://127.0.0.1:9',
-        '--env',
-        `API_URL=${server.url}`,
-        '--json',
-        join(dir, 'env.json'),
-      ],
+      args`run test/fixtures/k6-env.ts --workers 2 --host http://127.0.0.1:9 --env API_URL=${server.url} --json ${join(dir, 'env.json')}`,
       { REQUEST_NAME: 'named_by_env' },
     );
     expect(res.code, res.stderr).toBe(0);

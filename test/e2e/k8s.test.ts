@@ -8,6 +8,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { startDidServer } from 'volley/did-server';
 import { ROOT, volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
 
@@ -42,19 +43,7 @@ async function unknownFields(objects: Obj[], label: string): Promise<string> {
   );
   const r = spawnSync(
     process.execPath,
-    [
-      join(ROOT, 'node_modules/typescript/bin/tsc'),
-      '--noEmit',
-      '--strict',
-      '--target',
-      'es2022',
-      '--module',
-      'esnext',
-      '--moduleResolution',
-      'bundler',
-      '--skipLibCheck',
-      file,
-    ],
+    args`${join(ROOT, 'node_modules/typescript/bin/tsc')} --noEmit --strict --target es2022 --module esnext --moduleResolution bundler --skipLibCheck ${file}`,
     { cwd: ROOT, encoding: 'utf8' },
   );
   return r.status === 0 ? '' : r.stdout + r.stderr;
@@ -99,24 +88,9 @@ function checkInvariants(objects: Obj[], workers: number): void {
 describe('Kubernetes manifests, validated offline', () => {
   it('volley k8s render: valid objects, no unknown fields, the invariants hold', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'volley-k8s-'));
-    const res = await volley([
-      'k8s',
-      'render',
-      '--workers',
-      '4',
-      '--scenario',
-      'examples/did-api/locustfile.ts',
-      '--host',
-      'http://did-api:8000',
-      '--users',
-      '200',
-      '--run-time',
-      '5m',
-      '--image',
-      'registry.local/volley:test',
-      '--out',
-      join(dir, 'all.yaml'),
-    ]);
+    const res = await volley(
+      args`k8s render --workers 4 --scenario examples/did-api/locustfile.ts --host http://did-api:8000 --users 200 --run-time 5m --image registry.local/volley:test --out ${join(dir, 'all.yaml')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const objects = docs(await readFile(join(dir, 'all.yaml'), 'utf8'));
     expect(objects.map((o) => o.kind)).toEqual(['Secret', 'ConfigMap', 'Service', 'Job', 'Job']);
@@ -126,17 +100,7 @@ describe('Kubernetes manifests, validated offline', () => {
   });
 
   it('the unknown-field check catches a misspelt field', async () => {
-    const res = await volley([
-      'k8s',
-      'render',
-      '--workers',
-      '1',
-      '--scenario',
-      'deploy/kubernetes/scenario.ts',
-      '--host',
-      'http://x:1',
-      '--kustomize-base',
-    ]);
+    const res = await volley(args`k8s render --workers 1 --scenario deploy/kubernetes/scenario.ts --host http://x:1 --kustomize-base`);
     const objects = docs(res.stdout);
     objects.find((o) => o.kind === 'Job')!.spec.paralelism = 2;
     expect(await unknownFields(objects, 'typo')).toMatch(/paralelism/);
@@ -172,29 +136,16 @@ describe('Kubernetes manifests, validated offline', () => {
 
   it('a k6 script goes as its self-contained bundle, with k6’s flags and --env, and needs no --host; the bundle runs as the pod runs it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'volley-k8s-k6-'));
-    const res = await volley([
-      'k8s',
-      'render',
-      '--workers',
-      '3',
-      '--scenario',
-      'test/fixtures/k6/api.js',
-      '--vus',
-      '50',
-      '--duration',
-      '1m',
-      '-e',
-      'BASE_URL=http://target:8080',
-      '--out',
-      join(dir, 'k6.yaml'),
-    ]);
+    const res = await volley(
+      args`k8s render --workers 3 --scenario test/fixtures/k6/api.js --vus 50 --duration 1m -e BASE_URL=http://target:8080 --out ${join(dir, 'k6.yaml')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const objects = docs(await readFile(join(dir, 'k6.yaml'), 'utf8'));
     checkInvariants(objects, 3);
-    const args: string[] = objects.find((o) => o.metadata.name === 'volley-coordinator' && o.kind === 'Job')!.spec.template.spec
+    const podArgs: string[] = objects.find((o) => o.metadata.name === 'volley-coordinator' && o.kind === 'Job')!.spec.template.spec
       .containers[0].args;
-    expect(args).not.toContain('--host');
-    expect(args.join(' ')).toContain('--run /scenario/api.js --vus 50 --duration 1m --env BASE_URL=http://target:8080');
+    expect(podArgs).not.toContain('--host');
+    expect(podArgs.join(' ')).toContain('--run /scenario/api.js --vus 50 --duration 1m --env BASE_URL=http://target:8080');
     const code: string = objects.find((o) => o.kind === 'ConfigMap')!.data['api.js'];
     // its local import and the files it opens travel inside
     expect(code.startsWith('export default { volley: "k6"')).toBe(true);
@@ -204,20 +155,9 @@ describe('Kubernetes manifests, validated offline', () => {
     await mkdir(join(dir, 'scenario'));
     await writeFile(join(dir, 'scenario', 'api.js'), code);
     const did = await startDidServer();
-    const run = await volley([
-      'run',
-      join(dir, 'scenario', 'api.js'),
-      '--workers',
-      '1',
-      '--vus',
-      '1',
-      '--iterations',
-      '1',
-      '-e',
-      `BASE_URL=${did.url}`,
-      '--json',
-      join(dir, 'k6.json'),
-    ]).finally(() => did.close());
+    const run = await volley(
+      args`run ${join(dir, 'scenario', 'api.js')} --workers 1 --vus 1 --iterations 1 -e BASE_URL=${did.url} --json ${join(dir, 'k6.json')}`,
+    ).finally(() => did.close());
     expect([0, 99], run.stderr).toContain(run.code);
     const s = JSON.parse(await readFile(join(dir, 'k6.json'), 'utf8'));
     expect(s.metrics.iterations.values.count).toBe(1);

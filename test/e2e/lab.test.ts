@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { buildLab, canBuildLab, CLI, type Lab } from '../lab/netns.js';
 import { ROOT, ROUTE_OF, sleep } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 const can = canBuildLab();
 if (!can.ok) console.warn(`lab tests skipped: ${can.why} (run the tests as root to build the network-namespace lab)`);
@@ -57,15 +58,10 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
     api.push('--token-file', join(dir, 'token'));
     lab = buildLab({ coord: '198.18.0.1', w1: '198.18.0.2', w2: '198.18.0.3', w3: '198.18.0.4', target: '198.18.0.10' });
     volleyIn('target', ['demo-target', '--host', '198.18.0.10', '--port', '8000']);
-    const coordinator = volleyIn('coord', [
-      'coordinator',
-      '--listen',
-      '198.18.0.1:7000',
-      '--token-file',
-      join(dir, 'token'),
-      '--journal-dir',
-      join(dir, 'j'),
-    ]);
+    const coordinator = volleyIn(
+      'coord',
+      args`coordinator --listen 198.18.0.1:7000 --token-file ${join(dir, 'token')} --journal-dir ${join(dir, 'j')}`,
+    );
     for (let i = 0; i < 100 && !/listening/.test(coordinator.out); i++) await sleep(100);
     for (const w of ['w1', 'w2', 'w3'])
       volleyIn(w, ['worker', '--coordinator', 'ws://198.18.0.1:7000', '--token-file', join(dir, 'token'), '--name', w, '--cores', '1']);
@@ -73,23 +69,10 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
   afterAll(() => lab?.destroy());
 
   it('runs across five hosts; the report counts what the server answered, per route', async () => {
-    const start = volleyIn('coord', [
-      'start',
-      join(ROOT, 'test/fixtures/fast-did.ts'),
-      ...api,
-      '--expect-workers',
-      '3',
-      '--users',
-      '30',
-      '--spawn-rate',
-      '300',
-      '--run-time',
-      '5s',
-      '--host',
-      'http://198.18.0.10:8000',
-      '--json',
-      join(dir, 'a.json'),
-    ]);
+    const start = volleyIn(
+      'coord',
+      args`start ${join(ROOT, 'test/fixtures/fast-did.ts')} ${api} --expect-workers 3 --users 30 --spawn-rate 300 --run-time 5s --host http://198.18.0.10:8000 --json ${join(dir, 'a.json')}`,
+    );
     expect(await finished(start), start.out).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 'a.json'), 'utf8'));
     expect(s.volley.run.workers.map((w: any) => w.name).sort()).toEqual(['w1', 'w2', 'w3']);
@@ -99,23 +82,10 @@ describe.skipIf(!can.ok)('a lab of network namespaces', () => {
 
   it('a worker’s link dropped by iptables for 3 s and restored: the totals are whole', async () => {
     const before = serverCounts();
-    const start = volleyIn('coord', [
-      'start',
-      join(ROOT, 'test/fixtures/fast-did.ts'),
-      ...api,
-      '--expect-workers',
-      '3',
-      '--users',
-      '30',
-      '--spawn-rate',
-      '300',
-      '--run-time',
-      '12s',
-      '--host',
-      'http://198.18.0.10:8000',
-      '--json',
-      join(dir, 'b.json'),
-    ]);
+    const start = volleyIn(
+      'coord',
+      args`start ${join(ROOT, 'test/fixtures/fast-did.ts')} ${api} --expect-workers 3 --users 30 --spawn-rate 300 --run-time 12s --host http://198.18.0.10:8000 --json ${join(dir, 'b.json')}`,
+    );
     await sleep(4000);
     const rules = [
       ['INPUT', '-s'],

@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countsFromSummary, freePort, spawnVolley, stopAfterEach, stopProcess, volley, waitForOutput, waitForStatus } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 const NOBODY = 65534;
 const mode = (path: string): number => statSync(path).mode & 0o777;
@@ -21,15 +22,9 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     const port = await freePort();
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'files-token', { mode: 0o644 });
-    const coordinator = spawnVolley([
-      'coordinator',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--token-file',
-      tokenFile,
-      '--journal-dir',
-      join(dir, 'journal'),
-    ]);
+    const coordinator = spawnVolley(
+      args`coordinator --listen 127.0.0.1:${port} --token-file ${tokenFile} --journal-dir ${join(dir, 'journal')}`,
+    );
     owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening/);
     // a token file others can read is said
@@ -48,23 +43,9 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     const api = ['--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile];
     await waitForStatus(api, /workers: 1 connected/);
 
-    const res = await volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...api,
-      '--users',
-      '4',
-      '--spawn-rate',
-      '100',
-      '--run-time',
-      '2s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 'reports', 's.json'),
-      '--html',
-      join(dir, 'reports', 'r.html'),
-    ]);
+    const res = await volley(
+      args`start test/fixtures/fast-did.ts ${api} --users 4 --spawn-rate 100 --run-time 2s --host ${server.url} --json ${join(dir, 'reports', 's.json')} --html ${join(dir, 'reports', 'r.html')}`,
+    );
     watcher.close();
     expect(res.code, res.stderr).toBe(0);
     expect(touched).toEqual([]);

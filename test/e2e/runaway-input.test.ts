@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCluster, stopAfterEach, volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 /** The highest resident set a process has had, in bytes (Linux). */
 const peakRss = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -33,23 +34,9 @@ describe.skipIf(process.platform !== 'linux')('runaway input', () => {
     owned.track(...c.all);
     const worker = c.workers.get('flooded')!;
     const before = peakRss(worker.pid!);
-    const res = await volley([
-      'start',
-      'test/fixtures/endless-body.ts',
-      ...c.api,
-      '--users',
-      '8',
-      '--spawn-rate',
-      '100',
-      '--run-time',
-      '4s',
-      '--host',
-      host,
-      '--max-body-size',
-      '1MB',
-      '--json',
-      join(c.dir, 's.json'),
-    ]);
+    const res = await volley(
+      args`start test/fixtures/endless-body.ts ${c.api} --users 8 --spawn-rate 100 --run-time 4s --host ${host} --max-body-size 1MB --json ${join(c.dir, 's.json')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(c.dir, 's.json'), 'utf8'));
     const received = s.metrics.data_received.values.count as number;

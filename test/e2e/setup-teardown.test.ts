@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 describe('setup() and teardown() run once for the whole cluster', () => {
   let server: DidServer;
@@ -15,16 +16,7 @@ describe('setup() and teardown() run once for the whole cluster', () => {
   afterAll(() => server.close());
 
   it('across 3 workers: one setup, its data in every iteration, one teardown', async () => {
-    const res = await volley([
-      'run',
-      'test/fixtures/setup-teardown.ts',
-      '--workers',
-      '3',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-    ]);
+    const res = await volley(args`run test/fixtures/setup-teardown.ts --workers 3 --host ${server.url} --json ${join(dir, 's.json')}`);
     expect(res.code, res.stderr + res.stdout).toBe(0);
     const counts = server.counts();
     expect(counts['POST /api/v1/did/enroll']).toEqual({ 201: 1 });

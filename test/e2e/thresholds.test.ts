@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
 import { XMLValidator } from 'fast-xml-parser';
+import { args } from '../cli-args.js';
 
 describe('thresholds judged on merged data', () => {
   let server: DidServer;
@@ -16,24 +17,9 @@ describe('thresholds judged on merged data', () => {
   afterAll(() => server.close());
 
   it('a failed threshold exits 99 and names the threshold and the observed value', async () => {
-    const res = await volley([
-      'run',
-      'test/fixtures/thresholds.ts',
-      '--workers',
-      '2',
-      '--users',
-      '4',
-      '--spawn-rate',
-      '100',
-      '--run-time',
-      '3s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 'a.json'),
-      '--junit',
-      join(dir, 'a.xml'),
-    ]);
+    const res = await volley(
+      args`run test/fixtures/thresholds.ts --workers 2 --users 4 --spawn-rate 100 --run-time 3s --host ${server.url} --json ${join(dir, 'a.json')} --junit ${join(dir, 'a.xml')}`,
+    );
     expect(res.code, res.stderr).toBe(99);
     const junit = await readFile(join(dir, 'a.xml'), 'utf8');
     expect(XMLValidator.validate(junit)).toBe(true);
@@ -54,22 +40,7 @@ describe('thresholds judged on merged data', () => {
   it('abortOnFail stops every worker within 2 s of the failing window', async () => {
     const before = server.totals()['GET /health'] ?? 0;
     const res = await volley(
-      [
-        'run',
-        'test/fixtures/thresholds.ts',
-        '--workers',
-        '2',
-        '--users',
-        '4',
-        '--spawn-rate',
-        '100',
-        '--run-time',
-        '60s',
-        '--host',
-        server.url,
-        '--json',
-        join(dir, 'b.json'),
-      ],
+      args`run test/fixtures/thresholds.ts --workers 2 --users 4 --spawn-rate 100 --run-time 60s --host ${server.url} --json ${join(dir, 'b.json')}`,
       { ABORT: '1' },
     );
     expect(res.code, res.stderr).toBe(99);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '@volley/shared';
+import { args } from '../cli-args.js';
 import {
   countsFromSummary,
   freePort,
@@ -49,23 +50,9 @@ describe('trust', () => {
     owned.track(...c.all);
     const { dir, api } = c;
     const ws = `ws://127.0.0.1:${c.port}`;
-    const start = volley([
-      'start',
-      'test/fixtures/fast-did.ts',
-      ...api,
-      '--expect-workers',
-      '2',
-      '--users',
-      '20',
-      '--spawn-rate',
-      '200',
-      '--run-time',
-      '8s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-    ]);
+    const start = volley(
+      args`start test/fixtures/fast-did.ts ${api} --expect-workers 2 --users 20 --spawn-rate 200 --run-time 8s --host ${server.url} --json ${join(dir, 's.json')}`,
+    );
     await waitForStatus(api, /running/);
 
     const T = 'cluster-token';
@@ -205,58 +192,20 @@ describe('trust', () => {
     const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
     execFileSync(
       'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=volley-test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
+      args`req -x509 -newkey rsa:2048 -nodes -keyout ${key} -out ${cert} -days 1 -subj /CN=volley-test -addext subjectAltName=IP:127.0.0.1`,
       { stdio: 'ignore' },
     );
     await writeFile(join(dir, 'control'), 'control-token');
     await writeFile(join(dir, 'worker'), 'worker-token');
     const port = await freePort();
-    const coordinator = spawnVolley([
-      'coordinator',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--token-file',
-      join(dir, 'control'),
-      '--worker-token-file',
-      join(dir, 'worker'),
-      '--tls-cert',
-      cert,
-      '--tls-key',
-      key,
-      '--journal-dir',
-      join(dir, 'j'),
-    ]);
+    const coordinator = spawnVolley(
+      args`coordinator --listen 127.0.0.1:${port} --token-file ${join(dir, 'control')} --worker-token-file ${join(dir, 'worker')} --tls-cert ${cert} --tls-key ${key} --journal-dir ${join(dir, 'j')}`,
+    );
     owned.track(coordinator);
     await waitForOutput(coordinator, /coordinator listening on https:/);
     for (const name of ['t1', 't2']) {
       owned.track(
-        spawnVolley([
-          'worker',
-          '--coordinator',
-          `wss://127.0.0.1:${port}`,
-          '--tls-ca',
-          cert,
-          '--token-file',
-          join(dir, 'worker'),
-          '--name',
-          name,
-        ]),
+        spawnVolley(args`worker --coordinator wss://127.0.0.1:${port} --tls-ca ${cert} --token-file ${join(dir, 'worker')} --name ${name}`),
       );
     }
     const https = ['--coordinator', `https://127.0.0.1:${port}`, '--tls-ca', cert];
@@ -266,25 +215,9 @@ describe('trust', () => {
     const untrusted = await volley(['status', '--coordinator', `https://127.0.0.1:${port}`, '--token-file', join(dir, 'control')]);
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toMatch(/certificate/i);
-    const res = await volley([
-      'start',
-      'examples/did-api/locustfile.ts',
-      ...https,
-      '--token-file',
-      join(dir, 'control'),
-      '--expect-workers',
-      '2',
-      '--users',
-      '20',
-      '--spawn-rate',
-      '20',
-      '--run-time',
-      '3s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-    ]);
+    const res = await volley(
+      args`start examples/did-api/locustfile.ts ${https} --token-file ${join(dir, 'control')} --expect-workers 2 --users 20 --spawn-rate 20 --run-time 3s --host ${server.url} --json ${join(dir, 's.json')}`,
+    );
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(s.volley.run.workers).toHaveLength(2);
@@ -294,24 +227,9 @@ describe('trust', () => {
   it('Ctrl-C ends a local run gracefully: the last windows are collected and reports written', async () => {
     const server = await owned.didServer();
     const dir = await mkdtemp(join(tmpdir(), 'volley-sigint-'));
-    const run = spawnVolley([
-      'run',
-      'test/fixtures/fast-did.ts',
-      '--workers',
-      '2',
-      '--users',
-      '10',
-      '--spawn-rate',
-      '100',
-      '--run-time',
-      '60s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-      '--journal-dir',
-      join(dir, 'j'),
-    ]);
+    const run = spawnVolley(
+      args`run test/fixtures/fast-did.ts --workers 2 --users 10 --spawn-rate 100 --run-time 60s --host ${server.url} --json ${join(dir, 's.json')} --journal-dir ${join(dir, 'j')}`,
+    );
     owned.track(run);
     await sleep(4000);
     const t0 = Date.now();

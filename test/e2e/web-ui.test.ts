@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { freePort, spawnVolley, stopAfterEach, stopProcess, volley, waitForOutput } from '../helpers.js';
 import { haveChromium, launchChromium } from '../browser.js';
+import { args } from '../cli-args.js';
 
 const { track, didServer } = stopAfterEach();
 
@@ -26,26 +27,9 @@ const aggregatedCount = (csv: string): number =>
 describe('the web UI of volley run -f', () => {
   it("--autostart runs at once and --autoquit ends the session with the run's verdict", async () => {
     const server = await didServer();
-    const res = await volley([
-      'run',
-      '-f',
-      'test/fixtures/thresholds.ts',
-      '--host',
-      server.url,
-      '--workers',
-      '2',
-      '-P',
-      '0',
-      '-u',
-      '4',
-      '-r',
-      '100',
-      '-t',
-      '2s',
-      '--autostart',
-      '--autoquit',
-      '0.5',
-    ]);
+    const res = await volley(
+      args`run -f test/fixtures/thresholds.ts --host ${server.url} --workers 2 -P 0 -u 4 -r 100 -t 2s --autostart --autoquit 0.5`,
+    );
     expect(res.stdout).toMatch(/web UI at http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+ \(2 local workers; Ctrl-C quits\)/);
     expect(res.stdout).toMatch(/✗ 'p\(95\)<0\.001'/);
     const requests = Number(/Total requests: (\d+)/.exec(res.stdout)?.[1]);
@@ -57,20 +41,7 @@ describe('the web UI of volley run -f', () => {
 
   it("a run that follows its k6 scenarios' own plan is not scaled: refused as bad input, and the run goes on", async () => {
     const server = await didServer();
-    const ui = spawnVolley([
-      'run',
-      '-f',
-      'test/fixtures/k6-stages.ts',
-      '--host',
-      server.url,
-      '--workers',
-      '1',
-      '-P',
-      '0',
-      '--autostart',
-      '--autoquit',
-      '0',
-    ]);
+    const ui = spawnVolley(args`run -f test/fixtures/k6-stages.ts --host ${server.url} --workers 1 -P 0 --autostart --autoquit 0`);
     track(ui);
     const [, origin, token] = await waitForOutput(ui, /web UI at (http:\/\/[^/]+)\/\?token=(\S+)/, 30_000);
     const state = async (): Promise<string | undefined> =>
@@ -152,28 +123,9 @@ describe('the web UI of volley run -f', () => {
 
   it('a run whose reports cannot be written says so and sets the exit code; the session goes on to quit cleanly', async () => {
     const server = await didServer();
-    const res = await volley([
-      'run',
-      '-f',
-      'test/fixtures/fast-did.ts',
-      '--host',
-      server.url,
-      '--workers',
-      '1',
-      '-P',
-      '0',
-      '-u',
-      '2',
-      '-r',
-      '10',
-      '-t',
-      '1s',
-      '--autostart',
-      '--autoquit',
-      '0',
-      '--html',
-      '/etc/hostname/report.html',
-    ]);
+    const res = await volley(
+      args`run -f test/fixtures/fast-did.ts --host ${server.url} --workers 1 -P 0 -u 2 -r 10 -t 1s --autostart --autoquit 0 --html /etc/hostname/report.html`,
+    );
     expect(res.stderr).toMatch(/volley: the end of run run-\S+: .*\/etc\/hostname/);
     expect(res.stderr).toMatch(/quitting in 0 s \(--autoquit\)/);
     expect(res.stdout).toMatch(/journal: \S+\.jsonl/); // what the report would have held is kept
@@ -184,20 +136,7 @@ describe('the web UI of volley run -f', () => {
     const server = await didServer();
     const file = join(mkdtempSync(join(tmpdir(), 'volley-web-hs-')), 'from-handler.json');
     const res = await volley(
-      [
-        'run',
-        '-f',
-        'test/fixtures/k6-handle-summary.ts',
-        '--host',
-        server.url,
-        '--workers',
-        '1',
-        '-P',
-        '0',
-        '--autostart',
-        '--autoquit',
-        '0',
-      ],
+      args`run -f test/fixtures/k6-handle-summary.ts --host ${server.url} --workers 1 -P 0 --autostart --autoquit 0`,
       { SUMMARY_FILE: file },
     );
     expect(res.code, res.stderr).toBe(0);
@@ -244,24 +183,9 @@ describe.skipIf(!haveChromium())('the web UI of volley run -f in headless Chromi
     server = await startDidServer();
     const dir = mkdtempSync(join(tmpdir(), 'volley-web-ui-'));
     const port = await freePort();
-    const ui = spawnVolley([
-      'run',
-      '-f',
-      'examples/did-api/locustfile.ts',
-      `--host=${server.url}`,
-      '--workers',
-      '2',
-      '--web-port',
-      String(port),
-      '-u',
-      '7',
-      '-r',
-      '7',
-      '-t',
-      '30s',
-      '--csv',
-      join(dir, 'ui'),
-    ]);
+    const ui = spawnVolley(
+      args`run -f examples/did-api/locustfile.ts --host=${server.url} --workers 2 --web-port ${String(port)} -u 7 -r 7 -t 30s --csv ${join(dir, 'ui')}`,
+    );
     track(ui);
     const [, url] = await waitForOutput(ui, /web UI at (http:\S+)/, 30_000);
     expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?token=`));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HistogramLogReader } from 'hdr-histogram-js';
 import { startDidServer, type DidServer } from 'volley/did-server';
 import { volley } from '../helpers.js';
+import { args } from '../cli-args.js';
 
 describe('--out json and --hdr-log, from the run journal', () => {
   let server: DidServer;
@@ -14,31 +15,9 @@ describe('--out json and --hdr-log, from the run journal', () => {
   beforeAll(async () => {
     server = await startDidServer();
     dir = await mkdtemp(join(tmpdir(), 'volley-out-'));
-    const res = await volley([
-      'run',
-      'test/fixtures/fast-did.ts',
-      '--workers',
-      '2',
-      '--users',
-      '10',
-      '--spawn-rate',
-      '100',
-      '--run-time',
-      '3s',
-      '--host',
-      server.url,
-      '--json',
-      join(dir, 's.json'),
-      '--out',
-      `json=${join(dir, 'windows.ndjson')}`,
-      '--hdr-log',
-      join(dir, 'latency'),
-      '--journal-dir',
-      join(dir, 'j'),
-      '--csv',
-      join(dir, 'locust'),
-      '--csv-full-history',
-    ]);
+    const res = await volley(
+      args`run test/fixtures/fast-did.ts --workers 2 --users 10 --spawn-rate 100 --run-time 3s --host ${server.url} --json ${join(dir, 's.json')} --out json=${join(dir, 'windows.ndjson')} --hdr-log ${join(dir, 'latency')} --journal-dir ${join(dir, 'j')} --csv ${join(dir, 'locust')} --csv-full-history`,
+    );
     expect(res.code, res.stderr).toBe(0);
     journal = /journal: (\S+)/.exec(res.stdout)![1]!;
     summary = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')).volley;
@@ -100,34 +79,13 @@ describe('--out json and --hdr-log, from the run journal', () => {
     const again = await volley(['report', journal, '--csv', join(dir, 'rebuilt'), '--csv-full-history']);
     expect(again.code, again.stderr).toBe(0);
     expect(await readFile(join(dir, 'rebuilt_stats_history.csv'), 'utf8')).toBe(text);
-    const bad = await volley([
-      'run',
-      'test/fixtures/fast-did.ts',
-      '--workers',
-      '1',
-      '--run-time',
-      '1s',
-      '--host',
-      server.url,
-      '--csv-full-history',
-    ]);
+    const bad = await volley(args`run test/fixtures/fast-did.ts --workers 1 --run-time 1s --host ${server.url} --csv-full-history`);
     expect(bad.stderr).toMatch(/--csv-full-history goes with --csv PREFIX/);
     expect(bad.code).toBe(2);
   });
 
   it('refuses an --out it does not know, before the run', async () => {
-    const res = await volley([
-      'run',
-      'test/fixtures/fast-did.ts',
-      '--workers',
-      '1',
-      '--run-time',
-      '1s',
-      '--host',
-      server.url,
-      '--out',
-      'influxdb=http://x',
-    ]);
+    const res = await volley(args`run test/fixtures/fast-did.ts --workers 1 --run-time 1s --host ${server.url} --out influxdb=http://x`);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--out influxdb=http:\/\/x: write json=FILE/);
   });
