@@ -35,6 +35,16 @@ export const METRIC = {
   httpReqErrors: 'http_req_errors',
 } as const;
 
+/** k6's request phases, in the order they happen: trends in ms, as the duration is. */
+export const HTTP_REQ_PHASES = [
+  METRIC.httpReqBlocked,
+  METRIC.httpReqConnecting,
+  METRIC.httpReqTlsHandshaking,
+  METRIC.httpReqSending,
+  METRIC.httpReqWaiting,
+  METRIC.httpReqReceiving,
+] as const;
+
 /** Series as they travel in a window (see protocol.ts for validation). */
 export type SeriesWire =
   | { kind: 'trend'; metric: string; tags: Tags; count: number; sum: number; min: number; max: number; hist: string }

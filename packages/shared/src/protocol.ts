@@ -113,28 +113,33 @@ export const TargetTlsSchema = z.object({
     .optional(),
 });
 
+/** A run's fields that the control API's start body and the workers' run config share. */
+export const EnvSchema = z.record(z.string().max(256), z.string().max(65536));
+export const ConnectionsSchema = z.number().int().min(1).max(1_000_000);
+export const HttpDebugSchema = z.enum(['headers', 'full']);
+export const MaxBodyBytesSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31);
+
 export const RunConfigSchema = z.object({
   runId: Id,
   host: z.string().max(2048),
   plan: PlanSchema,
-  env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+  env: EnvSchema.default({}),
   /** data files by name, as JSON text (parsed once per worker, shared by its VUs) */
   files: z.record(z.string().max(64), z.string()).default({}),
   /** TLS towards the system under test */
   targetTls: TargetTlsSchema.optional(),
   /** at most this many connections per worker and origin, shared by its VUs; absent: each VU its own */
-  connections: z.number().int().min(1).max(1_000_000).optional(),
+  connections: ConnectionsSchema.optional(),
   /** request phase metrics to record per request name, because a threshold filters them by tag */
   taggedPhases: z.array(z.string().max(64)).max(16).default([]),
   /** k6's --http-debug: workers write each exchange to their stderr */
-  httpDebug: z.enum(['headers', 'full']).optional(),
+  httpDebug: HttpDebugSchema.optional(),
   /** a response body is kept up to this many bytes (the rest is counted, not held); absent: DEFAULT_MAX_BODY_BYTES */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .optional(),
+  maxBodyBytes: MaxBodyBytesSchema.optional(),
 });
 
 /** What a worker keeps of one response body unless told otherwise: a target that sends without end cannot grow it past this per request. */

@@ -1,4 +1,4 @@
-import { addAgg, emptyAgg, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
+import { addAgg, emptyAgg, HTTP_REQ_PHASES, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
 import type { Aggregator, WorkerHealth } from './aggregator.js';
 
 /** A worker's load over the run, as the summary reports it. */
@@ -276,14 +276,7 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
   // everything else, built-in or the scenario's own: iterations, checks, custom metrics
   const done = new Set<string>([METRIC.httpReqDuration, METRIC.httpReqFailed, METRIC.dataReceived, METRIC.httpReqErrors, 'task_errors']);
   // k6 shows time trends in ms; the phases are durations too
-  for (const phase of [
-    METRIC.httpReqBlocked,
-    METRIC.httpReqConnecting,
-    METRIC.httpReqTlsHandshaking,
-    METRIC.httpReqSending,
-    METRIC.httpReqWaiting,
-    METRIC.httpReqReceiving,
-  ]) {
+  for (const phase of HTTP_REQ_PHASES) {
     const agg = resolveMetric(all, windows, { metric: phase, tags: {} });
     if (agg) metrics[phase] = { ...metricValues(agg, seconds, extra), contains: 'time' } as MetricValues;
     done.add(phase);

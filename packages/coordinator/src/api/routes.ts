@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
 import { bearerToken, errorMessage, tokenMatches } from '@volley/shared';
 import type { Cluster } from '../cluster/cluster.js';
 import { renderDashboard } from '../dashboard/page.js';
@@ -11,21 +10,7 @@ import { renderK6Json } from '../report/k6-json.js';
 import { renderLocustStatsCsv } from '../report/locust-csv.js';
 import { loadHtmlAssets } from '../report/write.js';
 import { HttpError, parseBody, send } from './http-io.js';
-import { ScaleBodySchema, StartRunBodySchema } from './schema.js';
-
-const DashboardFormSchema = z.object({
-  file: z.string().min(1).max(256),
-  users: z.number().int().min(0).max(10_000_000),
-  spawnRate: z.number().positive().max(1_000_000),
-  runTimeMs: z
-    .number()
-    .int()
-    .positive()
-    .max(31 * 24 * 3_600_000)
-    .optional(),
-  host: z.string().url(),
-  ownPlan: z.boolean().optional(),
-});
+import { DashboardFormSchema, ScaleBodySchema, StartRunBodySchema } from './schema.js';
 
 /** the dashboard's tables, redrawn every second: the busiest workers only */
 const LIVE_SECTIONS = { requestsId: 'live-requests', maxWorkers: 50 };

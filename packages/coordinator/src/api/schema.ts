@@ -1,6 +1,22 @@
 import { isTrendStat } from '../aggregate/trend-stats.js';
 import { z } from 'zod';
-import { ScenarioBundleSchema, ScenarioPlanSchema, TargetTlsSchema } from '@volley/shared';
+import {
+  ConnectionsSchema,
+  EnvSchema,
+  HttpDebugSchema,
+  MaxBodyBytesSchema,
+  ScenarioBundleSchema,
+  ScenarioPlanSchema,
+  TargetTlsSchema,
+} from '@volley/shared';
+
+const Users = z.number().int().min(0).max(10_000_000);
+const SpawnRate = z.number().positive().max(1_000_000);
+const RunTimeMs = z
+  .number()
+  .int()
+  .positive()
+  .max(31 * 24 * 3_600_000);
 
 /** Body of POST /api/runs: everything a run needs, the scenario already bundled. */
 export const StartRunBodySchema = z.object({
@@ -9,18 +25,14 @@ export const StartRunBodySchema = z.object({
     .string()
     .url()
     .refine((u) => /^https?:/.test(u), 'host must be an http(s) URL'),
-  users: z.number().int().min(0).max(10_000_000),
-  spawnRate: z.number().positive().max(1_000_000),
-  runTimeMs: z
-    .number()
-    .int()
-    .positive()
-    .max(31 * 24 * 3_600_000),
+  users: Users,
+  spawnRate: SpawnRate,
+  runTimeMs: RunTimeMs,
   gracefulStopMs: z.number().int().min(0).max(3_600_000).default(30_000),
-  env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+  env: EnvSchema.default({}),
   targetTls: TargetTlsSchema.optional(),
   /** at most this many connections per worker and origin, shared by its VUs; absent: each VU its own */
-  connections: z.number().int().min(1).max(1_000_000).optional(),
+  connections: ConnectionsSchema.optional(),
   /** data files by name, as JSON text */
   files: z.record(z.string().regex(/^[A-Za-z_]\w{0,63}$/), z.string()).default({}),
   expectWorkers: z.number().int().min(1).max(100_000).default(1),
@@ -49,14 +61,9 @@ export const StartRunBodySchema = z.object({
   /** k6-style scenarios; when given they are the plan, and users/spawnRate/runTimeMs only describe it */
   scenarios: z.array(ScenarioPlanSchema).min(1).max(64).optional(),
   /** k6's --http-debug: workers write each request and response to their stderr (`full`: with bodies) */
-  httpDebug: z.enum(['headers', 'full']).optional(),
+  httpDebug: HttpDebugSchema.optional(),
   /** what a worker keeps of each response body, in bytes (the rest is counted in data_received, not held) */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .optional(),
+  maxBodyBytes: MaxBodyBytesSchema.optional(),
   /** k6's summaryTrendStats: the trend statistics the summary shows */
   summaryTrendStats: z
     .array(z.string().max(16).refine(isTrendStat, 'not one of avg, min, med, max, count, p(N) with N from 0 to 100'))
@@ -94,3 +101,13 @@ export const ScaleBodySchema = z
   .strict();
 
 export type ScaleBody = z.infer<typeof ScaleBodySchema>;
+
+/** Body of POST /api/runs/from-dashboard: a scenario of the catalog, and the load the form asks for. */
+export const DashboardFormSchema = z.object({
+  file: z.string().min(1).max(256),
+  users: Users,
+  spawnRate: SpawnRate,
+  runTimeMs: RunTimeMs.optional(),
+  host: z.string().url(),
+  ownPlan: z.boolean().optional(),
+});

@@ -6,8 +6,8 @@ import type { ReportTargets } from '../report/write.js';
 import { loadPem } from './token.js';
 import { parseTrendStats } from '../aggregate/trend-stats.js';
 
-/** Options every command that starts a run takes (run, start, demo). */
-export function withRunOptions<T>(y: Argv<T>) {
+/** The load and the target: what a run is told on every command that makes one (and what k8s render hands its pods). */
+export function withLoadOptions<T>(y: Argv<T>) {
   return y
     .option('users', { alias: 'u', type: 'number', describe: "peak number of concurrent users [default: 1, or the scenario's options]" })
     .option('spawn-rate', { alias: 'r', type: 'number', describe: 'users started per second [default: 1]' })
@@ -16,17 +16,10 @@ export function withRunOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: "how long the run lasts, e.g. 30s, 1m30s [default: 30s, or the scenario's options]",
     })
-    .option('time-scale', {
-      type: 'number',
-      describe: "multiply the scenario's stage durations (0.05 turns 12 minutes into 36 s)",
-      default: 1,
-    })
-    .option('host', { alias: 'H', type: 'string', describe: 'base URL of the system under test' })
-    .option('graceful-stop', {
-      alias: 'stop-timeout',
+    .option('host', {
+      alias: 'H',
       type: 'string',
-      describe: "how long in-flight tasks may finish at the end (Locust's --stop-timeout)",
-      default: '30s',
+      describe: 'base URL of the system under test (a k6 script with absolute URLs needs none)',
     })
     .option('env', {
       alias: 'e',
@@ -35,6 +28,22 @@ export function withRunOptions<T>(y: Argv<T>) {
       nargs: 1,
       describe: 'KEY=VALUE visible to the scenario (repeatable)',
       default: [] as string[],
+    });
+}
+
+/** Options every command that starts a run takes (run, start, demo, coordinator --run). */
+export function withRunOptions<T>(y: Argv<T>) {
+  return withLoadOptions(y)
+    .option('time-scale', {
+      type: 'number',
+      describe: "multiply the scenario's stage durations (0.05 turns 12 minutes into 36 s)",
+      default: 1,
+    })
+    .option('graceful-stop', {
+      alias: 'stop-timeout',
+      type: 'string',
+      describe: "how long in-flight tasks may finish at the end (Locust's --stop-timeout)",
+      default: '30s',
     })
     .option('insecure-skip-tls-verify', { type: 'boolean', describe: 'accept any certificate from the system under test', default: false })
     .option('target-ca', { type: 'string', describe: 'PEM CA to trust for the system under test' })

@@ -23,6 +23,15 @@ const RUN = {
   startedAt: '2026-11-27T00:00:00.000Z',
 };
 const WORKERS = ['w0', 'w1', 'w2', 'w3', 'w4'];
+/** The summary's workers, from what an aggregator merged of each. */
+const workersOf = (live: Aggregator) =>
+  WORKERS.map((id) => ({
+    id,
+    name: id,
+    cores: 1,
+    requests: live.requestsByWorker.get(id) ?? 0,
+    health: healthOf(live.healthByWorker.get(id)),
+  }));
 const SECONDS = 6;
 
 /** Each worker's windows, recorded by the worker's own Recorder and sent through JSON as the wire does. */
@@ -105,13 +114,7 @@ describe('the run journal', () => {
       durationMs: SECONDS * 1000,
       shortMs: 0,
       events: [{ atMs: 3500, kind: 'worker-lost', worker: 'w4', detail: 'test' }],
-      workers: WORKERS.map((id) => ({
-        id,
-        name: id,
-        cores: 1,
-        requests: live.requestsByWorker.get(id) ?? 0,
-        health: healthOf(live.healthByWorker.get(id)),
-      })),
+      workers: workersOf(live),
     };
     const rebuilt = replayJournal(text, path);
     expect(rebuilt.complete).toBe(true);
@@ -172,13 +175,7 @@ describe('the run journal', () => {
       durationMs: SECONDS * 1000,
       shortMs: 0,
       events: [],
-      workers: WORKERS.map((id) => ({
-        id,
-        name: id,
-        cores: 1,
-        requests: live.requestsByWorker.get(id) ?? 0,
-        health: healthOf(live.healthByWorker.get(id)),
-      })),
+      workers: workersOf(live),
     };
     expect(rebuilt.summary).toEqual(summarize(live, info));
   });

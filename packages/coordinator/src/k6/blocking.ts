@@ -201,16 +201,18 @@ export function findBlocking(facts: ProgramFacts): Blocking {
   };
 
   let changed = true;
+  // what the fixed point has learnt so far: it only grows, so an unchanged count is an unchanged state
+  const known = (): number =>
+    asyncBindings.size +
+    asyncProps.size +
+    asyncReturns.size +
+    (escapes ? 1 : 0) +
+    moduleBindings.size +
+    moduleProps.size +
+    (moduleEscapes ? 1 : 0);
   for (let round = 0; changed && round < 1000; round++) {
     changed = false;
-    const before =
-      asyncBindings.size +
-      asyncProps.size +
-      asyncReturns.size +
-      (escapes ? 1 : 0) +
-      moduleBindings.size +
-      moduleProps.size +
-      (moduleEscapes ? 1 : 0);
+    const before = known();
     for (const c of calls) {
       const callee = c.node.type === 'TaggedTemplateExpression' ? c.node.tag : c.node.callee;
       const args: AnyNode[] = c.node.type === 'CallExpression' ? c.node.arguments : [];
@@ -316,15 +318,7 @@ export function findBlocking(facts: ProgramFacts): Blocking {
       else if (fl.into.returnOf) asyncReturns.add(fl.into.returnOf);
       else escapes = true;
     }
-    const after =
-      asyncBindings.size +
-      asyncProps.size +
-      asyncReturns.size +
-      (escapes ? 1 : 0) +
-      moduleBindings.size +
-      moduleProps.size +
-      (moduleEscapes ? 1 : 0);
-    if (after !== before) changed = true;
+    if (known() !== before) changed = true;
   }
 
   return { asyncFns, blockingCalls, eachCalls, refusals };

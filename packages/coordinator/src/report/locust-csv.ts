@@ -3,6 +3,9 @@ import { REQUEST_PERCENTILES, type RequestStats, type RunSummary } from '../aggr
 import type { TimelinePoint } from '../aggregate/timeline.js';
 import type { MergedWindow } from '../journal/windows.js';
 
+/** Locust's percentile columns: 50%, 66%, … 100%. */
+const PERCENTILE_COLUMNS = REQUEST_PERCENTILES.map((p) => `${p}%`);
+
 /** Locust's stats CSV header, column for column. */
 export const LOCUST_STATS_HEADER = [
   'Type',
@@ -16,17 +19,7 @@ export const LOCUST_STATS_HEADER = [
   'Average Content Size',
   'Requests/s',
   'Failures/s',
-  '50%',
-  '66%',
-  '75%',
-  '80%',
-  '90%',
-  '95%',
-  '98%',
-  '99%',
-  '99.9%',
-  '99.99%',
-  '100%',
+  ...PERCENTILE_COLUMNS,
 ];
 
 export function csvCell(v: string | number): string {
@@ -77,17 +70,7 @@ export const LOCUST_HISTORY_HEADER = [
   'Name',
   'Requests/s',
   'Failures/s',
-  '50%',
-  '66%',
-  '75%',
-  '80%',
-  '90%',
-  '95%',
-  '98%',
-  '99%',
-  '99.9%',
-  '99.99%',
-  '100%',
+  ...PERCENTILE_COLUMNS,
   'Total Request Count',
   'Total Failure Count',
   'Total Median Response Time',

@@ -3,6 +3,7 @@ import {
   aggregationName,
   compare,
   emptyAgg,
+  HTTP_REQ_PHASES,
   METRIC,
   parseMetricKey,
   parseThreshold,
@@ -38,14 +39,7 @@ export interface ThresholdResult {
 }
 
 /** Parses every threshold up front, so a bad one fails before any traffic. */
-const PHASES: ReadonlySet<string> = new Set([
-  METRIC.httpReqBlocked,
-  METRIC.httpReqConnecting,
-  METRIC.httpReqTlsHandshaking,
-  METRIC.httpReqSending,
-  METRIC.httpReqWaiting,
-  METRIC.httpReqReceiving,
-]);
+const PHASES: ReadonlySet<string> = new Set(HTTP_REQ_PHASES);
 
 /**
  * The request phases a threshold filters by tag: workers record those per

@@ -2,33 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseDuration, VolleyError } from '@volley/shared';
 import { command } from '../command.js';
-import { k6Load, withK6LoadOptions } from '../run-options.js';
+import { k6Load, withK6LoadOptions, withLoadOptions } from '../run-options.js';
 import { VERSION } from '../version.js';
 
 const k8sRenderCommand = command(
   'render',
   'write the manifests (coordinator Job + Service, workers Indexed Job, scenario ConfigMap, token Secret) for a run',
   (r) =>
-    withK6LoadOptions(r)
+    withLoadOptions(withK6LoadOptions(r))
       .option('workers', { type: 'number', demandOption: true, describe: "worker pods (the Indexed Job's parallelism and completions)" })
       .option('scenario', { type: 'string', demandOption: true, describe: 'the scenario file (goes into the ConfigMap)' })
       .option('image', { type: 'string', default: `volley:${VERSION}`, describe: 'the image (deploy/Dockerfile)' })
-      .option('host', {
-        alias: 'H',
-        type: 'string',
-        describe: 'base URL of the system under test, as the pods reach it (a k6 script with absolute URLs needs none)',
-      })
-      .option('users', { alias: 'u', type: 'number' })
-      .option('spawn-rate', { alias: 'r', type: 'number' })
-      .option('run-time', { alias: 't', type: 'string' })
-      .option('env', {
-        alias: 'e',
-        type: 'string',
-        array: true,
-        nargs: 1,
-        default: [] as string[],
-        describe: 'KEY=VALUE for the scenario (repeatable)',
-      })
       .option('namespace', { type: 'string' })
       .option('kustomize-base', {
         type: 'boolean',
