@@ -32,7 +32,7 @@ npx tsc -p tsconfig.json --noEmit
 # Biome: the formatter, the linter, and no import cycle (lint/suspicious/noImportCycles),
 # across files and across the workspace's packages; then no source file over 400 lines
 echo "test: format, lint and import cycles (biome ci)"
-npx biome ci --colors=off
+npx biome ci --colors=off --error-on-warnings
 long=$(git ls-files '*.ts' '*.mjs' | xargs wc -l | awk '$2 != "total" && $1 > 400 { print $2 " (" $1 " lines)" }')
 if [ -n "$long" ]; then
   echo "test: files over 400 lines: $long" >&2

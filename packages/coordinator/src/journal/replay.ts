@@ -1,77 +1,22 @@
-import { z } from 'zod';
-import { isTrendStat } from '../aggregate/trend-stats.js';
-import { errorMessage, seriesList, VolleyError, WorkerHealthSchema, WorkerMessageSchema, type WindowMessage } from '@volley/shared';
+import { errorMessage, VolleyError, type WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
-import type { JournalRecord } from './writer.js';
+import { JournalRecordSchema, type JournalRecord } from './record.js';
 import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js';
-
-const WindowSchema = WorkerMessageSchema.options.find((o) => o.shape.type.value === 'window')!;
-
-const RecordSchema = z.discriminatedUnion('t', [
-  z.object({
-    t: z.literal('run'),
-    run: z.object({
-      id: z.string(),
-      scenario: z.string(),
-      host: z.string(),
-      users: z.number(),
-      spawnRate: z.number(),
-      runTimeMs: z.number(),
-      startedAt: z.string(),
-      executors: z.array(z.string()).optional(),
-      trendStats: z.array(z.string().refine(isTrendStat, 'not a trend statistic')).optional(),
-    }),
-    thresholds: z
-      .record(
-        z.string(),
-        z.array(
-          z.union([
-            z.string(),
-            z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() }),
-          ]),
-        ),
-      )
-      .optional(),
-  }),
-  z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
-  z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
-  z.object({
-    t: z.literal('windows'),
-    index: z.number().int().nonnegative(),
-    parts: z
-      .array(
-        z.object({
-          w: z.string(),
-          vus: z.number().int().nonnegative(),
-          requests: z.number().int().nonnegative(),
-          health: WorkerHealthSchema.optional(),
-        }),
-      )
-      .min(1)
-      .refine((ps) => new Set(ps.map((p) => p.w)).size === ps.length, 'a worker named twice'),
-    // the union of the workers' series: more than one window may hold
-    series: seriesList(1_000_000),
-  }),
-  z.object({ t: z.literal('event'), atMs: z.number(), kind: z.string(), worker: z.string().optional(), detail: z.string() }),
-  z.object({ t: z.literal('end'), durationMs: z.number(), shortMs: z.number() }),
-]);
-
-type JournalLine = z.infer<typeof RecordSchema>;
 
 /**
  * The journal's records, validated, each with its line number. A last line
  * cut short by a crash is skipped (counted in `skipped`); any other bad
  * line is an error naming it.
  */
-export function* journalRecords(text: string, file: string, skipped = { n: 0 }): Generator<[JournalLine, number]> {
+export function* journalRecords(text: string, file: string, skipped = { n: 0 }): Generator<[JournalRecord, number]> {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.trim()) continue;
-    let rec: JournalLine;
+    let rec: JournalRecord;
     try {
-      const parsed = RecordSchema.safeParse(JSON.parse(line));
+      const parsed = JournalRecordSchema.safeParse(JSON.parse(line));
       if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
       rec = parsed.data;
     } catch (err) {

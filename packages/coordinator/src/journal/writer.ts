@@ -1,35 +1,17 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { WindowMessage } from '@volley/shared';
-import type { AcceptedWindow, MergedWindows } from '../aggregate/aggregator.js';
+import type { AcceptedWindow } from '../aggregate/aggregator.js';
 import { WindowBatch } from './batch.js';
-import type { RunInfo } from '../aggregate/summary.js';
-import type { ThresholdSpecs } from '../thresholds/evaluate.js';
+import type { JournalRecord } from './record.js';
 
 /**
- * The run journal: one JSON line per record, written in the event-loop turn
- * it comes in (a killed coordinator loses nothing it acknowledged: the data
- * is in the kernel first) and synced to disk each second (a machine that
- * dies loses at most the last second). Records (field `t`):
- *   run     the run's parameters, written when it starts
- *   worker  a worker that took part {id, name, cores}
- *   windows the windows of one index accepted in one turn of the event
- *           loop, merged {index, parts: [{w, vus, requests, health}], series}
- *   event   a cluster event {atMs, kind, worker, detail}
- *   end     the run ended {durationMs, shortMs}
- * Windows are merged exactly (batch.ts), and each part names its worker, so
- * a rebuild counts each (worker, index) once and gives what the live run
- * gave. Journals written before 2026-11-27 hold each worker's own window
- * (`window {w, m}`); `volley report` still reads them.
+ * The run journal (its records: record.ts), written in the event-loop turn
+ * each comes in (a killed coordinator loses nothing it acknowledged: the
+ * data is in the kernel first) and synced to disk each second (a machine
+ * that dies loses at most the last second). Windows are merged exactly
+ * (batch.ts), and each part names its worker, so a rebuild counts each
+ * (worker, index) once and gives what the live run gave.
  */
-export type JournalRecord =
-  | { t: 'run'; run: Omit<RunInfo, 'workers' | 'events' | 'shortMs' | 'durationMs'>; thresholds?: ThresholdSpecs }
-  | { t: 'worker'; id: string; name: string; cores: number }
-  | { t: 'window'; w: string; m: WindowMessage }
-  | ({ t: 'windows' } & MergedWindows)
-  | { t: 'event'; atMs: number; kind: string; worker?: string; detail: string }
-  | { t: 'end'; durationMs: number; shortMs: number };
-
 export const FLUSH_MS = 1000;
 
 export class JournalWriter {
