@@ -175,7 +175,7 @@ describe('scenario data and per-VU HTTP state', () => {
       expect(Date.now() - began, res.stderr.slice(-2000)).toBeLessThan(15_000); // 2 s, 1 s of grace, then cut (not the 60 s request timeout)
       const s = JSON.parse(await readFile(join(dir, 'hang.json'), 'utf8')).volley;
       expect(held.length).toBe(3);
-      expect(s.failures).toEqual([expect.objectContaining({ name: 'hang', error: 'interrupted at stop', count: 3 })]);
+      expect(s.failures).toEqual([expect.objectContaining({ name: 'hang', error: 'INTERRUPTED', count: 3 })]);
     } finally {
       for (const r of held) r.destroy();
       server.close();

@@ -255,7 +255,7 @@ export class Vu implements Sleeper {
     this.wakeUp();
   }
 
-  /** The hard stop: its requests in flight end now, as "interrupted at stop". */
+  /** The hard stop: its requests in flight end now, as INTERRUPTED. */
   abortRequests(): void {
     this.http.abortAll();
   }

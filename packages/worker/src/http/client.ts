@@ -4,6 +4,8 @@ import type { Recorder } from '../recorder.js';
 import type { CookieJar } from './cookies.js';
 import type { VuConnections } from './connections.js';
 import { Exchange, type RequestTiming } from './exchange.js';
+import { InvalidRequestError } from './http1-head.js';
+import { transportErrorCode } from './transport-error.js';
 import { DEFAULT_MAX_BODY_BYTES } from '@volley/shared';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -45,13 +47,13 @@ function defaultVerdict(res: VolleyResponse): Verdict {
   return res.status < 400 ? true : `HTTP ${res.status}`;
 }
 
-/** Failure reasons for transport errors: the client's stable error code when it has one. */
+/**
+ * The failure reason of a request that got no response: its transport
+ * code; a request that could not be sent as asked (InvalidRequestError)
+ * says what is wrong instead.
+ */
 export function transportReason(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } };
-  if (e?.name === 'AbortError') return 'interrupted at stop';
-  if (typeof e?.code === 'string') return e.code;
-  if (typeof e?.cause?.code === 'string') return e.cause.code;
-  return String(e?.message ?? err);
+  return err instanceof InvalidRequestError ? err.message : transportErrorCode(err);
 }
 
 export interface ClientDeps {
@@ -72,7 +74,7 @@ export interface ClientDeps {
 
 /** A VU's client: the scenario's `http`, plus the hard stop's cut. */
 export interface VuHttpClient extends HttpClient {
-  /** abandons every request in flight (they end as "interrupted at stop"), and any made after */
+  /** abandons every request in flight (they end as INTERRUPTED), and any made after */
   abortAll(): void;
   /** this VU's cookies, when it keeps them */
   readonly jar?: CookieJar;
@@ -183,8 +185,11 @@ class Client implements VuHttpClient {
           x,
         );
       } catch (err) {
-        // invalid arguments throw synchronously
-        x.onResponseError(undefined as never, err as Error);
+        // invalid arguments throw synchronously: the request is not sent, and its failure says why
+        x.onResponseError(
+          undefined as never,
+          err instanceof InvalidRequestError ? err : new InvalidRequestError(String((err as Error)?.message ?? err)),
+        );
       }
       await x.done;
       connections.release(lane);

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { TransportError } from './transport-error.js';
 
 /**
  * Opens the TCP (and TLS) connection under an HTTP/1.1 connection and
@@ -26,13 +27,6 @@ export interface ConnectOptions {
 }
 
 const us = (ms: number): number => Math.max(0, Math.round(ms * 1000));
-
-export class ConnectTimeoutError extends Error {
-  readonly code = 'ECONNECT_TIMEOUT';
-  constructor(host: string, port: number, ms: number) {
-    super(`connect to ${host}:${port} timed out after ${ms} ms`);
-  }
-}
 
 export type Connector = (origin: URL, callback: (err: Error | null, socket?: net.Socket, trace?: SocketTrace) => void) => void;
 
@@ -62,7 +56,10 @@ export function tracingConnector(opts: ConnectOptions = {}): Connector {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     let settled = false;
-    const timer = setTimeout(() => socket.destroy(new ConnectTimeoutError(host, port, timeoutMs)), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new TransportError('CONNECT_TIMEOUT', `connect to ${host}:${port} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const done = (err: Error | null): void => {
       if (settled) return;
       settled = true;
@@ -84,8 +81,6 @@ export function tracingConnector(opts: ConnectOptions = {}): Connector {
     if (secure) socket.once('secureConnect', () => done(null));
     socket.on('error', done);
     // closed before connecting without an error (destroyed): still an answer
-    socket.once('close', () =>
-      done(Object.assign(new Error(`connection to ${host}:${port} closed while connecting`), { code: 'ECONNRESET' })),
-    );
+    socket.once('close', () => done(new TransportError('ECONNRESET', `connection to ${host}:${port} closed while connecting`)));
   };
 }

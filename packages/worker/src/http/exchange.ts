@@ -1,6 +1,7 @@
 import type { SocketTrace } from './connector.js';
 import type { Controller, Http1Handler } from './http1-connection.js';
 import { headerIn, responseHeaders, type ResponseHeaders } from './http1-head.js';
+import { TransportError } from './transport-error.js';
 
 const us = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
@@ -17,11 +18,6 @@ export interface RequestTiming {
   receivedBytes: number;
   /** false when no response came: only the duration and the bytes are known */
   complete: boolean;
-}
-
-/** Why a request was abandoned at a scenario's hard stop. */
-export class StopAbort extends Error {
-  override readonly name = 'AbortError';
 }
 
 /**
@@ -72,7 +68,7 @@ export class Exchange implements Http1Handler {
 
   onRequestStart(controller: Controller, at: number): void {
     this.controller = controller;
-    if (this.settled) return controller.abort(this.error ?? new StopAbort('interrupted at stop'));
+    if (this.settled) return controller.abort(this.error ?? new TransportError('INTERRUPTED', 'abandoned at the hard stop'));
     // a retried request starts over
     this.body = [];
     this.kept = 0;
@@ -131,8 +127,8 @@ export class Exchange implements Http1Handler {
   /** Abandons the request (a hard stop): it settles now, and is cut off if a connection already holds it. */
   abort(): void {
     if (this.settled) return;
-    this.controller?.abort(new StopAbort('interrupted at stop'));
-    this.finish(new StopAbort('interrupted at stop'), performance.now());
+    this.controller?.abort(new TransportError('INTERRUPTED', 'abandoned at the hard stop'));
+    this.finish(new TransportError('INTERRUPTED', 'abandoned at the hard stop'), performance.now());
   }
 
   /** The headers as an object (names in lower case), made when first asked for: most responses never are. */

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Connector, SocketTrace } from './connector.js';
 import { headerIn, keepAliveHintMs, requestHead, type Head, type RequestHeaders } from './http1-head.js';
 import { attachParser } from './response-parser.js';
+import { TransportError } from './transport-error.js';
 
 /**
  * One keep-alive HTTP/1.1 connection, one request at a time, on Node's own
@@ -45,37 +46,6 @@ export interface Http1Request {
   body?: string | Buffer;
   /** from the write to the response's last byte */
   timeoutMs: number;
-}
-
-export class ConnectionClosedError extends Error {
-  readonly code = 'ECONNRESET';
-  constructor() {
-    super('the target closed the connection before the response ended');
-  }
-}
-
-export class RequestTimeoutError extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor(ms: number) {
-    super(`no complete response within ${ms} ms`);
-  }
-}
-
-export class ProtocolError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The connection's pool was closed: the run is over (reported as "interrupted at stop"). */
-export class PoolClosedError extends Error {
-  override readonly name = 'AbortError';
-  constructor() {
-    super('connection closed at the end of the run');
-  }
 }
 
 // the only ones safe to send again when a reused connection closes before answering
@@ -167,7 +137,7 @@ export class Http1Connection {
       if (req.headers === undefined) this.lastHead = { method: req.method, path: req.path, bytes, head };
     }
     const p = new Pending(this, req.method, head.text, body, bytes ?? 0, head.close, req.timeoutMs, handler);
-    if (this.closed) return handler.onResponseError(p, new PoolClosedError());
+    if (this.closed) return handler.onResponseError(p, new TransportError('INTERRUPTED', 'connection closed at the end of the run'));
     this.sweep.need(req.timeoutMs);
     this.queue.push(p);
     this.pump();
@@ -176,13 +146,13 @@ export class Http1Connection {
   /** Fails the request in flight if its time is up (the pool's TimeoutSweep calls this). */
   expire(now: number): void {
     const p = this.current;
-    if (p && now > p.deadline) this.failCurrent(new RequestTimeoutError(p.timeoutMs));
+    if (p && now > p.deadline) this.failCurrent(new TransportError('ETIMEDOUT', `no complete response within ${p.timeoutMs} ms`));
   }
 
   /** Closes the connection; what is queued or in flight ends as interrupted. */
   close(): void {
     this.closed = true;
-    const err = new PoolClosedError();
+    const err = new TransportError('INTERRUPTED', 'connection closed at the end of the run');
     this.failCurrent(err);
     for (const p of this.queue.splice(0)) p.handler.onResponseError(p, err);
   }
@@ -276,7 +246,12 @@ export class Http1Connection {
         if (!p.answered && !p.retried && this.served > 0 && IDEMPOTENT.has(p.method)) {
           p.retried = true;
           this.queue.unshift(p);
-        } else p.handler.onResponseError(p, socketError ?? (cut instanceof Error ? cut : new ConnectionClosedError()));
+        } else
+          p.handler.onResponseError(
+            p,
+            socketError ??
+              (cut instanceof Error ? cut : new TransportError('ECONNRESET', 'the target closed the connection before the response ended')),
+          );
       }
       this.pump();
     });
@@ -286,9 +261,9 @@ export class Http1Connection {
     const flat = this.flushed.length ? this.flushed.concat(headers ?? []) : (headers ?? NO_HEADERS);
     this.flushed = [];
     const p = this.current;
-    if (!p) return this.stop(new ProtocolError('HPE_UNEXPECTED_RESPONSE', 'the target sent a response to no request'));
+    if (!p) return this.stop(new TransportError('BAD_RESPONSE', 'the target sent a response to no request'));
     if (upgrade || status === 101)
-      return this.stop(new ProtocolError('HPE_UPGRADE', `the target switched protocols (HTTP ${status}); only HTTP/1.1 is spoken`));
+      return this.stop(new TransportError('BAD_RESPONSE', `the target switched protocols (HTTP ${status}); only HTTP/1.1 is spoken`));
     if (status < 200) {
       // 100 Continue, 103 Early Hints: the answer is still to come
       this.informational = true;
