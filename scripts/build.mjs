@@ -47,6 +47,17 @@ await build({
   format: 'esm',
   logLevel: 'warning',
 });
+// the pages' scripts (src/browser/), typed modules bundled for the browser
+await build({
+  entryPoints: ['packages/coordinator/src/browser/dashboard.ts', 'packages/coordinator/src/browser/report-charts.ts'],
+  outdir: `${outdir}/assets`,
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  minify: true,
+  logLevel: 'warning',
+});
 const require = createRequire(import.meta.url);
 const copies = [
   ['examples/did-api/locustfile.ts', `${outdir}/examples/did-api/locustfile.ts`],

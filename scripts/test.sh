@@ -26,8 +26,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-echo "test: type-checking"
+echo "test: type-checking (Node code, then the pages' scripts)"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p packages/coordinator/src/browser/tsconfig.json --noEmit
 
 # Biome: the formatter, the linter, and no import cycle (lint/suspicious/noImportCycles),
 # across files and across the workspace's packages; then no source file over 400 lines

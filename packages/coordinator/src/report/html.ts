@@ -1,11 +1,16 @@
 import { formatDuration } from '@volley/shared';
 import type { RequestStats, RunSummary } from '../aggregate/summary.js';
 
-/** uPlot's script and stylesheet, inlined so the report opens with no network. */
+/** What the pages inline, so that they open with no network: uPlot, and their scripts (src/browser/, bundled). */
 export interface HtmlAssets {
   uplotJs: string;
   uplotCss: string;
+  dashboardJs: string;
+  reportJs: string;
 }
+
+/** A script inlined in a page: `</script` inside it would end the element early. */
+export const inlineScript = (js: string): string => `<script>${js.replace(/<\/script/gi, '<\\/script')}</script>`;
 
 /** HTML-escapes text for element content and attribute values. */
 export const esc = (s: string | number): string =>
@@ -172,20 +177,9 @@ ${x.checks ? `<h2>Checks</h2>${x.checks}` : ''}
 <h2>Failures</h2>${x.failures}
 ${x.events ? `<h2>Cluster events</h2>${x.events}` : ''}
 ${x.output ? `<h2>Scenario output</h2>${x.output}` : ''}
-<script>${assets.uplotJs}</script>
-<script>
-const DATA = ${scriptJson(series)};
-const width = () => Math.min(1160, document.body.clientWidth - 10);
-function chart(id, title, labels, columns, colors) {
-  const opts = { title, width: width(), height: 220, series: [{}].concat(labels.map((label, i) => ({ label, stroke: colors[i], width: 2, spanGaps: false }))), axes: [{}, { size: 60 }] };
-  return new uPlot(opts, [DATA.t].concat(columns), document.getElementById(id));
-}
-window.VOLLEY_CHARTS = [
-  chart('chart-rps', 'Requests per second', ['requests/s', 'failures/s'], [DATA.rps, DATA.fps], ['#2a6fdb', '#d93025']),
-  chart('chart-latency', 'Response time (ms)', ['p50', 'p95', 'p99'], [DATA.p50, DATA.p95, DATA.p99], ['#1e8e3e', '#f29900', '#d93025']),
-  chart('chart-users', 'Users', ['VUs'], [DATA.vus], ['#7b1fa2']),
-];
-</script>
+${inlineScript(assets.uplotJs)}
+<script type="application/json" id="volley-series">${scriptJson(series)}</script>
+${inlineScript(assets.reportJs)}
 </body></html>
 `;
 }

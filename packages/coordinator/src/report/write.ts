@@ -4,6 +4,7 @@ import { renderHtml, type HtmlAssets } from './html.js';
 import { hdrLogs, windowLines } from './windows-out.js';
 import { mergedWindows } from '../journal/windows.js';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../aggregate/summary.js';
 import { renderK6Json } from './k6-json.js';
 import { renderLocustFailuresCsv, renderLocustFullHistoryCsv, renderLocustHistoryCsv, renderLocustStatsCsv } from './locust-csv.js';
@@ -23,13 +24,32 @@ export interface ReportTargets {
 
 const require = createRequire(import.meta.url);
 
-/** uPlot, read from its package, to inline into the HTML report. */
+/** A page script of src/browser/: shipped built beside the CLI, or bundled from source (a checkout's tests). */
+async function pageScript(name: 'dashboard' | 'report-charts'): Promise<string> {
+  const built = shipped(`assets/${name}.js`);
+  if (built) return readFile(built, 'utf8');
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL(`../browser/${name}.ts`, import.meta.url))],
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    write: false,
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/** uPlot, read from its package, and the pages' own scripts: all inlined, so a report opens with no network. */
 export async function loadHtmlAssets(): Promise<HtmlAssets> {
-  const [uplotJs, uplotCss] = await Promise.all([
+  const [uplotJs, uplotCss, dashboardJs, reportJs] = await Promise.all([
     readFile(shipped('assets/uPlot.iife.min.js') ?? require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     readFile(shipped('assets/uPlot.min.css') ?? require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+    pageScript('dashboard'),
+    pageScript('report-charts'),
   ]);
-  return { uplotJs, uplotCss };
+  return { uplotJs, uplotCss, dashboardJs, reportJs };
 }
 
 /** Writes the requested reports; returns the paths written. */
