@@ -22,23 +22,22 @@ export interface LocalRunOptions {
   plan?: LoadPlan;
 }
 
+/** lead time between the start message and the common start instant, for workers on this machine */
+const LOCAL_START_LEAD_MS = 50;
+
 /**
  * `volley run`: a coordinator in this process and K local worker processes
  * over real WebSockets on loopback — the same path as a distributed run.
  */
 export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSummary; handleSummary?: SummaryHandler }> {
-  // a bad scenario fails here, before any worker starts or any traffic is sent
-  const { body: req, handleSummary } = await prepareStart(
-    o.scenarioFile,
-    { ...o.body, expectWorkers: o.workers },
-    o.plan ?? { explicitLoad: true, timeScale: 1 },
-  );
-
   const token = randomBytes(24).toString('base64url');
-  const cluster = new Cluster(o.log, { journalDir: o.journalDir });
+  // its workers are on loopback: the start message reaches them in well under a millisecond
+  const cluster = new Cluster(o.log, { journalDir: o.journalDir, startLeadMs: LOCAL_START_LEAD_MS });
   const server = await startServer({ host: '127.0.0.1', port: 0, token, cluster, log: o.log });
+  // the workers start while the scenario is checked: a Node process's start is most of a short run's wait
   const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log);
   let stopProgress = (): void => undefined;
+  let started = false;
   const onSignal = (): void => {
     if (cluster.stop('interrupted') === undefined) process.exit(130);
     process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C stops at once
@@ -46,7 +45,14 @@ export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSumm
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    // a bad scenario fails here, before any traffic: the workers only joined
+    const { body: req, handleSummary } = await prepareStart(
+      o.scenarioFile,
+      { ...o.body, expectWorkers: o.workers },
+      o.plan ?? { explicitLoad: true, timeScale: 1 },
+    );
     const { id, finished } = cluster.start(req);
+    started = true;
     stopProgress = followProgress(async () => cluster.runById(id)?.status, req.runTimeMs, o.progressEveryMs);
     return { summary: await finished, handleSummary };
   } finally {
@@ -54,6 +60,8 @@ export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSumm
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     cluster.shutdownWorkers('run finished');
+    // no run: a worker may not have joined yet to be told
+    if (!started) for (const c of children) c.kill('SIGTERM');
     await reapWorkers(children, 5000);
     cluster.close();
     await server.close();

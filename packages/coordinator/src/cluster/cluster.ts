@@ -17,7 +17,7 @@ import { abortingThreshold, evaluateThresholds, parseThresholds, taggedPhases } 
 import { systemClock, type Clock } from './clock.js';
 import type { ClusterContext } from './context.js';
 import { handleMessage } from './dispatch.js';
-import { executeRun, release } from './lifecycle.js';
+import { executeRun, release, START_LEAD_MS } from './lifecycle.js';
 import { checkLimits, type RunLimits } from './limits.js';
 import { admit, loseMember, recordEvent, sendStages } from './membership.js';
 import { WorkerRegistry, type WorkerConnection, type WorkerEntry } from './registry.js';
@@ -52,6 +52,8 @@ export interface ClusterOptions {
   onRunStarted?: (run: { id: string; request: StartRequest; finished: Promise<RunSummary> }) => void;
   /** the wall clock and its timers (tests move a ManualClock by hand) */
   clock?: Clock;
+  /** lead time between the start message and the common start instant (default START_LEAD_MS; a local run's workers are on loopback) */
+  startLeadMs?: number;
 }
 
 /**
@@ -187,7 +189,10 @@ export class Cluster {
     this.keepPast();
     const run = new Run(id, req, config, thresholds);
     this.current = run;
-    const finished = executeRun(this.ctx, run, this.options.journalDir).then(
+    const finished = executeRun(this.ctx, run, {
+      journalDir: this.options.journalDir,
+      startLeadMs: this.options.startLeadMs ?? START_LEAD_MS,
+    }).then(
       (summary) => {
         release(this.ctx, run);
         return summary;

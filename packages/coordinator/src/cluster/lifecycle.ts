@@ -19,15 +19,21 @@ import { runSummary } from './views.js';
 const READY_TIMEOUT_MS = 30_000;
 /** how long setup() and teardown() may take unless the script says */
 const SETUP_TIMEOUT_MS = 120_000;
-/** lead time between the start message and the common start instant */
-const START_LEAD_MS = 500;
+/** lead time between the start message and the common start instant, by default: time for it to reach workers across a network */
+export const START_LEAD_MS = 500;
 
-export async function executeRun(ctx: ClusterContext, run: Run, journalDir: string | undefined): Promise<RunSummary> {
+export interface RunSteps {
+  journalDir?: string;
+  /** lead time between the start message and the common start instant */
+  startLeadMs: number;
+}
+
+export async function executeRun(ctx: ClusterContext, run: Run, steps: RunSteps): Promise<RunSummary> {
   const log = ctx.log.child({ runId: run.id });
   const chosen = await awaitWorkers(ctx, run, log);
   await prepare(ctx, run, chosen, log);
   if (run.request.setup) await setup(ctx, run, log);
-  start(ctx, run, journalDir, log);
+  start(ctx, run, steps, log);
   await drain(ctx, run, log);
   if (run.request.teardown) await teardown(ctx, run, log);
   return summarize(ctx, run, log);
@@ -99,10 +105,10 @@ async function setup(ctx: ClusterContext, run: Run, log: Logger): Promise<void> 
 }
 
 /** Sets the common start instant, opens the journal, and starts every member. */
-function start(ctx: ClusterContext, run: Run, journalDir: string | undefined, log: Logger): void {
-  run.startAt = ctx.clock.now() + START_LEAD_MS;
+function start(ctx: ClusterContext, run: Run, steps: RunSteps, log: Logger): void {
+  run.startAt = ctx.clock.now() + steps.startLeadMs;
   // the journal is open before any traffic: a directory it cannot be made in fails the run here, not after it began
-  if (journalDir) openJournal(ctx, run, join(journalDir, `${run.id}.jsonl`));
+  if (steps.journalDir) openJournal(ctx, run, join(steps.journalDir, `${run.id}.jsonl`));
   for (const w of ctx.registry.all(run.members)) {
     w.phase = 'running';
     w.conn?.send({ type: 'start', runId: run.id, startAt: run.startAt, setupData: run.setupData });
