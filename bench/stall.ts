@@ -3,7 +3,10 @@
  * every 5 s; each generator (core 0) asks for 1,000 requests/s for 10 s.
  * A truthful open-model report: ≈ 10,000 sent on schedule, p50 ≈ 1 ms,
  * p90 ≈ 500 ms, p99 ≈ 950 ms (a fifth of the intended send times fall in a
- * stall and wait 0–1 s). Volley (`--url --rate`), autocannon
+ * stall and wait 0–1 s). Volley (`--url --rate`, with 50 users and with
+ * 1,500: the users bound the connections, not the truth), Volley running
+ * a k6 script's constant-arrival-rate with 50 VUs (k6's semantics: what is
+ * due with no free VU is dropped, and the summary warns), autocannon
  * (`--overallRate`) and hey (`-q`, from Debian) in turn, medians.
  *
  *   npm run build && node --import tsx bench/stall.ts [--rate 1000] [--seconds 10] [--rounds 3]
@@ -11,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, autocannonBin, ensureDebian, median, run, startDidTarget, volleyBin } from './lib.js';
+import { arg, autocannonBin, ensureDebian, median, root, run, startDidTarget, volleyBin } from './lib.js';
 import { args } from '../test/cli-args.js';
 
 const rate = arg('rate', 1000);
@@ -25,27 +28,39 @@ interface Result {
   p90: number;
   p99: number;
   dropped?: number;
+  /** the summary's warnings (k6's semantics: dropped iterations) */
+  warned?: number;
 }
-const results: Record<'volley' | 'autocannon' | 'hey', Result[]> = { volley: [], autocannon: [], hey: [] };
+type Tool = 'volley50' | 'volley1500' | 'k6Script50' | 'autocannon' | 'hey';
+const results: Record<Tool, Result[]> = { volley50: [], volley1500: [], k6Script50: [], autocannon: [], hey: [] };
 const target = await startDidTarget(1, { stall: { everyMs: 5000, forMs: 1000 } });
 const url = `${target.url}/health`;
 try {
   for (let r = 1; r <= rounds; r++) {
-    const out = join(tmpdir(), `volley-bench-stall-${process.pid}-${r}.json`);
-    // enough VUs for a second's worth of requests held by the stall
-    run(
-      'taskset',
-      args`-c 0 ${process.execPath} ${volleyBin} run --url ${url} --rate ${String(rate)} --users ${String(Math.ceil(rate * 1.5))} --workers 1 --run-time ${seconds}s --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
+    const volley = (tool: Tool, cliArgs: string[], env: Record<string, string> = {}): void => {
+      const out = join(tmpdir(), `volley-bench-stall-${process.pid}-${r}-${tool}.json`);
+      run(
+        'taskset',
+        args`-c 0 ${process.execPath} ${volleyBin} ${cliArgs} --workers 1 --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
+        env,
+      );
+      const doc = JSON.parse(readFileSync(out, 'utf8'));
+      const d = doc.metrics.http_req_duration.values;
+      results[tool].push({
+        sent: doc.metrics.http_reqs.values.count,
+        p50: d.med,
+        p90: d['p(90)'],
+        p99: d['p(99)'],
+        dropped: doc.metrics.dropped_iterations?.values.count ?? 0,
+        warned: doc.volley.warnings.length,
+      });
+    };
+    for (const users of [50, 1500] as const)
+      volley(`volley${users}`, args`run --url ${url} --rate ${String(rate)} --users ${String(users)} --run-time ${seconds}s`);
+    volley(
+      'k6Script50',
+      args`run ${join(root, 'bench/fixtures/stall-k6.js')} -e URL=${url} -e RATE=${String(rate)} -e DURATION=${seconds}s`,
     );
-    const s = JSON.parse(readFileSync(out, 'utf8')).metrics;
-    const d = s.http_req_duration.values;
-    results.volley.push({
-      sent: s.http_reqs.values.count,
-      p50: d.med,
-      p90: d['p(90)'],
-      p99: d['p(99)'],
-      dropped: s.dropped_iterations?.values.count ?? 0,
-    });
 
     const ac = JSON.parse(
       run('taskset', args`-c 0 ${process.execPath} ${autocannonBin} -c 100 --overallRate ${String(rate)} -d ${String(seconds)} -j ${url}`),
@@ -56,17 +71,14 @@ try {
     const q = (p: number) => Number(new RegExp(`${p}% in ([\\d.]+) secs`).exec(hey)?.[1] ?? NaN) * 1000;
     const total = [...hey.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((n, m) => n + Number(m[1]), 0);
     results.hey.push({ sent: total, p50: q(50), p90: q(90), p99: q(99) });
-    console.error(
-      `round ${r}:`,
-      JSON.stringify({ volley: results.volley.at(-1), autocannon: results.autocannon.at(-1), hey: results.hey.at(-1) }),
-    );
+    console.error(`round ${r}:`, JSON.stringify(Object.fromEntries(Object.entries(results).map(([tool, xs]) => [tool, xs.at(-1)]))));
   }
 } finally {
   await target.stop();
 }
 const med = (xs: Result[]) =>
   Object.fromEntries(
-    (['sent', 'p50', 'p90', 'p99', 'dropped'] as const)
+    (['sent', 'p50', 'p90', 'p99', 'dropped', 'warned'] as const)
       .filter((k) => xs[0]?.[k] !== undefined)
       .map((k) => [k, Number(median(xs.map((x) => x[k]!)).toFixed(1))]),
   );
@@ -77,7 +89,7 @@ console.log(
       seconds,
       rounds,
       correct: { sent: rate * seconds, p50: 1, p90: 500, p99: 950 },
-      medians: { volley: med(results.volley), autocannon: med(results.autocannon), hey: med(results.hey) },
+      medians: Object.fromEntries(Object.entries(results).map(([tool, xs]) => [tool, med(xs)])),
       runs: results,
     },
     null,

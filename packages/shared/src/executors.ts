@@ -16,6 +16,13 @@ const Ms = z
   .min(0)
   .max(31 * 24 * 3_600_000);
 
+/**
+ * Arrival rates: an iteration due with no free VU waits for one (wrk2's
+ * model), at most `limit` of them across the cluster, instead of being
+ * dropped (k6's). Volley's own option.
+ */
+const Queue = z.object({ limit: z.number().int().min(1).max(10_000_000) }).optional();
+
 export const ExecutorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ramping-vus'), startVUs: Count, stages: StageList, gracefulRampDownMs: Ms }),
   z.object({ type: z.literal('constant-vus'), vus: Count, durationMs: Ms }),
@@ -28,6 +35,7 @@ export const ExecutorSchema = z.discriminatedUnion('type', [
     durationMs: Ms,
     preAllocatedVUs: Count,
     maxVUs: Count,
+    queue: Queue,
   }),
   z.object({
     type: z.literal('ramping-arrival-rate'),
@@ -36,6 +44,7 @@ export const ExecutorSchema = z.discriminatedUnion('type', [
     stages: StageList,
     preAllocatedVUs: Count,
     maxVUs: Count,
+    queue: Queue,
   }),
 ]);
 

@@ -91,6 +91,8 @@ export interface CheckStats {
 export interface RunSummary {
   run: RunInfo;
   checks: CheckStats[];
+  /** what makes the headline numbers mislead, said before them: e.g. many due iterations dropped */
+  warnings: string[];
   /** things the reader should know about how far to trust the numbers */
   notes: string[];
   /** every threshold's verdict on the final merged data */
@@ -375,7 +377,36 @@ export function summarize(agg: Aggregator, run: RunInfo, thresholdSets: readonly
       `the script threw ${s.value} time${s.value === 1 ? '' : 's'} in ${s.tags.task ?? 'a task'}${s.tags.user && s.tags.user !== s.tags.task ? ` (${s.tags.user})` : ''}: ${s.tags.error ?? ''}`,
     );
   if (thrown.length > 5) notes.push(`… and ${thrown.length - 5} other errors (task_errors)`);
-  if (dropped && dropped.kind === 'counter' && dropped.value > 0)
-    notes.push(`${dropped.value} iterations were dropped: no free VU when they were due (raise maxVUs)`);
-  return { run, notes, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
+  const queued = all.filter((x) => x.metric === 'queued_iterations' && x.kind === 'counter');
+  const waited = queued.reduce((n, x) => n + (x.kind === 'counter' ? x.value : 0), 0);
+  if (waited > 0)
+    notes.push(
+      `${waited} due iterations waited for a free VU, timed from when they were due (wrk2's model): their response times include the wait, and http_req_blocked shows it. At most ${queued[0]!.tags.queue_limit} may wait; past that they are dropped and counted`,
+    );
+  const warnings: string[] = [];
+  const droppedNote = droppedIterations(dropped?.kind === 'counter' ? dropped.value : 0, all);
+  if (droppedNote) (droppedNote.warn ? warnings : notes).push(droppedNote.text);
+  return { run, warnings, notes, checks, thresholds, timeline, requests, total, failures, metrics, maxVus };
+}
+
+/** a larger share of due iterations dropped is a warning, not a note: the percentiles leave out what the target made wait */
+export const DROPPED_WARN_SHARE = 0.01;
+
+/**
+ * Iterations of an arrival rate dropped for want of a free VU: said as a
+ * note, or, above DROPPED_WARN_SHARE of the due ones, as a warning at the
+ * top, since every percentile excludes them (a stalled target looks fast).
+ */
+function droppedIterations(dropped: number, all: readonly SeriesAgg[]): { text: string; warn: boolean } | undefined {
+  if (!(dropped > 0)) return undefined;
+  const started = all
+    .filter((x) => x.metric === 'iterations' && x.kind === 'counter')
+    .reduce((n, x) => n + (x.kind === 'counter' ? x.value : 0), 0);
+  const share = dropped / (dropped + started);
+  if (share <= DROPPED_WARN_SHARE)
+    return { text: `${dropped} iterations were dropped: no free VU when they were due (raise maxVUs)`, warn: false };
+  return {
+    warn: true,
+    text: `${dropped} of ${dropped + started} due iterations (${(share * 100).toFixed(1)} %) were dropped: no free VU when they were due. The response times exclude them, so they understate what the target made users wait (coordinated omission); raise maxVUs, or let due iterations wait for a VU (the scenario's queue option, as --url --rate does)`,
+  };
 }

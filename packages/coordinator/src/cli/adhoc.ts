@@ -58,6 +58,8 @@ export function adhocScenario(url: string, opts: AdhocOptions): { bundle: Scenar
               duration: `${opts.runTimeMs}ms`,
               preAllocatedVUs: opts.users,
               maxVUs: opts.users,
+              // --users bounds the connections, not the truth: a request due while all are busy waits, timed from when it was due (wrk2)
+              queue: true,
             },
           },
         };

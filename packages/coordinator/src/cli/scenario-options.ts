@@ -72,6 +72,13 @@ export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[
     if (!Number.isInteger(v) || v < 0) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${what} must be a whole number ≥ 0`);
     return v;
   };
+  /** Volley's `queue` option of an arrival rate: its limit, given or 10 s of the peak rate per second. */
+  const queueOf = (q: boolean | number | undefined, peakPerSecond: number, what: string): { queue?: { limit: number } } => {
+    if (q === undefined || q === false) return {};
+    if (q === true) return { queue: { limit: Math.min(1_000_000, Math.max(1000, Math.ceil(peakPerSecond * 10))) } };
+    if (!Number.isInteger(q) || q < 1) throw new VolleyError('VOLLEY_BAD_SCENARIO', `${what} must be true, false or a whole number ≥ 1`);
+    return { queue: { limit: q } };
+  };
   if (o.scenarios) {
     return Object.entries(o.scenarios).map(([name, sc]) => {
       const at = `options.scenarios.${name}`;
@@ -121,6 +128,7 @@ export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[
               durationMs: scaled(sc.duration, `${at}.duration`),
               preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1),
               maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs),
+              ...queueOf(sc.queue, (sc.rate * 1000) / rateUnit(sc.timeUnit), `${at}.queue`),
             },
           };
         case 'ramping-arrival-rate':
@@ -133,6 +141,11 @@ export function plansFromOptions(o: K6Options, timeScale: number): ScenarioPlan[
               stages: stagesOf(sc.stages, `${at}.stages`),
               preAllocatedVUs: whole(sc.preAllocatedVUs, `${at}.preAllocatedVUs`, 1),
               maxVUs: whole(sc.maxVUs, `${at}.maxVUs`, sc.preAllocatedVUs),
+              ...queueOf(
+                sc.queue,
+                (Math.max(sc.startRate ?? 0, ...sc.stages.map((st) => st.target)) * 1000) / rateUnit(sc.timeUnit),
+                `${at}.queue`,
+              ),
             },
           };
         default:

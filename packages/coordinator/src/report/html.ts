@@ -53,7 +53,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .meta{color:#556;margin:0}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:4px 8px;border-bottom:1px solid #eef0f4;text-align:right;white-space:nowrap}
 th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}tr.total td{font-weight:600;border-top:2px solid #ccd}
-.ok{color:#167a3e}.bad{color:#b3261e;font-weight:600}.chart{margin:8px 0 20px}.note{background:#fff8e1;padding:8px 12px;border-radius:4px}
+.ok{color:#167a3e}.bad{color:#b3261e;font-weight:600}.chart{margin:8px 0 20px}.note{background:#fff8e1;padding:8px 12px;border-radius:4px}.warning{background:#fde7e9;border-left:4px solid #b3261e}
 `;
 
 /** The parts of a run's page that the report and the live dashboard share, as HTML. */
@@ -117,7 +117,10 @@ export function runSections(s: RunSummary, o: { requestsId?: string; maxWorkers?
       )
     : '<p>No failures.</p>';
   return {
-    notes: s.notes.map((n) => `<p class="note">${esc(n)}</p>`).join(''),
+    notes: [
+      ...s.warnings.map((w) => `<p class="note warning"><strong>Warning:</strong> ${esc(w)}</p>`),
+      ...s.notes.map((n) => `<p class="note">${esc(n)}</p>`),
+    ].join(''),
     thresholds,
     requests: table(
       o.requestsId ?? 'requests-table',

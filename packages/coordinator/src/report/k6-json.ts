@@ -34,6 +34,7 @@ export function renderK6Json(s: RunSummary): string {
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: s.run.durationMs },
     metrics,
     volley: {
+      warnings: s.warnings,
       notes: s.notes,
       thresholds: s.thresholds,
       checks: s.checks,

@@ -107,6 +107,8 @@ export function renderText(s: RunSummary): string {
   for (const e of r.events)
     out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(6)}s  ${e.kind}${e.worker ? ` ${e.worker}` : ''}: ${e.detail}`);
   if (r.shortMs > 0) out.push(`  the cluster ran short of a lost worker's share for ${formatDuration(r.shortMs)}`);
+  // before the numbers they qualify
+  for (const w of s.warnings) out.push('', `WARNING: ${w}`);
   out.push('');
   if (r.output?.length) out.push(...r.output, '');
   out.push(...renderThresholds(s), ...renderChecks(s), ...renderMetrics(s));

@@ -134,16 +134,34 @@ export type K6Scenario = {
   | { executor: 'constant-vus'; vus?: number; duration: string }
   | { executor: 'per-vu-iterations'; vus?: number; iterations?: number; maxDuration?: string }
   | { executor: 'shared-iterations'; vus?: number; iterations?: number; maxDuration?: string }
-  | { executor: 'constant-arrival-rate'; rate: number; timeUnit?: string; duration: string; preAllocatedVUs: number; maxVUs?: number }
-  | {
+  | ({
+      executor: 'constant-arrival-rate';
+      rate: number;
+      timeUnit?: string;
+      duration: string;
+      preAllocatedVUs: number;
+      maxVUs?: number;
+    } & QueueOption)
+  | ({
       executor: 'ramping-arrival-rate';
       startRate?: number;
       timeUnit?: string;
       stages: { duration: string; target: number }[];
       preAllocatedVUs: number;
       maxVUs?: number;
-    }
+    } & QueueOption)
 );
+
+/**
+ * Volley's, for arrival rates: `queue: true` lets an iteration due with no
+ * free VU wait for one, timed from when it was due (wrk2's model), instead
+ * of being dropped (k6's); a number also sets how many may wait across the
+ * cluster (default: 10 s of the peak rate, 1,000 to 1,000,000). Past the
+ * limit they are dropped, and counted.
+ */
+export interface QueueOption {
+  queue?: boolean | number;
+}
 
 /** k6's options, as far as Volley takes them. */
 export interface K6Options {

@@ -30,6 +30,7 @@ export const BUILT_IN_METRICS = new Set([
   'checks',
   'task_errors',
   'dropped_iterations',
+  'queued_iterations',
   'group_duration',
 ]);
 

@@ -9,7 +9,8 @@ type Config = Extract<ExecutorConfig, { type: 'constant-arrival-rate' | 'ramping
  * the whole cluster is due at arrivalTime(k); this worker starts the ones
  * its segment owns, so the merged stream is even. Each takes a free VU, or
  * a new one up to maxVUs; with none, it is dropped and counted
- * (dropped_iterations) — never delayed. An iteration's first request is
+ * (dropped_iterations), as k6 does — or, in queue mode (wrk2's model, the
+ * ad-hoc --rate), it waits for the next free VU, up to a bounded queue. An iteration's first request is
  * timed from the moment it was due, not from when it was sent, so a stall
  * in the target or in this process is not hidden (coordinated omission).
  */
@@ -27,6 +28,15 @@ export class ArrivalRate implements Executor {
   private timer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
+  /** due moments waiting for a free VU, oldest first (queue mode): `waiting[waitHead…]` */
+  private waiting: number[] = [];
+  private waitHead = 0;
+  /** every arrival of the plan has come due */
+  private arrivalsOver = false;
+  /** set once no waiting iteration may start any more: a free VU is parked */
+  private closing = false;
+  /** told when the last waiting iteration has started */
+  private onQueueEmpty?: () => void;
 
   constructor(
     private readonly cfg: Config,
@@ -75,7 +85,25 @@ export class ArrivalRate implements Executor {
   stop(gracefulMs: number): Promise<void> {
     this.stopping ??= (async () => {
       clearTimeout(this.timer);
-      await this.group.drain([...this.group.all], Promise.all(this.inFlight), gracefulMs);
+      this.arrivalsOver = true;
+      const began = performance.now();
+      // what came due during the run still goes out, within the graceful stop (queue mode)
+      if (this.waitHead < this.waiting.length) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((r) => (this.onQueueEmpty = r)),
+          new Promise<void>((r) => (timer = setTimeout(r, gracefulMs))),
+        ]);
+        clearTimeout(timer);
+      }
+      this.closing = true;
+      // due, never started: the run ended first
+      const unstarted = this.waiting.length - this.waitHead;
+      if (unstarted > 0) this.deps.recorder.count('dropped_iterations', {}, unstarted);
+      this.waiting = [];
+      this.waitHead = 0;
+      const left = Math.max(0, gracefulMs - (performance.now() - began));
+      await this.group.drain([...this.group.all], Promise.all(this.inFlight), left);
       for (const vu of this.free) await vu.finish();
       this.complete();
     })();
@@ -86,7 +114,7 @@ export class ArrivalRate implements Executor {
   private allocate(): void {
     if (this.allocated >= Math.max(this.maxVus, shareOf(this.cfg.preAllocatedVUs, this.segment))) return;
     const vu = this.group.create(this.units.at(this.allocated++));
-    void vu.init().then((ok) => (ok && !this.stopping ? this.free.push(vu) : undefined));
+    void vu.init().then((ok) => (ok && !this.closing ? this.release(vu) : undefined));
   }
 
   private schedule(): void {
@@ -96,7 +124,8 @@ export class ArrivalRate implements Executor {
     for (;;) {
       const t = arrivalTime(this.k, this.startRate, this.stages, this.cfg.timeUnitMs);
       if (t === undefined) {
-        void Promise.all(this.inFlight).then(() => this.stop(this.gracefulStopMs));
+        this.arrivalsOver = true;
+        this.finishIfDone();
         return;
       }
       if (t > now) {
@@ -108,20 +137,51 @@ export class ArrivalRate implements Executor {
     }
   }
 
+  /** At most this many due iterations wait here for a VU (queue mode); past it they are dropped. */
+  private get queueLimit(): number {
+    return this.cfg.queue ? Math.max(1, shareOf(this.cfg.queue.limit, this.segment)) : 0;
+  }
+
   private launch(dueAt: number): void {
     const vu = this.free.pop();
-    if (!vu) {
-      this.allocate();
-      this.deps.recorder.count('dropped_iterations', {});
-      return;
-    }
+    if (vu) return this.run(vu, dueAt);
+    this.allocate();
+    // wrk2's model: it waits for a VU and is timed from when it was due; k6's: it is dropped
+    if (this.waiting.length - this.waitHead < this.queueLimit) {
+      this.waiting.push(dueAt);
+      this.deps.recorder.count('queued_iterations', { queue_limit: String(this.cfg.queue!.limit) });
+    } else this.deps.recorder.count('dropped_iterations', {});
+  }
+
+  private run(vu: Vu, dueAt: number): void {
     const p: Promise<void> = vu
       .iteration(Math.min(dueAt, performance.now()))
       .then(() => undefined)
       .finally(() => {
         this.inFlight.delete(p);
-        if (!vu.stopping) this.free.push(vu);
+        if (!vu.stopping) this.release(vu);
+        this.finishIfDone();
       });
     this.inFlight.add(p);
+  }
+
+  /** A VU is free: it takes the oldest waiting iteration, if any. */
+  private release(vu: Vu): void {
+    if (this.closing || this.waitHead === this.waiting.length) {
+      this.free.push(vu);
+      return;
+    }
+    const dueAt = this.waiting[this.waitHead++]!;
+    if (this.waitHead === this.waiting.length) this.onQueueEmpty?.();
+    if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitHead);
+      this.waitHead = 0;
+    }
+    this.run(vu, dueAt);
+  }
+
+  /** Once every arrival has come due and none waits or runs, the executor's work is done. */
+  private finishIfDone(): void {
+    if (this.arrivalsOver && this.inFlight.size === 0 && this.waitHead === this.waiting.length) void this.stop(this.gracefulStopMs);
   }
 }
