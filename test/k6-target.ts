@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startDidServer, type DidServer } from 'volley/did-server';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
@@ -71,4 +76,19 @@ export async function startTarget(): Promise<{
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}`, hits, vus, conns, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** What a k6 e2e file runs against: the DID sample server, the target above, and a directory; up for the file's tests. */
+export function k6Fixtures(prefix: string): { did: DidServer; target: Awaited<ReturnType<typeof startTarget>>; dir: string } {
+  const f = {} as ReturnType<typeof k6Fixtures>;
+  beforeAll(async () => {
+    f.did = await startDidServer();
+    f.target = await startTarget();
+    f.dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await f.did.close();
+    await f.target.close();
+  });
+  return f;
 }

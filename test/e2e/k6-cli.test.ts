@@ -1,50 +1,37 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDidServer, type DidServer } from 'volley/did-server';
+import { describe, expect, it } from 'vitest';
 import { startCluster, stopProcess, volley } from '../helpers.js';
-import { startTarget } from '../k6-target.js';
+import { k6Fixtures } from '../k6-target.js';
 import { args } from '../cli-args.js';
 
 describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo, remote workers', () => {
-  let did: DidServer;
-  let target: Awaited<ReturnType<typeof startTarget>>;
-  let dir: string;
-  beforeAll(async () => {
-    did = await startDidServer();
-    target = await startTarget();
-    dir = await mkdtemp(join(tmpdir(), 'volley-k6cli-'));
-  });
-  afterAll(async () => {
-    await did.close();
-    await target.close();
-  });
+  const f = k6Fixtures('volley-k6cli-');
 
   it('refuses, before any traffic, a request it cannot make wait as k6 does, and a module it does not run: file and line, exit 2', async () => {
-    const before = [...target.hits.values()].reduce((a, b) => a + b, 0);
+    const before = [...f.target.hits.values()].reduce((a, b) => a + b, 0);
     const ctor = await volley(
-      args`run test/fixtures/k6/refused-constructor.js --workers 1 -e BASE_URL=${target.url} --vus 1 --iterations 1`,
+      args`run test/fixtures/k6/refused-constructor.js --workers 1 -e BASE_URL=${f.target.url} --vus 1 --iterations 1`,
     );
     expect(ctor.code).toBe(2);
     expect(ctor.stderr).toMatch(/refused-constructor\.js:5:\d+: http\.get\(\) is reached from a class constructor/);
-    const mod = await volley(args`run test/fixtures/k6/refused-module.js --workers 1 -e BASE_URL=${target.url} --vus 1 --iterations 1`);
+    const mod = await volley(args`run test/fixtures/k6/refused-module.js --workers 1 -e BASE_URL=${f.target.url} --vus 1 --iterations 1`);
     expect(mod.code).toBe(2);
     expect(mod.stderr).toMatch(/refused-module\.js:2:\d+: k6\/ws is not supported by Volley/);
-    expect([...target.hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
+    expect([...f.target.hits.values()].reduce((a, b) => a + b, 0)).toBe(before);
   });
 
   it("follows k6's options: noConnectionReuse, batchPerHost, userAgent, tags; and setupTimeout", async () => {
-    const opened = target.conns.opened;
+    const opened = f.target.conns.opened;
     const res = await volley(
-      args`run test/fixtures/k6/options.js --workers 1 -e BASE_URL=${target.url} --json ${join(dir, 'options.json')}`,
+      args`run test/fixtures/k6/options.js --workers 1 -e BASE_URL=${f.target.url} --json ${join(f.dir, 'options.json')}`,
     );
     expect(res.code, res.stderr + res.stdout).toBe(0);
-    const s = JSON.parse(await readFile(join(dir, 'options.json'), 'utf8'));
+    const s = JSON.parse(await readFile(join(f.dir, 'options.json'), 'utf8'));
     expect(s.volley.checks.every((c: { fails: number; passes: number }) => c.fails === 0 && c.passes === 2)).toBe(true);
     // 2 iterations of 7 requests, each on a connection of its own
-    expect(target.conns.opened - opened).toBe(14);
-    expect(target.conns.slowPeak).toBe(2);
+    expect(f.target.conns.opened - opened).toBe(14);
+    expect(f.target.conns.slowPeak).toBe(2);
     expect(s.volley.thresholds.map((t: { ok: boolean }) => t.ok)).toEqual([true, true]);
     expect(res.stderr).not.toMatch(/not supported by Volley/);
     const slow = await volley(['run', 'test/fixtures/k6/setup-timeout.js', '--workers', '1']);
@@ -55,37 +42,37 @@ describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo
   it('stops the whole run when the script calls test.abort(): exit 108, said at the top', async () => {
     const began = Date.now();
     const res = await volley(
-      ['run', 'test/fixtures/k6/abort.js', '--workers', '2', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'abort.json')],
+      ['run', 'test/fixtures/k6/abort.js', '--workers', '2', '-e', `BASE_URL=${f.target.url}`, '--json', join(f.dir, 'abort.json')],
       {},
       60_000,
     );
     expect(res.code, res.stderr + res.stdout).toBe(108);
     expect(Date.now() - began).toBeLessThan(30_000);
     expect(res.stdout).toMatch(/note: the script called test\.abort\(\) \(enough seen\)/);
-    const s = JSON.parse(await readFile(join(dir, 'abort.json'), 'utf8'));
+    const s = JSON.parse(await readFile(join(f.dir, 'abort.json'), 'utf8'));
     expect(s.metrics.task_errors).toBeUndefined();
   });
 
   it('needs no --host for absolute URLs, and names --host when a script asks for a relative one', async () => {
-    const script = join(dir, 'relative.js');
+    const script = join(f.dir, 'relative.js');
     await writeFile(
       script,
       "import http from 'k6/http';\nimport { check } from 'k6';\nexport default function () {\n  check(http.get('/echo'), { ok: (r) => r.status === 200 });\n}\n",
     );
-    const res = await volley(['run', script, '--workers', '1', '--vus', '1', '--iterations', '1', '--json', join(dir, 'relative.json')]);
-    const s = JSON.parse(await readFile(join(dir, 'relative.json'), 'utf8'));
+    const res = await volley(['run', script, '--workers', '1', '--vus', '1', '--iterations', '1', '--json', join(f.dir, 'relative.json')]);
+    const s = JSON.parse(await readFile(join(f.dir, 'relative.json'), 'utf8'));
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.stringify(s.volley.failures ?? []) + res.stdout).toMatch(/a relative URL needs the run's base URL; give --host/);
     const withHost = await volley(
-      args`run ${script} --workers 1 --vus 1 --iterations 1 --host ${target.url} --json ${join(dir, 'relative2.json')}`,
+      args`run ${script} --workers 1 --vus 1 --iterations 1 --host ${f.target.url} --json ${join(f.dir, 'relative2.json')}`,
     );
     expect(withHost.code, withHost.stderr).toBe(0);
-    expect(JSON.parse(await readFile(join(dir, 'relative2.json'), 'utf8')).volley.checks).toEqual([{ name: 'ok', passes: 1, fails: 0 }]);
+    expect(JSON.parse(await readFile(join(f.dir, 'relative2.json'), 'utf8')).volley.checks).toEqual([{ name: 'ok', passes: 1, fails: 0 }]);
   });
 
   it('volley demo --k6 runs the guide’s script as it is against the sample server, and the counts agree', async () => {
     const res = await volley(
-      args`demo --k6 --vus 6 --duration 3s --json ${join(dir, 'demo.json')} --csv ${join(dir, 'demo')} --html ${join(dir, 'demo.html')}`,
+      args`demo --k6 --vus 6 --duration 3s --json ${join(f.dir, 'demo.json')} --csv ${join(f.dir, 'demo')} --html ${join(f.dir, 'demo.html')}`,
       {},
       90_000,
     );
@@ -99,16 +86,16 @@ describe('k6 scripts through the CLI: refusals, options, abort, --host, the demo
   it('runs the guide’s script on a coordinator with remote workers (volley start), setup once, counts equal', async () => {
     const cluster = await startCluster(['k6-a', 'k6-b']);
     try {
-      const before = Object.values(did.totals()).reduce((a, b) => a + b, 0);
+      const before = Object.values(f.did.totals()).reduce((a, b) => a + b, 0);
       const res = await volley(
-        args`start examples/did-api/k6-test.js ${cluster.api} --vus 8 --duration 3s -e API_URL=${did.url} --json ${join(dir, 'start.json')}`,
+        args`start examples/did-api/k6-test.js ${cluster.api} --vus 8 --duration 3s -e API_URL=${f.did.url} --json ${join(f.dir, 'start.json')}`,
         {},
         90_000,
       );
       expect([0, 99], res.stderr).toContain(res.code);
       expect(res.stdout.match(/Starting k6 load test/g)).toHaveLength(1);
-      const s = JSON.parse(await readFile(join(dir, 'start.json'), 'utf8'));
-      expect(s.metrics.http_reqs.values.count).toBe(Object.values(did.totals()).reduce((a, b) => a + b, 0) - before);
+      const s = JSON.parse(await readFile(join(f.dir, 'start.json'), 'utf8'));
+      expect(s.metrics.http_reqs.values.count).toBe(Object.values(f.did.totals()).reduce((a, b) => a + b, 0) - before);
       expect(s.volley.run.workers.map((w: { name: string }) => w.name).sort()).toEqual(['k6-a', 'k6-b']);
       for (const w of s.volley.run.workers) expect(w.requests, w.name).toBeGreaterThan(0);
     } finally {

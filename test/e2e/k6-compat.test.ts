@@ -1,29 +1,16 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDidServer, type DidServer } from 'volley/did-server';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { volley } from '../helpers.js';
-import { startTarget } from '../k6-target.js';
+import { k6Fixtures } from '../k6-target.js';
 import { args } from '../cli-args.js';
 
 describe('k6 scripts run unchanged', () => {
-  let did: DidServer;
-  let target: Awaited<ReturnType<typeof startTarget>>;
-  let dir: string;
-  beforeAll(async () => {
-    did = await startDidServer();
-    target = await startTarget();
-    dir = await mkdtemp(join(tmpdir(), 'volley-k6compat-'));
-  });
-  afterAll(async () => {
-    await did.close();
-    await target.close();
-  });
+  const f = k6Fixtures('volley-k6compat-');
 
   it('runs the guide’s script byte for byte on 2 workers: setup once, thresholds on the whole cluster, every request counted', async () => {
     const res = await volley(
-      args`run --vus 20 --duration 4s examples/did-api/k6-test.js --workers 2 -e API_URL=${did.url} --out json=${join(dir, 'guide.jsonl')} --json ${join(dir, 'guide.json')}`,
+      args`run --vus 20 --duration 4s examples/did-api/k6-test.js --workers 2 -e API_URL=${f.did.url} --out json=${join(f.dir, 'guide.jsonl')} --json ${join(f.dir, 'guide.json')}`,
       {},
       120_000,
     );
@@ -31,17 +18,17 @@ describe('k6 scripts run unchanged', () => {
     expect(res.code, res.stderr).toBe(99);
     expect(res.stdout.match(/Starting k6 load test/g)).toHaveLength(1);
     expect(res.stdout.match(/Load test complete/g)).toHaveLength(1);
-    expect(res.stdout).toContain(`setup: Target: ${did.url}`);
-    const s = JSON.parse(await readFile(join(dir, 'guide.json'), 'utf8'));
-    const served = Object.values(did.totals()).reduce((a, b) => a + b, 0);
+    expect(res.stdout).toContain(`setup: Target: ${f.did.url}`);
+    const s = JSON.parse(await readFile(join(f.dir, 'guide.json'), 'utf8'));
+    const served = Object.values(f.did.totals()).reduce((a, b) => a + b, 0);
     expect(s.metrics.http_reqs.values.count).toBe(served);
     expect(s.metrics.vus_max.values.max).toBe(20);
     for (const k of ['enrollment_duration', 'verification_duration']) expect(s.metrics[k].values.count, k).toBeGreaterThan(0);
-    expect(s.metrics.verification_duration.values.count).toBe(did.totals()['POST /api/v1/did/verify']);
+    expect(s.metrics.verification_duration.values.count).toBe(f.did.totals()['POST /api/v1/did/verify']);
     const verdicts = Object.fromEntries(s.volley.thresholds.map((t: any) => [`${t.metric} ${t.threshold}`, t.ok]));
     expect(verdicts['http_req_failed rate<0.01']).toBe(false);
     expect(verdicts['errors rate<0.01']).toBe(true);
-    expect((await readFile(join(dir, 'guide.jsonl'), 'utf8')).split('\n').length).toBeGreaterThan(3);
+    expect((await readFile(join(f.dir, 'guide.jsonl'), 'utf8')).split('\n').length).toBeGreaterThan(3);
   });
 
   describe('k6’s modules and behaviours, in one run of test/fixtures/k6/api.js: 4 VUs × 2 iterations on 2 workers', () => {
@@ -55,14 +42,14 @@ describe('k6 scripts run unchanged', () => {
         name,
       ).toEqual({ name, passes: 8, fails: 0 });
     beforeAll(async () => {
-      const before = new Map(target.hits);
+      const before = new Map(f.target.hits);
       res = await volley(
-        ['run', 'test/fixtures/k6/api.js', '--workers', '2', '-e', `BASE_URL=${target.url}`, '--json', join(dir, 'api.json')],
+        ['run', 'test/fixtures/k6/api.js', '--workers', '2', '-e', `BASE_URL=${f.target.url}`, '--json', join(f.dir, 'api.json')],
         {},
         120_000,
       );
-      for (const [k, v] of target.hits) hits.set(k, v - (before.get(k) ?? 0));
-      s = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8'));
+      for (const [k, v] of f.target.hits) hits.set(k, v - (before.get(k) ?? 0));
+      s = JSON.parse(await readFile(join(f.dir, 'api.json'), 'utf8'));
     }, 150_000);
 
     it('runs: exit 0, every one of its 25 checks in every iteration, none failed', () => {
@@ -75,21 +62,21 @@ describe('k6 scripts run unchanged', () => {
     it('module state is per VU, and __VU is unique across the cluster (1..4 on 2 workers)', () => {
       passed('module state is per VU');
       const byVu = new Map<number, number[]>();
-      for (const v of target.vus) byVu.set(v.vu, [...(byVu.get(v.vu) ?? []), v.mine]);
+      for (const v of f.target.vus) byVu.set(v.vu, [...(byVu.get(v.vu) ?? []), v.mine]);
       expect([...byVu.keys()].sort()).toEqual([1, 2, 3, 4]);
       for (const [vu, mine] of byVu) expect(mine.sort(), `VU ${vu}`).toEqual([1, 2]);
-      expect(target.vus.every((v) => v.mine === v.iter + 1)).toBe(true);
+      expect(f.target.vus.every((v) => v.mine === v.iter + 1)).toBe(true);
     });
 
     it('k6/execution: the VU, its iterations, the scenario; iterationInTest unique across the cluster', () => {
       passed('execution knows the VU');
-      expect(new Set(target.vus.map((v) => v.inTest)).size).toBe(8);
-      expect(target.vus.every((v) => Number.isInteger(v.inTest) && v.inTest >= 0)).toBe(true);
+      expect(new Set(f.target.vus.map((v) => v.inTest)).size).toBe(8);
+      expect(f.target.vus.every((v) => Number.isInteger(v.inTest) && v.inTest >= 0)).toBe(true);
     });
 
     it('setup() runs once, and its data reaches every iteration', () => {
       passed('setup data arrives');
-      expect(target.vus).toHaveLength(8);
+      expect(f.target.vus).toHaveLength(8);
     });
 
     it("options.scenarios: the scenario's env and tags", () => {
