@@ -37,6 +37,8 @@ export class ArrivalRate implements Executor {
   private closing = false;
   /** told when the last waiting iteration has started */
   private onQueueEmpty?: () => void;
+  /** the tags of queued_iterations, made once: a stall queues thousands a second */
+  private readonly queuedTags: Record<string, string>;
 
   constructor(
     private readonly cfg: Config,
@@ -54,6 +56,7 @@ export class ArrivalRate implements Executor {
       this.startRate = cfg.startRate;
       this.stages = cfg.stages;
     }
+    this.queuedTags = { queue_limit: String(cfg.queue?.limit ?? 0) };
   }
 
   get vus(): number {
@@ -149,7 +152,7 @@ export class ArrivalRate implements Executor {
     // wrk2's model: it waits for a VU and is timed from when it was due; k6's: it is dropped
     if (this.waiting.length - this.waitHead < this.queueLimit) {
       this.waiting.push(dueAt);
-      this.deps.recorder.count('queued_iterations', { queue_limit: String(this.cfg.queue!.limit) });
+      this.deps.recorder.count('queued_iterations', this.queuedTags);
     } else this.deps.recorder.count('dropped_iterations', {});
   }
 
