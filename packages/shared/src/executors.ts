@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.js';
 import { stagesDuration } from './plan.js';
 import { ownerOf, shareOf, type Segment } from './segments.js';
 import { StageList, type Stage } from './stages.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.js';
 import { VolleyError } from './errors.js';
 import { MAX_ENCODED_HISTOGRAM } from './histogram-codec.js';
 import { ScenarioPlanSchema } from './executors.js';

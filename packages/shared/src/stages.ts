@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.js';
 
 /**
  * One stage of a ramp: over `durationMs`, move to `target` — VUs for

@@ -1,5 +1,4 @@
 import { isTrendStat } from '../aggregate/trend-stats.js';
-import { z } from 'zod';
 import {
   ConnectionsSchema,
   EnvSchema,
@@ -9,6 +8,7 @@ import {
   ScenarioPlanSchema,
   TargetTlsSchema,
 } from '@volley/shared';
+import { z } from '@volley/shared/zod';
 
 const Users = z.number().int().min(0).max(10_000_000);
 const SpawnRate = z.number().positive().max(1_000_000);

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { seriesList, WorkerHealthSchema, WorkerMessageSchema } from '@volley/shared';
+import { z } from '@volley/shared/zod';
 import { isTrendStat } from '../aggregate/trend-stats.js';
 
 /**

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+// Zod compiles an object schema's parser with `new Function` the first
+// time it parses, which pays off after thousands of parses; Volley's
+// messages and records come a few a second, and the compiling cost a
+// process's start tens of milliseconds (the first messages a worker and a
+// coordinator exchange). Read when a schema is made: every schema module
+// takes `z` from here.
+z.config({ jitless: true });
+
+export { z };
