@@ -13,7 +13,7 @@ import {
   type WorkerMessage,
 } from '@volley/shared';
 import { loadScenario } from './scenario-loader.js';
-import { warmUp } from './http/warm-up.js';
+import { warmUpOnce } from './http/warm-up.js';
 import { WorkerRun } from './worker-run.js';
 import { selectParser, type ParserKind } from './http/response-parser.js';
 
@@ -53,6 +53,8 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   const log = opts.log;
   // said once at start: which parser this worker's connections use, and why
   log.info({ parser: selectParser(opts.httpParser).description }, 'http parser');
+  // while it joins and waits for a run: a run's prepare need not wait for it then
+  void warmUpOnce();
   const deadManMs = opts.deadManMs ?? DEAD_MAN_MS;
   const reconnectForMs = opts.reconnectForMs ?? 60_000;
   let ws: WebSocket | undefined;
@@ -65,8 +67,6 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   let lastLinked = Date.now();
   let run: WorkerRun | undefined;
   let doneFor: { runId: string; lastIndex: number; reason?: string } | undefined;
-  /** the request path has been run once in this process (see warm-up.ts) */
-  let warmed = false;
   let closing = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -156,10 +156,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         doneFor = undefined;
         try {
           const scenario = await loadScenario(msg.scenario, msg.config.runId, msg.config.env);
-          if (!warmed && process.env.VOLLEY_NO_WARM_UP !== '1') {
-            warmed = true;
-            await warmUp();
-          }
+          await warmUpOnce();
           run = new WorkerRun(msg, send, log.child({ runId: msg.config.runId }), scenario);
           send({ type: 'ready', runId: msg.config.runId });
         } catch (err) {

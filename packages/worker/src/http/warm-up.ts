@@ -52,6 +52,22 @@ export async function warmUp(requests = 3000, concurrency = 8): Promise<void> {
   }
 }
 
+let once: Promise<void> | undefined;
+
+/**
+ * The process's one warm-up (none with VOLLEY_NO_WARM_UP=1), begun on the
+ * first call: a worker begins it as it starts, while it joins and waits
+ * for a run, and a run's prepare awaits it. A failure is kept for the
+ * prepare to report, not thrown where nobody waits.
+ */
+export function warmUpOnce(): Promise<void> {
+  if (!once) {
+    once = process.env.VOLLEY_NO_WARM_UP === '1' ? Promise.resolve() : warmUp();
+    once.catch(() => undefined);
+  }
+  return once;
+}
+
 const CANNED = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\n\r\n{"status":"warm"}';
 
 /** Answers each bodiless request (a head ending in a blank line) with CANNED, on keep-alive connections. */
