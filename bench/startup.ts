@@ -7,8 +7,9 @@
  * another checkout's build of Volley (the change's peer). The target is a
  * Node HTTP server in this process that notes its first request's time.
  *
- *   npm run build && node --import tsx bench/startup.ts [--rounds 10] [--other ../before] [--node PATH]
+ *   npm run build && node --import tsx bench/startup.ts [--rounds 10] [--other ../before] [--node PATH] [--cpus 0,1]
  *
+ * `--cpus 0,1`: the cores the tools may use (default one, core 0).
  * `--node`: the Node that runs Volley (e.g. `$(scripts/node-line.sh 26)`;
  * V8's compile cache, which the bin turns on, needs 22.1 or later).
  */
@@ -28,6 +29,9 @@ const otherBin = i > 0 ? resolve(process.argv[i + 1]!, 'packages/coordinator/dis
 if (otherBin && !existsSync(otherBin)) throw new Error(`${otherBin}: build that checkout first`);
 const n = process.argv.indexOf('--node');
 const node = n > 0 ? process.argv[n + 1]! : process.execPath;
+// the cores the tools may use: one by default, so that CPU, not parallelism, decides; `--cpus 0,1` as on a laptop
+const c = process.argv.indexOf('--cpus');
+const cpuList = c > 0 ? process.argv[c + 1]! : '0';
 ensureDebian('/usr/bin/hey', 'hey');
 
 let firstAt: number | undefined;
@@ -56,7 +60,7 @@ try {
     for (const [tool, argv] of Object.entries(tools)) {
       firstAt = undefined;
       const before = meter.seconds();
-      const [cmd, wrapped] = meter.wrap('taskset', ['-c', '0', ...argv]);
+      const [cmd, wrapped] = meter.wrap('taskset', ['-c', cpuList, ...argv]);
       const began = performance.now();
       const child = spawn(cmd, wrapped, { stdio: 'ignore' });
       await once(child, 'exit');
@@ -78,6 +82,7 @@ console.log(
     {
       rounds,
       node: node === process.execPath ? process.version : node,
+      cpus: cpuList,
       firstRequestMs: Object.fromEntries(Object.entries(first).map(([t, xs]) => [t, Math.round(median(xs))])),
       cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([t, xs]) => [t, Number(median(xs).toFixed(3))])),
       runs: { first, cpu },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,28 @@ describe('bad input', () => {
     const unknown = await volley(['run', 'x.ts', '--userz', '3'], {}, 30_000);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown argument: userz/);
+  });
+
+  it('leaves no local worker behind: those the bin starts before the CLI checks the command line go with it', async () => {
+    // marked in their environment, which the workers inherit, so that other tests' workers are not counted
+    const mark = `VOLLEY_TEST_MARK=${process.pid}-${Date.now()}`;
+    const marked = (): number[] =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(mark);
+          } catch {
+            return false; // gone, or not ours to read
+          }
+        })
+        .map(Number);
+    const env = { VOLLEY_TEST_MARK: mark.split('=')[1]! };
+    const bad = await volley(['run', join(dir, 'nope.ts'), '--workers', '3'], env, 30_000);
+    expect(bad.code).toBe(2);
+    const unknown = await volley(['run', '--url', server.url, '--workers', '2', '--userz', '3'], env, 30_000);
+    expect(unknown.code).toBe(2);
+    await expect.poll(marked, { timeout: 10_000 }).toEqual([]);
   });
 
   it('refuses to listen beyond loopback without a token', async () => {

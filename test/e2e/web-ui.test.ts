@@ -86,7 +86,7 @@ describe('the web UI of volley run -f', () => {
         .sort();
     await expect.poll(async () => (await connected()).length, { timeout: 20_000 }).toBe(2);
     const before = await connected();
-    const [victim] = execFileSync('pgrep', ['-P', String(ui.pid), '-f', ' worker --coordinator '])
+    const [victim] = execFileSync('pgrep', ['-P', String(ui.pid), '-f', ' local-worker'])
       .toString()
       .trim()
       .split('\n')

@@ -9,6 +9,7 @@ import type { LoadPlan } from './scenario-options.js';
 import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
+import { takeEarlyWorkers } from './early-workers.js';
 
 export interface LocalRunOptions {
   /** a file, or a bundle made here (the ad-hoc --url mode) */
@@ -34,8 +35,8 @@ export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSumm
   // its workers are on loopback: the start message reaches them in well under a millisecond
   const cluster = new Cluster(o.log, { journalDir: o.journalDir, startLeadMs: LOCAL_START_LEAD_MS });
   const server = await startServer({ host: '127.0.0.1', port: 0, token, cluster, log: o.log });
-  // the workers start while the scenario is checked: a Node process's start is most of a short run's wait
-  const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log);
+  // the workers the bin started (early-workers.ts), and more if it guessed fewer; they join while the scenario is checked
+  const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log, takeEarlyWorkers(o.workers));
   let stopProgress = (): void => undefined;
   let started = false;
   const onSignal = (): void => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
+import { LOCAL_WORKER_ARG, LOCAL_WORKER_HELLO, type LocalWorkerConfig } from './local-worker-config.js';
 
 /**
  * V8 flags a worker needs and V8 reads only at start. A young generation of
@@ -20,41 +21,66 @@ export function workerNodeArgs(execArgv: readonly string[], nodeOptions = ''): s
   return [...execArgv, ...WORKER_NODE_FLAGS.filter((f) => !given.has(name(f)))];
 }
 
-/** One worker process of this same `volley` program (built or run from source: the node flags are passed on), joined to a local coordinator. */
-function spawnLocalWorker(i: number, coordinator: string, token: string, log: Logger): ChildProcess {
-  const entry = process.argv[1]!;
+const helloed = new WeakSet<ChildProcess>();
+
+/**
+ * A worker process of this same `volley` program (built or run from
+ * source: the node flags are passed on) that loads, begins its warm-up and
+ * waits to be told its coordinator (`joinLocalWorker`), so that it can be
+ * started before the coordinator listens. It exits if its parent goes
+ * before telling it. Its IPC channel holds neither process open.
+ */
+export function spawnLocalWorker(): ChildProcess {
   const child = spawn(
     process.execPath,
-    [
-      ...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS),
-      entry,
-      'worker',
-      '--coordinator',
-      coordinator,
-      '--name',
-      `local-${i}`,
-      '--exit-on-disconnect',
-    ],
+    [...workerNodeArgs(process.execArgv, process.env.NODE_OPTIONS), process.argv[1]!, LOCAL_WORKER_ARG],
     {
-      env: { ...process.env, VOLLEY_TOKEN: token, VOLLEY_LOG_LEVEL: log.level },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       // their own process group: a Ctrl-C in the terminal goes to the coordinator,
       // which stops the run and collects the workers' last windows
       detached: true,
     },
   );
-  child.on('exit', (code, signal) => {
-    if (code !== 0) log.warn({ worker: `local-${i}`, code, signal }, 'local worker exited');
+  child.once('message', (m) => {
+    if (m === LOCAL_WORKER_HELLO) helloed.add(child);
   });
+  child.unref();
+  child.channel?.unref();
+  return child;
+}
+
+/** Tells a local worker its coordinator, as soon as it listens for that. */
+export function joinLocalWorker(child: ChildProcess, config: Omit<LocalWorkerConfig, 'type'>, log: Logger): void {
+  const message: LocalWorkerConfig = { type: 'join', ...config };
+  const send = (): void => {
+    if (child.connected) child.send(message);
+  };
+  if (helloed.has(child)) send();
+  else child.once('message', send);
+  child.on('exit', (code, signal) => {
+    if (code !== 0) log.warn({ worker: config.name, code, signal }, 'local worker exited');
+  });
+}
+
+/** Starts a local worker and tells it its coordinator. */
+function startLocalWorker(i: number, coordinator: string, token: string, log: Logger, child = spawnLocalWorker()): ChildProcess {
+  joinLocalWorker(child, { coordinator, token, name: `local-${i}`, logLevel: log.level }, log);
   return child;
 }
 
 /**
- * Spawns K worker processes connected to a local coordinator. They exit
- * when the coordinator tells them to or goes away.
+ * K worker processes joined to a local coordinator: those given (started
+ * early, by the bin), then new ones. They exit when the coordinator tells
+ * them to or goes away.
  */
-export function spawnLocalWorkers(count: number, coordinator: string, token: string, log: Logger): ChildProcess[] {
-  return Array.from({ length: count }, (_, i) => spawnLocalWorker(i + 1, coordinator, token, log));
+export function spawnLocalWorkers(
+  count: number,
+  coordinator: string,
+  token: string,
+  log: Logger,
+  early: ChildProcess[] = [],
+): ChildProcess[] {
+  return Array.from({ length: count }, (_, i) => startLocalWorker(i + 1, coordinator, token, log, early[i]));
 }
 
 /** How often a slot's worker may be replaced in a minute before it is left empty (a worker that dies at start would loop). */
@@ -82,7 +108,7 @@ export class LocalWorkerPool {
   }
 
   private keep(i: number): ChildProcess {
-    const child = spawnLocalWorker(i + 1, this.coordinator, this.token, this.log);
+    const child = startLocalWorker(i + 1, this.coordinator, this.token, this.log);
     child.once('exit', () => {
       if (this.stopping) return;
       const now = Date.now();

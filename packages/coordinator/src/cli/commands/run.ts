@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseDuration, VolleyError } from '@volley/shared';
 import { adhocScenario } from '../adhoc.js';
 import { command, finish } from '../command.js';
+import { takeEarlyWorkers } from '../early-workers.js';
 import { loadDataFiles } from '../data-files.js';
 import { makeLogger } from '../log.js';
 import {
@@ -68,6 +69,7 @@ export const runCommand = command(
     const windows = windowTargets(a); // checked before the run, not after
     const plan = { explicitLoad: adhoc ? false : explicitLoad(a), timeScale: a.timeScale, k6 };
     if (ui) {
+      takeEarlyWorkers(0); // a web UI's workers are its own pool's
       const { serveWebUi } = await import('../web-ui.js');
       const runTime = a.runTime ?? a.duration;
       await serveWebUi({
