@@ -10,7 +10,7 @@
  * path, and undici alone (undici-floor.mjs), the floor it had until
  * 2026-11-27.
  *
- *   npm run build && node --import tsx bench/cpu-cost.ts [--rate 5000] [--seconds 20] [--connections 64] [--rounds 3]
+ *   npm run build && node --import tsx bench/cpu-cost.ts [--rate 5000] [--seconds 20] [--connections 64] [--rounds 3] [--node PATH]
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,9 @@ const rate = arg('rate', 5000);
 const seconds = arg('seconds', 20);
 const connections = arg('connections', 64);
 const rounds = arg('rounds', 3);
+// the Node that runs Volley (e.g. `$(scripts/node-line.sh 26)`): the machine's may not be a supported line
+const n = process.argv.indexOf('--node');
+const node = n > 0 ? process.argv[n + 1]! : process.execPath;
 
 ensureDebian('/usr/bin/hey', 'hey');
 const nginx = await startNginx(1);
@@ -39,7 +42,7 @@ try {
     const out = join(tmpdir(), `volley-bench-cpu-${process.pid}-${r}.json`);
     const v = meter.run(
       'taskset',
-      args`-c 0 ${process.execPath} ${volleyBin} run --url ${nginx.url}/ --rate ${String(rate)} --users ${String(connections)} --workers 1 --run-time ${seconds}s --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
+      args`-c 0 ${node} ${volleyBin} run --url ${nginx.url}/ --rate ${String(rate)} --users ${String(connections)} --workers 1 --run-time ${seconds}s --json ${out} --journal-dir ${join(tmpdir(), 'volley-bench-journal')}`,
     );
     const n = JSON.parse(readFileSync(out, 'utf8')).metrics.http_reqs.values.count as number;
     per100k.volley.push((v.cpuSeconds / n) * 100_000);
@@ -95,6 +98,7 @@ console.log(
   JSON.stringify(
     {
       rate,
+      node: node === process.execPath ? process.version : node,
       seconds,
       connections,
       rounds,
