@@ -22,7 +22,8 @@ const builtinsByRequire = {
     const names = new Set(builtinModules.filter((m) => !m.startsWith('_')));
     b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) => {
       const bare = a.path.replace(/^node:/, '');
-      if (!names.has(bare) || a.namespace === 'builtin' || a.kind === 'require-call') return undefined;
+      // a dynamic import() keeps Node's own: esbuild would give a CommonJS module only its default export
+      if (!names.has(bare) || a.namespace === 'builtin' || a.kind !== 'import-statement') return undefined;
       return { path: `node:${bare}`, namespace: 'builtin' };
     });
     b.onResolve({ filter: /.*/, namespace: 'builtin' }, (a) => ({ path: a.path, external: true }));

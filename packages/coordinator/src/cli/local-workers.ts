@@ -44,6 +44,8 @@ export function spawnLocalWorker(): ChildProcess {
   child.once('message', (m) => {
     if (m === LOCAL_WORKER_HELLO) helloed.add(child);
   });
+  // not fatal to this process: a spawn that fails, or a message to one that went (joinLocalWorker logs them)
+  child.on('error', () => undefined);
   child.unref();
   child.channel?.unref();
   return child;
@@ -53,13 +55,15 @@ export function spawnLocalWorker(): ChildProcess {
 export function joinLocalWorker(child: ChildProcess, config: Omit<LocalWorkerConfig, 'type'>, log: Logger): void {
   const message: LocalWorkerConfig = { type: 'join', ...config };
   const send = (): void => {
-    if (child.connected) child.send(message);
+    // one that went meanwhile (killed when a run failed before it began) is said by its exit
+    if (child.connected) child.send(message, (err) => err && log.debug({ worker: config.name, err: err.message }, 'local worker gone'));
   };
   if (helloed.has(child)) send();
   else child.once('message', send);
   child.on('exit', (code, signal) => {
     if (code !== 0) log.warn({ worker: config.name, code, signal }, 'local worker exited');
   });
+  child.on('error', (err) => log.warn({ worker: config.name, err: err.message }, 'local worker process error'));
 }
 
 /** Starts a local worker and tells it its coordinator. */
