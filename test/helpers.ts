@@ -136,14 +136,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** A free port among those fetch and browsers refuse, for testing that our own client does not. */
-export async function freeBarredPort(): Promise<number> {
-  const { createServer } = await import('node:net');
+/**
+ * A coordinator listening on a port the fetch standard bars (10080,
+ * 6665–6669, …): the first that is free when it tries. Two suites side by
+ * side may both find one free, so a coordinator that finds it taken tries
+ * the next.
+ */
+export async function coordinatorOnBarredPort(extra: string[]): Promise<{ coordinator: ReturnType<typeof spawnVolley>; port: number }> {
   for (const port of [10080, 6665, 6666, 6667, 6668, 6669, 6697, 6000, 6566]) {
-    const s = createServer();
-    const ok = await new Promise<boolean>((r) => s.once('error', () => r(false)).listen(port, '127.0.0.1', () => r(true)));
-    if (ok) {
-      await new Promise((r) => s.close(r));
-      return port;
+    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, ...extra]);
+    try {
+      await waitForOutput(coordinator, /coordinator listening/);
+      return { coordinator, port };
+    } catch (err) {
+      if (!/the port is in use/.test(coordinator.output.stderr)) throw err;
     }
   }
   throw new Error('no barred port is free');

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDidServer, type DidServer } from 'volley/did-server';
-import { countsFromSummary, freeBarredPort, freePort, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
+import { coordinatorOnBarredPort, countsFromSummary, freePort, spawnVolley, stopProcess, volley, waitForOutput } from '../helpers.js';
 import { args } from '../cli-args.js';
 
 /** Coordinator, workers and client as separate `volley` processes, as across machines. */
@@ -95,10 +95,8 @@ describe('volley coordinator / worker / start', () => {
   });
 
   it('reaches a coordinator on a port the fetch standard bars (10080, 6665–6669, …)', async () => {
-    const port = await freeBarredPort();
-    const coordinator = spawnVolley(['coordinator', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile]);
+    const { coordinator, port } = await coordinatorOnBarredPort(['--token-file', tokenFile]);
     procs.push(coordinator);
-    await waitForOutput(coordinator, /coordinator listening/);
     await waitForOutput(coordinator, new RegExp(`browsers refuse port ${port} .*the dashboard will not open there`));
     const status = await volley(['status', '--coordinator', `http://127.0.0.1:${port}`, '--token-file', tokenFile], {}, 20_000);
     expect(status.code, status.stderr).toBe(0);
