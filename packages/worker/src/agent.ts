@@ -63,6 +63,9 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   let secret: string | undefined;
   let offset = 0; // coordinator clock − local clock, ms
   let bestRtt = Infinity;
+  /** the offset measured again once the warm-up has left the loop idle (a busy loop answers pongs late) */
+  let clockSettled: Promise<void> | undefined;
+  let onPong = (): void => undefined;
   let lastHeard = Date.now();
   let lastLinked = Date.now();
   let run: WorkerRun | undefined;
@@ -141,6 +144,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
           bestRtt = rtt;
           offset = msg.now + rtt / 2 - Date.now();
         }
+        onPong();
         return;
       }
       case 'heartbeat':
@@ -157,6 +161,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         try {
           const scenario = await loadScenario(msg.scenario, msg.config.runId, msg.config.env);
           await warmUpOnce();
+          await (clockSettled ??= settleClock());
           run = new WorkerRun(msg, send, log.child({ runId: msg.config.runId }), scenario);
           send({ type: 'ready', runId: msg.config.runId });
         } catch (err) {
@@ -216,6 +221,27 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         throw new Error(`unhandled message ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * Five pings 5 ms apart on an idle loop, done when their pongs are in (or
+   * after a second): those at the link's opening met the warm-up, and a run
+   * starts at an instant of the coordinator's clock.
+   */
+  function settleClock(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let awaited = 5;
+      const done = (): void => {
+        clearTimeout(timer);
+        onPong = () => undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, 1000);
+      onPong = () => {
+        if (--awaited === 0) done();
+      };
+      for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * 5);
+    });
   }
 
   function connect(): void {
