@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { config } from 'zod';
 
 // Zod compiles an object schema's parser with `new Function` the first
 // time it parses, which pays off after thousands of parses; Volley's
@@ -6,6 +6,9 @@ import { z } from 'zod';
 // process's start tens of milliseconds (the first messages a worker and a
 // coordinator exchange). Read when a schema is made: every schema module
 // takes `z` from here.
-z.config({ jitless: true });
+config({ jitless: true });
 
-export { z };
+// Only the parts Volley uses (zod-parts.ts), so that a bundle leaves the
+// rest of zod out: 726 KB of it, most of it locales, loaded by every
+// process's start.
+export * as z from './zod-parts.js';
