@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { spawnLocalWorker } from './local-workers.js';
 
@@ -41,7 +41,8 @@ let early: ChildProcess[] = [];
 
 /** Starts the local workers this command line will want (earlyWorkerCount), to load while the CLI does. */
 export function startEarlyWorkers(argv: readonly string[]): void {
-  early = Array.from({ length: earlyWorkerCount(argv, availableParallelism()) }, () => spawnLocalWorker());
+  // the cores as `volley run --workers` counts them by default
+  early = Array.from({ length: earlyWorkerCount(argv, cpus().length) }, () => spawnLocalWorker());
 }
 
 /** Up to `count` of the workers started early, for the run to tell its coordinator; the rest are let go. */
