@@ -3,7 +3,6 @@
 export {
   array,
   boolean,
-  config,
   discriminatedUnion,
   enum,
   literal,

@@ -223,6 +223,11 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
     }
   }
 
+  /** Five pings, `spacingMs` apart: the pong with the least RTT sets the offset. */
+  function sendPings(spacingMs: number): void {
+    for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * spacingMs);
+  }
+
   /**
    * Five pings 5 ms apart on an idle loop, done when their pongs are in (or
    * after a second): those at the link's opening met the warm-up, and a run
@@ -240,7 +245,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
       onPong = () => {
         if (--awaited === 0) done();
       };
-      for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * 5);
+      sendPings(5);
     });
   }
 
@@ -263,7 +268,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         pid: process.pid,
         version: opts.version ?? '0.0.0',
       });
-      for (let i = 0; i < 5; i++) setTimeout(() => send({ type: 'ping', t0: Date.now() }), i * 20);
+      sendPings(20);
     });
     sock.on('message', (data, isBinary) => {
       lastHeard = Date.now();
