@@ -2,12 +2,12 @@
  * Start-up: how soon a local run sends its first request after the
  * command, and what the whole command costs in CPU, for a run short enough
  * that start-up is most of it: `volley run --url URL --rate 100 --users 2
- * --run-time 1s --workers 1`. Beside it in the same invocation: hey and
- * autocannon sending 100 requests at 100/s, and, with `--other DIR`,
+ * --run-time 1s --workers 1` (`--rate 5000`: at another rate). Beside it in
+ * the same invocation: hey and autocannon sending one second's requests at that rate, and, with `--other DIR`,
  * another checkout's build of Volley (the change's peer). The target is a
  * Node HTTP server in this process that notes its first request's time.
  *
- *   npm run build && node --import tsx bench/startup.ts [--rounds 10] [--other ../before] [--node PATH] [--cpus 0,1]
+ *   npm run build && node --import tsx bench/startup.ts [--rounds 10] [--rate 100] [--other ../before] [--node PATH] [--cpus 0,1]
  *
  * `--cpus 0,1`: the cores the tools may use (default one, core 0).
  * `--node`: the Node that runs Volley (e.g. `$(scripts/node-line.sh 26)`;
@@ -24,6 +24,8 @@ import { args } from '../test/cli-args.js';
 import { arg, autocannonBin, CpuMeter, ensureDebian, median, volleyBin } from './lib.js';
 
 const rounds = arg('rounds', 10);
+const rate = String(arg('rate', 100));
+const perConnection = String(Number(rate) / 2);
 const i = process.argv.indexOf('--other');
 const otherBin = i > 0 ? resolve(process.argv[i + 1]!, 'packages/coordinator/dist/volley.js') : undefined;
 if (otherBin && !existsSync(otherBin)) throw new Error(`${otherBin}: build that checkout first`);
@@ -45,12 +47,12 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
 const journal = join(tmpdir(), 'volley-bench-journal');
 const tools: Record<string, string[]> = {
-  volley: args`${node} ${volleyBin} run --url ${url} --rate 100 --users 2 --run-time 1s --workers 1 --journal-dir ${journal}`,
+  volley: args`${node} ${volleyBin} run --url ${url} --rate ${rate} --users 2 --run-time 1s --workers 1 --journal-dir ${journal}`,
   ...(otherBin
-    ? { other: args`${node} ${otherBin} run --url ${url} --rate 100 --users 2 --run-time 1s --workers 1 --journal-dir ${journal}` }
+    ? { other: args`${node} ${otherBin} run --url ${url} --rate ${rate} --users 2 --run-time 1s --workers 1 --journal-dir ${journal}` }
     : {}),
-  hey: args`hey -n 100 -c 2 -q 50 ${url}`,
-  autocannon: args`${process.execPath} ${autocannonBin} -c 2 -a 100 -R 100 ${url}`,
+  hey: args`hey -n ${rate} -c 2 -q ${perConnection} ${url}`,
+  autocannon: args`${process.execPath} ${autocannonBin} -c 2 -a ${rate} -R ${rate} ${url}`,
 };
 const first: Record<string, number[]> = {};
 const cpu: Record<string, number[]> = {};
@@ -81,6 +83,7 @@ console.log(
   JSON.stringify(
     {
       rounds,
+      rate: Number(rate),
       node: node === process.execPath ? process.version : node,
       cpus: cpuList,
       firstRequestMs: Object.fromEntries(Object.entries(first).map(([t, xs]) => [t, Math.round(median(xs))])),

@@ -13,7 +13,8 @@ import {
   type WorkerMessage,
 } from '@volley/shared';
 import { loadScenario } from './scenario-loader.js';
-import { warmUpOnce } from './http/warm-up.js';
+import { beginWarmUp, warmUpFor } from './http/warm-up.js';
+import { warmUpSize } from './warm-up-size.js';
 import { WorkerRun } from './worker-run.js';
 import { selectParser, type ParserKind } from './http/response-parser.js';
 
@@ -54,7 +55,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
   // said once at start: which parser this worker's connections use, and why
   log.info({ parser: selectParser(opts.httpParser).description }, 'http parser');
   // while it joins and waits for a run: a run's prepare need not wait for it then
-  void warmUpOnce();
+  beginWarmUp();
   const deadManMs = opts.deadManMs ?? DEAD_MAN_MS;
   const reconnectForMs = opts.reconnectForMs ?? 60_000;
   let ws: WebSocket | undefined;
@@ -160,7 +161,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         doneFor = undefined;
         try {
           const scenario = await loadScenario(msg.scenario, msg.config.runId, msg.config.env);
-          await warmUpOnce();
+          await warmUpFor(warmUpSize(msg.config.plan.scenarios, msg.segment));
           await (clockSettled ??= settleClock());
           run = new WorkerRun(msg, send, log.child({ runId: msg.config.runId }), scenario);
           send({ type: 'ready', runId: msg.config.runId });

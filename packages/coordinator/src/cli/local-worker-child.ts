@@ -1,13 +1,14 @@
 import { errorMessage } from '@volley/shared';
 import { z } from '@volley/shared/zod';
-import { runWorker, warmUpOnce } from '@volley/worker';
+import { beginWarmUp, runWorker, WARM_UP_MIN } from '@volley/worker';
 import { LOCAL_WORKER_HELLO, type LocalWorkerConfig } from './local-worker-config.js';
 import { makeLogger } from './log.js';
 import { VERSION } from './version.js';
 
 /**
  * A local worker's process (local-workers.ts): the bin comes here without
- * loading the CLI. It begins its warm-up at once, then waits on its IPC
+ * loading the CLI. It begins its warm-up at once (the least any run needs:
+ * its prepare asks for the rest), then waits on its IPC
  * channel to be told its coordinator: `volley run` starts it before its
  * own coordinator listens, so that the two processes load side by side.
  */
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     process.stderr.write('volley: a local worker is started by `volley run`, with an IPC channel; use `volley worker`\n');
     process.exit(2);
   }
-  void warmUpOnce();
+  beginWarmUp(WARM_UP_MIN);
   const message = await new Promise<unknown>((resolve) => {
     process.once('message', resolve);
     // its parent went before saying where to go (or while this loaded)

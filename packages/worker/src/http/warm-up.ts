@@ -4,6 +4,7 @@ import { TimerWheel } from '../timer-wheel.js';
 import { Vu, type IterationSource, type VuDeps } from '../vu.js';
 import { createHttpClient } from './client.js';
 import { ConnectionPool } from './connections.js';
+import { WARM_UP_FULL } from '../warm-up-size.js';
 
 /**
  * Runs the request path — VU loop, think-time wheel, client, connection,
@@ -11,61 +12,120 @@ import { ConnectionPool } from './connections.js';
  * process on loopback, before the run starts, so that V8 has compiled it
  * by the first real request: a cold path measured 43 ms p99 in the first
  * second against a 20 ms target (22 ms once warm). Nothing reaches the
- * target; what is recorded is thrown away.
+ * target; what is recorded is thrown away. How many requests a run needs
+ * is warm-up-size.ts's to say.
  * The server is a canned answer on a raw socket, so that the warm-up's CPU
  * goes to the path being warmed (against node:http, 3,000 requests cost
  * 0.33 CPU-s; here about 0.25, most of it V8 compiling what a cold run
- * would compile anyway). Fewer requests warm less: with 1,500 the first
- * second's p99 was ~35 ms, with 4,000 ~28 ms (accuracy bench).
+ * would compile anyway).
  */
-export async function warmUp(requests = 3000, concurrency = 8): Promise<void> {
-  const server = cannedServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const pool = new ConnectionPool();
-  const recorder = new Recorder();
-  try {
-    const baseUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    let left = requests;
-    const source: IterationSource = {
-      name: 'warm-up',
-      async iterate(ctx) {
-        (await ctx.http.get('/warm', { name: 'warm-up' })).text();
-        if (--left % 500 === 0) recorder.cut(); // encoding, too
-        if (left <= 0) for (const vu of vus) vu.stop();
-      },
-      // now and then a think time, so that the wheel is compiled too
-      waitMs: () => (left % 64 === 0 ? 1 : 0),
-    };
-    const deps: VuDeps = {
-      makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: pool.forVu(), recorder, takeDue, group }),
-      recorder,
-      env: {},
-      setupData: () => undefined,
-      files: {},
-      wheel: new TimerWheel(),
-    };
-    const vus = Array.from({ length: concurrency }, (_, i) => new Vu(i + 1, source, deps));
-    await Promise.all(vus.map((vu) => vu.loop()));
-  } finally {
-    await pool.close();
-    await new Promise((r) => server.close(r));
-  }
+export function startWarmUp(requests: number, concurrency = 8): WarmUp {
+  let sent = 0;
+  let limit = requests;
+  let vus: Vu[] = [];
+  const stopIfDone = (): void => {
+    if (sent >= limit) for (const vu of vus) vu.stop();
+  };
+  const run = async (): Promise<void> => {
+    const server = cannedServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const pool = new ConnectionPool();
+    const recorder = new Recorder();
+    try {
+      const baseUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const source: IterationSource = {
+        name: 'warm-up',
+        async iterate(ctx) {
+          if (sent >= limit) return;
+          (await ctx.http.get('/warm', { name: 'warm-up' })).text();
+          if (++sent % 100 === 0) recorder.cut(); // encoding, too
+          stopIfDone();
+        },
+        // now and then a think time, so that the wheel is compiled too
+        waitMs: () => (sent % 64 === 0 ? 1 : 0),
+      };
+      const deps: VuDeps = {
+        makeClient: (takeDue, group) => createHttpClient({ baseUrl, connections: pool.forVu(), recorder, takeDue, group }),
+        recorder,
+        env: {},
+        setupData: () => undefined,
+        files: {},
+        wheel: new TimerWheel(),
+      };
+      vus = Array.from({ length: concurrency }, (_, i) => new Vu(i + 1, source, deps));
+      stopIfDone();
+      await Promise.all(vus.map((vu) => vu.loop()));
+    } finally {
+      await pool.close();
+      await new Promise((r) => server.close(r));
+    }
+  };
+  return {
+    sent: () => sent,
+    cap(n) {
+      limit = Math.min(limit, Math.max(n, sent));
+      stopIfDone();
+    },
+    done: run(),
+  };
 }
 
-let once: Promise<void> | undefined;
+/** A warm-up under way. */
+export interface WarmUp {
+  /** requests answered so far */
+  sent(): number;
+  /** ends it once n requests have been answered (at once, if they have); never raises its size */
+  cap(n: number): void;
+  readonly done: Promise<void>;
+}
+
+/** A whole warm-up of `requests`, for tests and benches. */
+export function warmUp(requests = WARM_UP_FULL, concurrency = 8): Promise<void> {
+  return startWarmUp(requests, concurrency).done;
+}
+
+let current: WarmUp | undefined;
+let sentBefore = 0;
 
 /**
- * The process's one warm-up (none with VOLLEY_NO_WARM_UP=1), begun on the
- * first call: a worker begins it as it starts, while it joins and waits
- * for a run, and a run's prepare awaits it. A failure is kept for the
- * prepare to report, not thrown where nobody waits.
+ * The process's warm-up (none with VOLLEY_NO_WARM_UP=1), begun as a worker
+ * starts, before it knows what its run needs: a `volley worker`, which
+ * waits for runs, warms up fully while it is idle; a local worker, which
+ * loads beside its coordinator and has a core of its own only on a
+ * machine with two, begins with `requests` (the least a run needs) and
+ * leaves the rest to its prepare. A failure is kept for a prepare to
+ * report, not thrown where nobody waits.
  */
-export function warmUpOnce(): Promise<void> {
-  if (!once) {
-    once = process.env.VOLLEY_NO_WARM_UP === '1' ? Promise.resolve() : warmUp();
-    once.catch(() => undefined);
+export function beginWarmUp(requests = WARM_UP_FULL): void {
+  if (current || process.env.VOLLEY_NO_WARM_UP === '1') return;
+  current = startWarmUp(requests);
+  current.done.catch(() => undefined);
+}
+
+/** Warm-up requests this process has had answered, in all. */
+export function warmUpSent(): number {
+  return sentBefore + (current?.sent() ?? 0);
+}
+
+/**
+ * Resolves once the process has sent `requests` warm-up requests in all:
+ * a warm-up under way ends there (or goes on to its end, if it is past),
+ * and one that ended short is topped up — a later run may need more than
+ * an earlier one did.
+ */
+export async function warmUpFor(requests: number): Promise<void> {
+  if (process.env.VOLLEY_NO_WARM_UP === '1') return;
+  beginWarmUp();
+  for (;;) {
+    const w = current!;
+    w.cap(requests - sentBefore);
+    await w.done;
+    if (current !== w) continue; // a prepare beside this one topped it up first
+    const total = sentBefore + w.sent();
+    if (total >= requests) return;
+    sentBefore = total;
+    current = startWarmUp(requests - total);
   }
-  return once;
 }
 
 const CANNED = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\n\r\n{"status":"warm"}';
