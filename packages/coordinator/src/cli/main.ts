@@ -31,6 +31,20 @@ function lastOneWins(argv: Record<string, unknown>, y?: unknown): void {
   for (const [k, v] of Object.entries(argv)) if (k !== '_' && Array.isArray(v) && !arrays.has(k)) argv[k] = v.at(-1);
 }
 
+/**
+ * yargs renders the whole usage text right after a command's handler
+ * begins, to have it at hand should the handler fail (~25 ms on Node 26,
+ * while a run's coordinator is still loading). Volley never shows usage
+ * on a failure (.fail below, main's catch), so the render is skipped.
+ */
+function skipHelpRender(_argv: unknown, y?: unknown): void {
+  // getInternalMethods() is in yargs's instance, not in its types
+  const usage = (y as { getInternalMethods?(): { getUsageInstance(): { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.()
+    .getUsageInstance();
+  if (usage) usage.cacheHelpMessage = () => undefined;
+}
+
 /** Whether this command line asks for help (only then is the usage text shown). */
 const asksForHelp = (argv: string[]): boolean => argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help');
 
@@ -49,6 +63,7 @@ export function cli(argv: string[]) {
       // an option given twice: the last one wins, as in most CLIs — except the
       // repeatable ones (--env, --data, --out, --header), which keep every value
       .middleware(lastOneWins, true)
+      .middleware(skipHelpRender, true)
       .option('log-level', {
         alias: ['loglevel', 'L'],
         type: 'string',
