@@ -7,6 +7,7 @@
 // ws's optional native addons) and what is read as a file (uPlot).
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
@@ -33,6 +34,21 @@ const builtinsByRequire = {
     }));
   },
 };
+// string-width (how yargs lays out its usage text) makes an Intl.Segmenter
+// as it loads: ICU's segmentation data, ~14 ms of every command's start on
+// Node 26, for text that only --help renders. Here it is made on first use.
+const lazySegmenter = {
+  name: 'lazy-segmenter',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (a) => {
+      const text = await readFile(a.path, 'utf8');
+      const eager = 'const segmenter = new Intl.Segmenter();';
+      if (!text.includes(eager)) return undefined;
+      const lazy = 'let made; const segmenter = { segment: (s) => (made ??= new Intl.Segmenter()).segment(s) };';
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
 const outdir = 'packages/coordinator/dist';
 const outfile = `${outdir}/volley.js`;
 rmSync(`${outdir}/chunks`, { recursive: true, force: true });
@@ -48,7 +64,10 @@ await build({
   target: 'node20',
   format: 'esm',
   external,
-  plugins: [builtinsByRequire],
+  plugins: [builtinsByRequire, lazySegmenter],
+  // Node 20 and later have RegExp's v flag; as literals, string-width's
+  // Unicode-set patterns (~18 ms to build) are compiled on first use.
+  supported: { 'regexp-set-notation': true },
   // CommonJS dependencies call require() and read __dirname; an ES module has
   // neither. Their free __dirname and __filename become names of our own, so
   // that a module declaring its own (yargs's ESM shim does) keeps it.
