@@ -1,4 +1,4 @@
-import { HistogramLogWriter, percentile, type SeriesAgg } from '@volley/shared';
+import { histogramLogWriter, percentile, type HistogramLogWriter, type SeriesAgg } from '@volley/shared';
 import type { MergedWindow } from '../journal/windows.js';
 
 const ms = (us: number): number => us / 1000;
@@ -57,7 +57,8 @@ export function* windowLines(windows: Iterable<MergedWindow>): Generator<string>
  * tools (HistogramLogProcessor). Values are microseconds; the max column in
  * milliseconds.
  */
-export function hdrLogs(windows: Iterable<MergedWindow>, startMs: number): Map<string, string> {
+export async function hdrLogs(windows: Iterable<MergedWindow>, startMs: number): Promise<Map<string, string>> {
+  const Writer = await histogramLogWriter();
   const out = new Map<string, { text: string[]; writer: HistogramLogWriter }>();
   for (const w of windows) {
     const byName = new Map<string, SeriesAgg>();
@@ -72,7 +73,7 @@ export function hdrLogs(windows: Iterable<MergedWindow>, startMs: number): Map<s
       let log = out.get(name);
       if (!log) {
         const text: string[] = [];
-        const writer = new HistogramLogWriter((line: string) => text.push(line));
+        const writer = new Writer((line: string) => text.push(line));
         writer.outputComment(`volley: http_req_duration{name:${name}}, microseconds`);
         writer.outputLogFormatVersion();
         writer.outputStartTime(startMs);

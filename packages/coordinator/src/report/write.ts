@@ -107,7 +107,7 @@ export async function writeWindowReports(journalFile: string, targets: WindowTar
     let startMs = 0;
     const first = /"startedAt":"([^"]+)"/.exec(text);
     if (first) startMs = Date.parse(first[1]!);
-    for (const [name, log] of hdrLogs(mergedWindows(text, journalFile), startMs)) {
+    for (const [name, log] of await hdrLogs(mergedWindows(text, journalFile), startMs)) {
       const path = resolve(`${targets.hdrLog}_${name.replace(/[^\w.-]+/g, '_')}.hlog`);
       await writePrivate(path, log);
       written.push(path);
