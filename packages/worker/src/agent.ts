@@ -38,6 +38,13 @@ export interface WorkerOptions {
   /** give up reconnecting after this long without a link */
   reconnectForMs?: number;
   version?: string;
+  /**
+   * The coordinator runs on this machine (a local worker of `volley run`):
+   * its clock is this one, so there is no offset to measure before a run.
+   * Not to be guessed from a loopback address: a tunnel or a port-forward
+   * reaches another machine's coordinator that way.
+   */
+  sameClock?: boolean;
   /** signals that end the worker gracefully: traffic stops, the last window is sent */
   signals?: NodeJS.Signals[];
   /** the response parser (http/response-parser.ts); default: VOLLEY_HTTP_PARSER, else native where Node has it */
@@ -143,7 +150,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         const rtt = Date.now() - msg.t0;
         if (rtt <= bestRtt) {
           bestRtt = rtt;
-          offset = msg.now + rtt / 2 - Date.now();
+          if (!opts.sameClock) offset = msg.now + rtt / 2 - Date.now();
         }
         onPong();
         return;
@@ -162,7 +169,7 @@ export function runWorker(opts: WorkerOptions): Promise<number> {
         try {
           const scenario = await loadScenario(msg.scenario, msg.config.runId, msg.config.env);
           await warmUpFor(warmUpSize(msg.config.plan.scenarios, msg.segment));
-          await (clockSettled ??= settleClock());
+          if (!opts.sameClock) await (clockSettled ??= settleClock());
           run = new WorkerRun(msg, send, log.child({ runId: msg.config.runId }), scenario);
           send({ type: 'ready', runId: msg.config.runId });
         } catch (err) {

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     name: config.name,
     log,
     exitOnDisconnect: true,
+    sameClock: true,
     version: VERSION,
   });
 }
