@@ -194,7 +194,7 @@ export async function workerPeakRssKb(child: ChildProcess, everyMs = 500): Promi
   const poll = setInterval(() => {
     try {
       const pid = Number(
-        execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js worker'], { encoding: 'utf8' })
+        execFileSync('pgrep', ['-f', '-P', String(child.pid), 'volley.js (local-)?worker'], { encoding: 'utf8' })
           .trim()
           .split('\n')[0],
       );
