@@ -49,6 +49,26 @@ const lazySegmenter = {
     });
   },
 };
+// ws loads node:https and node:tls as it loads (~12 ms of each process's
+// start on Node 26), though a ws:// link, every local run's, uses neither;
+// here they are loaded at a wss:// link's first use.
+const lazyWsTls = {
+  name: 'lazy-ws-tls',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ws[\\/]lib[\\/]websocket\.js$/ }, async (a) => {
+      let text = await readFile(a.path, 'utf8');
+      const swaps = [
+        ["const https = require('https');", "const https = { get request() { return require('https').request; } };"],
+        ["const tls = require('tls');", "const tls = { connect: (options) => require('tls').connect(options) };"],
+      ];
+      for (const [eager, lazy] of swaps) {
+        if (!text.includes(eager)) return undefined; // another ws: bundled as it is
+        text = text.replace(eager, lazy);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
 const outdir = 'packages/coordinator/dist';
 const outfile = `${outdir}/volley.js`;
 rmSync(`${outdir}/chunks`, { recursive: true, force: true });
@@ -64,7 +84,7 @@ await build({
   target: 'node20',
   format: 'esm',
   external,
-  plugins: [builtinsByRequire, lazySegmenter],
+  plugins: [builtinsByRequire, lazySegmenter, lazyWsTls],
   // Node 20 and later have RegExp's v flag; as literals, string-width's
   // Unicode-set patterns (~18 ms to build) are compiled on first use.
   supported: { 'regexp-set-notation': true },
