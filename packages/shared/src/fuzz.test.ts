@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { decodeCoordinatorMessage, decodeWorkerMessage } from './protocol.js';
-import { addSparse, decodeHistogram, encodeHistogram, newHistogram } from './histogram.js';
+import { decodeHistogram } from './histogram-decode.js';
+import { addSparse, encodeHistogram, newHistogram } from './histogram.js';
 import { countsIndex, CountsRecorder, decodeSparse } from './histogram-codec.js';
 import { VolleyError } from './errors.js';
 
