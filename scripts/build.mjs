@@ -34,19 +34,29 @@ const builtinsByRequire = {
     }));
   },
 };
-// string-width (how yargs lays out its usage text) makes an Intl.Segmenter
-// as it loads: ICU's segmentation data, ~14 ms of every command's start on
-// Node 26, for text that only --help renders. Here it is made on first use.
-const lazySegmenter = {
-  name: 'lazy-segmenter',
+// string-width measures text for yargs's usage layout, and what it builds
+// as it loads costs every command's start: an Intl.Segmenter (ICU's
+// segmentation data, ~14 ms on Node 26) and Unicode-set patterns (the RGI
+// emoji one alone ~15 ms), for text that only --help shows. Each import of
+// it gets a stub that loads the real module at the first call.
+const lazyStringWidth = {
+  name: 'lazy-string-width',
   setup(b) {
-    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (a) => {
-      const text = await readFile(a.path, 'utf8');
-      const eager = 'const segmenter = new Intl.Segmenter();';
-      if (!text.includes(eager)) return undefined;
-      const lazy = 'let made; const segmenter = { segment: (s) => (made ??= new Intl.Segmenter()).segment(s) };';
-      return { contents: text.replace(eager, lazy), loader: 'js' };
+    b.onResolve({ filter: /^string-width$/ }, async (a) => {
+      if (a.pluginData?.real) return undefined; // its own resolve, below
+      const real = await b.resolve(a.path, { resolveDir: a.resolveDir, kind: a.kind, importer: a.importer, pluginData: { real: true } });
+      if (real.errors.length > 0) return undefined;
+      return { path: real.path, namespace: 'lazy-string-width' };
     });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (a) => ({
+      contents: `let real;
+export default function stringWidth(string, options) {
+  real ??= require(${JSON.stringify(a.path)}).default;
+  return real(string, options);
+}`,
+      loader: 'js',
+      resolveDir: dirname(a.path),
+    }));
   },
 };
 // ws loads node:https and node:tls as it loads (~12 ms of each process's
@@ -84,10 +94,7 @@ await build({
   target: 'node20',
   format: 'esm',
   external,
-  plugins: [builtinsByRequire, lazySegmenter, lazyWsTls],
-  // Node 20 and later have RegExp's v flag; as literals, string-width's
-  // Unicode-set patterns (~18 ms to build) are compiled on first use.
-  supported: { 'regexp-set-notation': true },
+  plugins: [builtinsByRequire, lazyStringWidth, lazyWsTls],
   // CommonJS dependencies call require() and read __dirname; an ES module has
   // neither. Their free __dirname and __filename become names of our own, so
   // that a module declaring its own (yargs's ESM shim does) keeps it.
