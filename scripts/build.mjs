@@ -72,7 +72,11 @@ const lazyWsTls = {
         ["const tls = require('tls');", "const tls = { connect: (options) => require('tls').connect(options) };"],
       ];
       for (const [eager, lazy] of swaps) {
-        if (!text.includes(eager)) return undefined; // another ws: bundled as it is
+        if (!text.includes(eager)) {
+          // another ws: bundled as it is, which costs start-up time, not correctness
+          console.warn(`build: ${a.path} has no "${eager}"; its TLS modules load at start`);
+          return undefined;
+        }
         text = text.replace(eager, lazy);
       }
       return { contents: text, loader: 'js' };
