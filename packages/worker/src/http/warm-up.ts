@@ -115,7 +115,7 @@ export function warmUpSent(): number {
  */
 export async function warmUpFor(requests: number): Promise<void> {
   if (process.env.VOLLEY_NO_WARM_UP === '1') return;
-  beginWarmUp();
+  beginWarmUp(requests);
   for (;;) {
     const w = current!;
     w.cap(requests - sentBefore);
