@@ -17,22 +17,23 @@ describe('warm-up size', () => {
   it('is the least for a light opening and the whole for a heavy one', () => {
     expect(warmUpSize([plan(rate(100))], one!)).toBe(WARM_UP_MIN);
     expect(warmUpSize([plan({ type: 'constant-vus', vus: 2, durationMs: 1000 })], one!)).toBe(WARM_UP_MIN);
-    expect(warmUpSize([plan(rate(500))], one!)).toBe(1500);
+    expect(warmUpSize([plan(rate(300))], one!)).toBe(270);
+    expect(warmUpSize([plan(rate(500))], one!)).toBe(750);
     expect(warmUpSize([plan(rate(5000))], one!)).toBe(WARM_UP_FULL);
     expect(warmUpSize([plan({ type: 'constant-vus', vus: 50, durationMs: 1000 })], one!)).toBe(WARM_UP_FULL);
-    expect(warmUpSize([plan({ type: 'shared-iterations', vus: 20, iterations: 100, maxDurationMs: 1000 })], one!)).toBe(1200);
+    expect(warmUpSize([plan({ type: 'shared-iterations', vus: 20, iterations: 100, maxDurationMs: 1000 })], one!)).toBe(480);
   });
 
   it('reads the rate per its time unit, and adds up the scenarios, whenever they start', () => {
-    expect(warmUpSize([plan(rate(30_000, 60_000))], one!)).toBe(1500);
-    expect(warmUpSize([plan(rate(300)), plan(rate(200), 30_000)], one!)).toBe(1500);
+    expect(warmUpSize([plan(rate(30_000, 60_000))], one!)).toBe(750);
+    expect(warmUpSize([plan(rate(300)), plan(rate(200), 30_000)], one!)).toBe(750);
   });
 
   it('counts this worker’s share only', () => {
     const [a, b] = segmentsFor([3, 1]);
-    expect(warmUpSize([plan(rate(800))], a!)).toBe(1800);
-    expect(warmUpSize([plan(rate(800))], b!)).toBe(600);
-    expect(warmUpSize([plan({ type: 'constant-vus', vus: 40, durationMs: 1000 })], b!)).toBe(600);
+    expect(warmUpSize([plan(rate(800))], a!)).toBe(1080);
+    expect(warmUpSize([plan(rate(800))], b!)).toBe(120);
+    expect(warmUpSize([plan({ type: 'constant-vus', vus: 40, durationMs: 1000 })], b!)).toBe(120);
   });
 
   it('takes a ramp’s first second: the arrivals due in it, the most VUs it holds', () => {

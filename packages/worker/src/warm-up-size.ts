@@ -2,27 +2,36 @@ import { shareOf, vusAt, type ScenarioPlan, type Segment, type Stage } from '@vo
 
 /** The most a warm-up sends: enough for 50 VUs at full speed (bench/accuracy.ts). */
 export const WARM_UP_FULL = 3000;
-/** The least: a run of 2 VUs or 100/s reports the same first second with it as with the full one. */
-export const WARM_UP_MIN = 300;
+/** The least: enough for V8 to have compiled the path once, which is most of what 100/s or 2 VUs gain from any warm-up. */
+export const WARM_UP_MIN = 30;
 /** How long after its start a scenario's load counts as its opening. */
 const OPENING_MS = 1000;
-/** warm-up requests per iteration due in a scenario's first second */
-const PER_ARRIVAL = 3;
-/** warm-up requests per VU running in a scenario's first second */
-const PER_VU = 60;
+/** iterations due in the first second, and VUs running in it, that need the whole warm-up */
+const FULL_ARRIVALS = 1000;
+const FULL_VUS = 50;
 
 /**
  * How many warm-up requests (http/warm-up.ts) a worker sends before its
  * share of this plan, sized by what the plan asks of it in each scenario's
- * first second: a cold request path is slow for a few thousand requests,
- * and that shows in the reported latency only where the worker is busy —
- * at a high arrival rate, iterations queue behind the slow ones; with many
- * VUs, responses that land together wait for each other. A light opening
- * does not need the whole warm-up, and skipping it lets a run start sooner.
- * Measured first-second p99 against a 20 ms target (Node 26, one core,
- * medians of 6–8 runs): 100/s, 27.0 ms cold, 25.3 with 300, 25.1 with
- * 3,000; 1,000/s, 31.1 with 1,000, 30.6 with 2,000, 29.7 with 3,000; 2
- * VUs, 31.0 cold, 25.3 with 300; 50 VUs, 35 with 1,500, 27–29 with 3,000.
+ * first second. A cold request path costs two things: each function's
+ * first compile, which the first few dozen requests pay (the floor), and
+ * a slower path for a few thousand requests after, which shows in the
+ * reported latency only where the worker is busy — iterations queue
+ * behind the slow ones at a high arrival rate, and responses that land
+ * together wait for each other with many VUs. The queueing grows with
+ * how busy the worker is, so the size grows with the square of the
+ * opening's load: the whole at 1,000/s or 50 VUs, 270 at 300/s, the floor
+ * at 100/s or 2 VUs. A light opening starts sooner for it.
+ * Measured first-second p99 against a 20 ms target (Node 26, medians):
+ * two cores, 20–24 runs each: 100/s, 26.4 ms cold, 25.0 with 30, 24.9
+ * with 100, 24.6 with 300; 300/s, 26.3 cold, 24.7 with 270, 24.4 with
+ * 900; 2 VUs, 25.7 cold, 25.2–25.7 with 120 or 300. One core, 24 runs:
+ * 100/s, 26.5 cold and 26.6 with 30, with 3 and 6 runs whose first-second
+ * p99 passed 35 ms; in another invocation 28.2 cold and 27.1 with 300,
+ * with 3 and 12 such runs (likely V8 optimizing what a large warm-up made
+ * hot, on the core the run needs). One core,
+ * 6–8 runs: 1,000/s, 31.1 with 1,000, 30.6 with 2,000, 29.7 with 3,000;
+ * 50 VUs, 35 with 1,500, 27–29 with 3,000.
  * Every scenario's opening counts, whenever it starts: one that starts
  * later meets the same cold path if nothing before it was busy.
  */
@@ -45,7 +54,8 @@ export function warmUpSize(scenarios: readonly ScenarioPlan[], seg: Segment): nu
         vus += shareOf(e.vus, seg);
     }
   }
-  return Math.round(Math.min(WARM_UP_FULL, Math.max(WARM_UP_MIN, PER_ARRIVAL * arrivals, PER_VU * vus)));
+  const busy = Math.max(arrivals / FULL_ARRIVALS, vus / FULL_VUS);
+  return Math.round(Math.min(WARM_UP_FULL, Math.max(WARM_UP_MIN, WARM_UP_FULL * busy * busy)));
 }
 
 /** Iterations due in the first OPENING_MS of a piecewise-linear rate (per timeUnitMs) from startRate through the stages. */
