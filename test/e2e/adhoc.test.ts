@@ -94,6 +94,30 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     );
   });
 
+  it('runs its one worker in the CLI’s own process; a scenario file’s runs in a process of its own', async () => {
+    // who logged what: the coordinator's "listening" and the worker's "connected", each with its pid
+    const pids = (stderr: string): { coordinator?: number; worker?: number } => {
+      const lines = stderr.split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as { msg: string; pid: number }] : []));
+      return {
+        coordinator: lines.find((l) => l.msg === 'coordinator listening')?.pid,
+        worker: lines.find((l) => l.msg === 'connected')?.pid,
+      };
+    };
+    const adhoc = await volley(args`run --url ${server.url}/health --users 2 --run-time 1s --workers 1 -L info`);
+    expect(adhoc.code, adhoc.stderr).toBe(0);
+    expect(adhoc.stdout).toMatch(/http_reqs\.+: [1-9]/);
+    const one = pids(adhoc.stderr);
+    expect(one.coordinator).toBeDefined();
+    expect(one.worker).toBe(one.coordinator);
+    const file = await volley(
+      args`run examples/did-api/locustfile.ts --users 2 --spawn-rate 2 --run-time 1s --workers 1 --host ${server.url} -L info`,
+    );
+    expect(file.code, file.stderr).toBe(0);
+    const apart = pids(file.stderr);
+    expect(apart.worker).toBeDefined();
+    expect(apart.worker).not.toBe(apart.coordinator);
+  });
+
   it("Locust's --exit-code-on-error: that code when a request failed, 0 when none did; -L takes Locust's level names", async () => {
     // the sample server answers 404 to a path it does not know
     const failing = await volley(args`run --url ${server.url}/nope --users 1 --run-time 1s --workers 1 --exit-code-on-error 3 -L WARNING`);

@@ -19,4 +19,11 @@ describe('the guess of how many local workers a command line will run', () => {
     expect(earlyWorkerCount(['run', '--locustfile=locustfile.ts', '--autostart'], 8)).toBe(0);
     for (const w of ['0', '-1', '1.5', 'many', '100000']) expect(earlyWorkerCount(['run', 'test.js', '--workers', w], 8)).toBe(0);
   });
+
+  it('is 0 for the one worker of --url, which runs in the CLI’s process', () => {
+    expect(earlyWorkerCount(['run', '--url', 'http://127.0.0.1:1/', '--workers', '1'], 8)).toBe(0);
+    expect(earlyWorkerCount(['run', '--url=http://127.0.0.1:1/', '-w1'], 8)).toBe(0);
+    expect(earlyWorkerCount(['run', '--url', 'http://127.0.0.1:1/'], 1)).toBe(0);
+    expect(earlyWorkerCount(['run', 'test.js', '--workers', '1'], 8)).toBe(1);
+  });
 });

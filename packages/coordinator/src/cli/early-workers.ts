@@ -1,12 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { hostsWorkerInProcess } from './in-process-worker.js';
 import { spawnLocalWorker } from './local-workers.js';
 
 /**
- * How many local workers this command line will run, guessed before the
- * CLI loads: `volley run` with a scenario or --url and no web UI, and its
- * --workers (default: the cores). 0 where unsure. Only a guess that can
+ * How many local worker processes this command line will run, guessed
+ * before the CLI loads: `volley run` with a scenario or --url and no web
+ * UI, and its --workers (default: the cores), but none for the one worker
+ * of --url that runs in the CLI's process (in-process-worker.ts). 0 where
+ * unsure. Only a guess that can
  * cost time: the CLI decides, takes what it needs of these workers and
  * starts the rest (takeEarlyWorkers).
  */
@@ -24,6 +27,7 @@ export function earlyWorkerCount(argv: readonly string[], cores: number): number
         version: { type: 'boolean' },
         locustfile: { type: 'string', short: 'f' },
         headless: { type: 'boolean' },
+        url: { type: 'string' },
       },
     }));
   } catch {
@@ -32,9 +36,9 @@ export function earlyWorkerCount(argv: readonly string[], cores: number): number
   if (values.help || values.version) return 0;
   // -f without --headless serves a web UI, whose workers wait for runs
   if (values.locustfile !== undefined && !values.headless) return 0;
-  if (values.workers === undefined) return cores;
-  const n = Number(values.workers);
-  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 0;
+  const n = values.workers === undefined ? cores : Number(values.workers);
+  if (!Number.isInteger(n) || n < 1 || n > 256) return 0;
+  return hostsWorkerInProcess(n, values.url !== undefined) ? 0 : n;
 }
 
 let early: ChildProcess[] = [];

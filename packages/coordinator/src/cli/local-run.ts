@@ -10,6 +10,7 @@ import type { RunSummary } from '../aggregate/summary.js';
 import { followProgress } from './progress.js';
 import { reapWorkers, spawnLocalWorkers } from './local-workers.js';
 import { takeEarlyWorkers } from './early-workers.js';
+import { hostsWorkerInProcess, startInProcessWorker } from './in-process-worker.js';
 
 export interface LocalRunOptions {
   /** a file, or a bundle made here (the ad-hoc --url mode) */
@@ -33,15 +34,26 @@ const LOCAL_START_LEAD_MS = 20;
 
 /**
  * `volley run`: a coordinator in this process and K local worker processes
- * over real WebSockets on loopback — the same path as a distributed run.
+ * over real WebSockets on loopback — the same path as a distributed run;
+ * one worker of the ad-hoc --url mode runs in this process, over the same
+ * WebSocket (in-process-worker.ts).
  */
 export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSummary; handleSummary?: SummaryHandler }> {
   const token = randomBytes(24).toString('base64url');
+  // loaded and warming up while the coordinator starts
+  const inProcess = hostsWorkerInProcess(o.workers, typeof o.scenarioFile !== 'string') ? await startInProcessWorker(o.log) : undefined;
   // its workers are on loopback: the start message reaches them in well under a millisecond
   const cluster = new Cluster(o.log, { journalDir: o.journalDir, startLeadMs: LOCAL_START_LEAD_MS });
   const server = await startServer({ host: '127.0.0.1', port: 0, token, cluster, log: o.log });
   // the workers the bin started (early-workers.ts), and more if it guessed fewer; they join while the scenario is checked
-  const children = spawnLocalWorkers(o.workers, server.workerUrl, token, o.log, takeEarlyWorkers(o.workers));
+  inProcess?.join(server.workerUrl, token);
+  const children = spawnLocalWorkers(
+    inProcess ? 0 : o.workers,
+    server.workerUrl,
+    token,
+    o.log,
+    takeEarlyWorkers(inProcess ? 0 : o.workers),
+  );
   let stopProgress = (): void => undefined;
   let started = false;
   const onSignal = (): void => {
@@ -71,5 +83,7 @@ export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSumm
     await reapWorkers(children, 5000);
     cluster.close();
     await server.close();
+    // told to go, or its link gone with the server
+    await inProcess?.ended();
   }
 }

@@ -27,7 +27,12 @@ export const runCommand = command(
   'run a scenario (or one --url) with a local coordinator and K local worker processes; with -f and no --headless, open a web UI that starts runs of it (as locust -f)',
   (y) =>
     withLocustOptions(withK6LoadOptions(withWindowOutputs(withJournalOption(withRunOptions(y.positional('scenario', { type: 'string' }))))))
-      .option('workers', { alias: 'w', type: 'number', describe: 'local worker processes', default: cpus().length })
+      .option('workers', {
+        alias: 'w',
+        type: 'number',
+        describe: 'local worker processes (the one worker of --url runs in this process)',
+        default: cpus().length,
+      })
       .option('url', { type: 'string', describe: 'ad-hoc mode: GET this URL with --users VUs back to back (no scenario file)' })
       .option('rate', { type: 'number', describe: 'with --url: a constant arrival rate per second, --users VUs pre-allocated' })
       .option('method', { alias: 'm', type: 'string', describe: 'with --url: the request method (default GET)' })
