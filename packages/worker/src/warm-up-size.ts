@@ -29,9 +29,9 @@ const FULL_VUS = 50;
  * 100/s, 26.5 cold and 26.6 with 30, with 3 and 6 runs whose first-second
  * p99 passed 35 ms; in another invocation 28.2 cold and 27.1 with 300,
  * with 3 and 12 such runs (likely V8 optimizing what a large warm-up made
- * hot, on the core the run needs). One core,
- * 6–8 runs: 1,000/s, 31.1 with 1,000, 30.6 with 2,000, 29.7 with 3,000;
- * 50 VUs, 35 with 1,500, 27–29 with 3,000.
+ * hot, on the core the run needs). One core, 6–8 runs: 1,000/s, 31.1
+ * with 1,000, 30.6 with 2,000, 29.7 with 3,000; 50 VUs, 35 with 1,500,
+ * 27–29 with 3,000.
  * Every scenario's opening counts, whenever it starts: one that starts
  * later meets the same cold path if nothing before it was busy.
  */

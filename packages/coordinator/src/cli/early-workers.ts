@@ -9,9 +9,8 @@ import { spawnLocalWorker } from './local-workers.js';
  * before the CLI loads: `volley run` with a scenario or --url and no web
  * UI, and its --workers (default: the cores), but none for the one worker
  * of --url that runs in the CLI's process (in-process-worker.ts). 0 where
- * unsure. Only a guess that can
- * cost time: the CLI decides, takes what it needs of these workers and
- * starts the rest (takeEarlyWorkers).
+ * unsure. Only a guess that can cost time: the CLI decides, takes what it
+ * needs of these workers and starts the rest (takeEarlyWorkers).
  */
 export function earlyWorkerCount(argv: readonly string[], cores: number): number {
   if (argv[0] !== 'run') return 0;

@@ -49,15 +49,10 @@ export async function runLocally(o: LocalRunOptions): Promise<{ summary: RunSumm
     startLeadMs: inProcess ? IN_PROCESS_START_LEAD_MS : LOCAL_START_LEAD_MS,
   });
   const server = await startServer({ host: '127.0.0.1', port: 0, token, cluster, log: o.log });
-  // the workers the bin started (early-workers.ts), and more if it guessed fewer; they join while the scenario is checked
   inProcess?.join(server.workerUrl, token);
-  const children = spawnLocalWorkers(
-    inProcess ? 0 : o.workers,
-    server.workerUrl,
-    token,
-    o.log,
-    takeEarlyWorkers(inProcess ? 0 : o.workers),
-  );
+  // the workers the bin started (early-workers.ts), and more if it guessed fewer; they join while the scenario is checked
+  const processes = inProcess ? 0 : o.workers;
+  const children = spawnLocalWorkers(processes, server.workerUrl, token, o.log, takeEarlyWorkers(processes));
   let stopProgress = (): void => undefined;
   let started = false;
   const onSignal = (): void => {
