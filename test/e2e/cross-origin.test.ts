@@ -142,6 +142,8 @@ describe.skipIf(!haveChromium())('a web page cannot drive a coordinator', () => 
         const page = await browser.newPage();
         await page.goto(`http://127.0.0.1:${port}/?token=${typed}`);
         await page.waitForSelector('#start-form:not([hidden])', { timeout: 10_000 });
+        // the form is filled from GET /api/dashboard and the state from the status stream: either may come first
+        await page.waitForSelector('#state[data-state="idle"]', { timeout: 10_000 });
         expect(await page.textContent('#state')).toMatch(/no run yet · 0 workers/);
         await page.close();
       }
