@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
  * ad-hoc --url mode), as Locust's local runner and k6 do. A second Node
  * process costs a local run's start a second Node start and a second load
  * of what both load (zod, pino, ws, the protocol): bench/startup.ts
- * measured the first request 0.80× as late on two cores and 0.66× on one,
- * and the command 0.63× the CPU. What a coordinator does beside one worker
+ * measured the first request 0.72× as late on two cores and 0.60× on one,
+ * for 0.60× and 0.57× the CPU. What a coordinator does beside one worker
  * (a window a second, merged) is small next to it. A scenario file is
  * user code, which a worker process keeps apart: one that spins forever
  * there cannot take the coordinator, its Ctrl-C or its report with it.
