@@ -1,7 +1,18 @@
+import { availableParallelism } from 'node:os';
 import { shareOf, vusAt, type ScenarioPlan, type Segment, type Stage } from '@volley/shared';
 
 /** The most a warm-up sends: enough for 50 VUs at full speed (bench/accuracy.ts). */
 export const WARM_UP_FULL = 3000;
+/**
+ * The most on a single core, where V8's optimizing compiler shares the
+ * core with the run: a longer warm-up sent more CPU to it and did not
+ * make the first second faster. One core, first-second p99 against a 20
+ * ms target, medians of 16–20 runs, 1,000 against 3,000: 5,000/s, 31.1
+ * against 33.2 ms (0.06 CPU-s less for the run); 1,000/s, 25.4 against
+ * 26.6; 50 VUs, 25.5 against 27.7. Two cores, 5,000/s: 33.4 against 31.4,
+ * so there the whole stays.
+ */
+export const WARM_UP_ONE_CORE = 1000;
 /** The least: enough for V8 to have compiled the path once, which is most of what 100/s or 2 VUs gain from any warm-up. */
 export const WARM_UP_MIN = 30;
 /** How long after its start a scenario's load counts as its opening. */
@@ -21,7 +32,8 @@ const FULL_VUS = 50;
  * together wait for each other with many VUs. The queueing grows with
  * how busy the worker is, so the size grows with the square of the
  * opening's load: the whole at 1,000/s or 50 VUs, 270 at 300/s, the floor
- * at 100/s or 2 VUs. A light opening starts sooner for it.
+ * at 100/s or 2 VUs, and never past `cap` (warmUpCap). A light opening
+ * starts sooner for it.
  * Measured first-second p99 against a 20 ms target (Node 26, medians):
  * two cores, 20–24 runs each: 100/s, 26.4 ms cold, 25.0 with 30, 24.9
  * with 100, 24.6 with 300; 300/s, 26.3 cold, 24.7 with 270, 24.4 with
@@ -31,11 +43,11 @@ const FULL_VUS = 50;
  * with 3 and 12 such runs (likely V8 optimizing what a large warm-up made
  * hot, on the core the run needs). One core, 6–8 runs: 1,000/s, 31.1
  * with 1,000, 30.6 with 2,000, 29.7 with 3,000; 50 VUs, 35 with 1,500,
- * 27–29 with 3,000.
+ * 27–29 with 3,000 — runs of 16–20 did not bear that out (WARM_UP_ONE_CORE).
  * Every scenario's opening counts, whenever it starts: one that starts
  * later meets the same cold path if nothing before it was busy.
  */
-export function warmUpSize(scenarios: readonly ScenarioPlan[], seg: Segment): number {
+export function warmUpSize(scenarios: readonly ScenarioPlan[], seg: Segment, cap = warmUpCap()): number {
   const fraction = seg.weights[seg.index]! / seg.weights.reduce((a, b) => a + b, 0);
   let arrivals = 0;
   let vus = 0;
@@ -55,7 +67,12 @@ export function warmUpSize(scenarios: readonly ScenarioPlan[], seg: Segment): nu
     }
   }
   const busy = Math.max(arrivals / FULL_ARRIVALS, vus / FULL_VUS);
-  return Math.round(Math.min(WARM_UP_FULL, Math.max(WARM_UP_MIN, WARM_UP_FULL * busy * busy)));
+  return Math.round(Math.min(cap, Math.max(WARM_UP_MIN, WARM_UP_FULL * busy * busy)));
+}
+
+/** The most this process sends: the whole where it may use more than one core (its affinity, as `taskset` sets it), less on one. */
+export function warmUpCap(cores = availableParallelism()): number {
+  return cores > 1 ? WARM_UP_FULL : WARM_UP_ONE_CORE;
 }
 
 /** Iterations due in the first OPENING_MS of a piecewise-linear rate (per timeUnitMs) from startRate through the stages. */

@@ -4,7 +4,7 @@ import { TimerWheel } from '../timer-wheel.js';
 import { Vu, type IterationSource, type VuDeps } from '../vu.js';
 import { createHttpClient } from './client.js';
 import { ConnectionPool } from './connections.js';
-import { WARM_UP_FULL } from '../warm-up-size.js';
+import { WARM_UP_FULL, warmUpCap } from '../warm-up-size.js';
 
 /**
  * Runs the request path — VU loop, think-time wheel, client, connection,
@@ -96,7 +96,7 @@ let sentBefore = 0;
  * leaves the rest to its prepare. A failure is kept for a prepare to
  * report, not thrown where nobody waits.
  */
-export function beginWarmUp(requests = WARM_UP_FULL): void {
+export function beginWarmUp(requests = warmUpCap()): void {
   if (current || process.env.VOLLEY_NO_WARM_UP === '1') return;
   current = startWarmUp(requests);
   current.done.catch(() => undefined);
