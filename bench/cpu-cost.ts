@@ -106,7 +106,7 @@ try {
   meter.remove();
 }
 const v = median(per100k.volley);
-/** a peer's median, and Volley's to it; nothing for a peer that did not run */
+/** Volley's median over the peer's; nothing for a peer that did not run */
 const against = (xs: number[]): number | undefined => (xs.length ? Number((v / median(xs)).toFixed(2)) : undefined);
 const figure = (xs: number[]): number | undefined => (xs.length ? Number(median(xs).toFixed(2)) : undefined);
 /** the median of Volley's ratio to the peer round by round */
