@@ -9,19 +9,15 @@ import { StageList, type Stage } from './stages.js';
  * Every count (VUs, iterations, arrivals) is split across workers with the
  * run's execution segments, so the shares always add up to the whole.
  */
-const Count = z.number().int().min(0).max(10_000_000);
-const Ms = z
-  .number()
-  .int()
-  .min(0)
-  .max(31 * 24 * 3_600_000);
+const Count = z.int().check(z.minimum(0), z.maximum(10_000_000));
+const Ms = z.int().check(z.minimum(0), z.maximum(31 * 24 * 3_600_000));
 
 /**
  * Arrival rates: an iteration due with no free VU waits for one (wrk2's
  * model), at most `limit` of them across the cluster, instead of being
  * dropped (k6's). Volley's own option.
  */
-const Queue = z.object({ limit: z.number().int().min(1).max(10_000_000) }).optional();
+const Queue = z.optional(z.object({ limit: z.int().check(z.minimum(1), z.maximum(10_000_000)) }));
 
 export const ExecutorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ramping-vus'), startVUs: Count, stages: StageList, gracefulRampDownMs: Ms }),
@@ -30,8 +26,8 @@ export const ExecutorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('shared-iterations'), vus: Count, iterations: Count, maxDurationMs: Ms }),
   z.object({
     type: z.literal('constant-arrival-rate'),
-    rate: z.number().positive().max(10_000_000),
-    timeUnitMs: z.number().int().positive().max(86_400_000),
+    rate: z.number().check(z.positive(), z.maximum(10_000_000)),
+    timeUnitMs: z.int().check(z.positive(), z.maximum(86_400_000)),
     durationMs: Ms,
     preAllocatedVUs: Count,
     maxVUs: Count,
@@ -39,8 +35,8 @@ export const ExecutorSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('ramping-arrival-rate'),
-    startRate: z.number().min(0).max(10_000_000),
-    timeUnitMs: z.number().int().positive().max(86_400_000),
+    startRate: z.number().check(z.minimum(0), z.maximum(10_000_000)),
+    timeUnitMs: z.int().check(z.positive(), z.maximum(86_400_000)),
     stages: StageList,
     preAllocatedVUs: Count,
     maxVUs: Count,
@@ -49,21 +45,17 @@ export const ExecutorSchema = z.discriminatedUnion('type', [
 ]);
 
 export const ScenarioPlanSchema = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+  name: z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[\w.-]+$/, 'letters, digits, _ . - only')),
   /** the function it runs: a named export of a k6 module; absent = the default (or the Locust users) */
-  exec: z.string().max(128).optional(),
+  exec: z.optional(z.string().check(z.maxLength(128))),
   startTimeMs: Ms,
   /** how long in-flight iterations may finish after the scenario's end */
   gracefulStopMs: Ms,
   executor: ExecutorSchema,
   /** k6's scenario env: over the run's --env for this scenario's VUs */
-  env: z.record(z.string().max(256), z.string().max(8192)).optional(),
+  env: z.optional(z.record(z.string().check(z.maxLength(256)), z.string().check(z.maxLength(8192)))),
   /** k6's scenario tags: on this scenario's requests and checks */
-  tags: z.record(z.string().max(128), z.string().max(512)).optional(),
+  tags: z.optional(z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(512)))),
 });
 
 export type ExecutorConfig = z.infer<typeof ExecutorSchema>;

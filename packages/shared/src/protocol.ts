@@ -41,30 +41,18 @@ export const MAX_WORKER_FRAME = 8 * 1024 * 1024;
 /** Largest frame a worker accepts (it carries the bundled scenario). */
 export const MAX_COORDINATOR_FRAME = 64 * 1024 * 1024;
 
-const Id = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only');
+const Id = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only'));
 /** proves a resuming worker is the one its id was given to */
-const Secret = z.string().regex(/^[0-9a-f]{32}$/, '32 hex digits');
-const Name = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z_][\w]*$/, 'a metric name: letters, digits and _');
-const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const Finite = z.number().finite();
+const Secret = z.string().check(z.regex(/^[0-9a-f]{32}$/, '32 hex digits'));
+const Name = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z_][\w]*$/, 'a metric name: letters, digits and _'));
+const Count = z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
+// zod 4 refuses Infinity and NaN in every number
+const Finite = z.number();
+const NonNegative = z.number().check(z.nonnegative());
 const Tags = z
-  .record(
-    z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[A-Za-z_][\w]*$/),
-    z.string().max(512),
-  )
-  .refine((t) => Object.keys(t).length <= 16, 'at most 16 tags');
+  .record(z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z_][\w]*$/)), z.string().check(z.maxLength(512)))
+  .check(z.refine((t) => Object.keys(t).length <= 16, 'at most 16 tags'));
+const Text = (max: number) => z.string().check(z.maxLength(max));
 
 /** The specification of a window's series; windows are checked by checkSeries, held to this by a property test. */
 export const SeriesSchema = z.discriminatedUnion('kind', [
@@ -74,72 +62,62 @@ export const SeriesSchema = z.discriminatedUnion('kind', [
       metric: Name,
       tags: Tags,
       count: Count,
-      sum: Finite.nonnegative(),
-      min: Finite.nonnegative(),
-      max: Finite.nonnegative(),
-      hist: z.string().max(MAX_ENCODED_HISTOGRAM),
+      sum: NonNegative,
+      min: NonNegative,
+      max: NonNegative,
+      hist: Text(MAX_ENCODED_HISTOGRAM),
     })
-    .refine((s) => s.count === 0 || s.min <= s.max, 'min above max'),
-  z.object({ kind: z.literal('counter'), metric: Name, tags: Tags, value: Finite.nonnegative() }),
+    .check(z.refine((s) => s.count === 0 || s.min <= s.max, 'min above max')),
+  z.object({ kind: z.literal('counter'), metric: Name, tags: Tags, value: NonNegative }),
   z.object({ kind: z.literal('rate'), metric: Name, tags: Tags, passes: Count, fails: Count }),
   z.object({ kind: z.literal('gauge'), metric: Name, tags: Tags, value: Finite }),
 ]);
 
 /** what setup()/teardown() printed, shown to the user */
-const HookOutput = z.array(z.string().max(4096)).max(200).optional();
+const HookOutput = z.optional(z.array(Text(4096)).check(z.maxLength(200)));
 
 export const SegmentSchema = z
-  .object({ weights: z.array(z.number().int().positive().max(1024)).min(1).max(4096), index: Count })
-  .refine((s) => s.index < s.weights.length, 'segment index beyond its weights');
+  .object({
+    weights: z.array(z.int().check(z.positive(), z.maximum(1024))).check(z.minLength(1), z.maxLength(4096)),
+    index: Count,
+  })
+  .check(z.refine((s) => s.index < s.weights.length, 'segment index beyond its weights'));
 
 /** What to run: scenarios, each with a start time and an executor (see executors.ts). */
 export const PlanSchema = z.object({
-  scenarios: z.array(ScenarioPlanSchema).min(1).max(64),
+  scenarios: z.array(ScenarioPlanSchema).check(z.minLength(1), z.maxLength(64)),
 });
 
 export const TargetTlsSchema = z.object({
-  insecure: z.boolean().optional(),
-  ca: z
-    .string()
-    .max(1024 * 1024)
-    .optional(),
-  cert: z
-    .string()
-    .max(1024 * 1024)
-    .optional(),
-  key: z
-    .string()
-    .max(1024 * 1024)
-    .optional(),
+  insecure: z.optional(z.boolean()),
+  ca: z.optional(Text(1024 * 1024)),
+  cert: z.optional(Text(1024 * 1024)),
+  key: z.optional(Text(1024 * 1024)),
 });
 
 /** A run's fields that the control API's start body and the workers' run config share. */
-export const EnvSchema = z.record(z.string().max(256), z.string().max(65536));
-export const ConnectionsSchema = z.number().int().min(1).max(1_000_000);
+export const EnvSchema = z.record(Text(256), Text(65536));
+export const ConnectionsSchema = z.int().check(z.minimum(1), z.maximum(1_000_000));
 export const HttpDebugSchema = z.enum(['headers', 'full']);
-export const MaxBodyBytesSchema = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 31);
+export const MaxBodyBytesSchema = z.int().check(z.minimum(0), z.maximum(2 ** 31));
 
 export const RunConfigSchema = z.object({
   runId: Id,
-  host: z.string().max(2048),
+  host: Text(2048),
   plan: PlanSchema,
-  env: EnvSchema.default({}),
+  env: z._default(EnvSchema, {}),
   /** data files by name, as JSON text (parsed once per worker, shared by its VUs) */
-  files: z.record(z.string().max(64), z.string()).default({}),
+  files: z._default(z.record(Text(64), z.string()), {}),
   /** TLS towards the system under test */
-  targetTls: TargetTlsSchema.optional(),
+  targetTls: z.optional(TargetTlsSchema),
   /** at most this many connections per worker and origin, shared by its VUs; absent: each VU its own */
-  connections: ConnectionsSchema.optional(),
+  connections: z.optional(ConnectionsSchema),
   /** request phase metrics to record per request name, because a threshold filters them by tag */
-  taggedPhases: z.array(z.string().max(64)).max(16).default([]),
+  taggedPhases: z._default(z.array(Text(64)).check(z.maxLength(16)), []),
   /** k6's --http-debug: workers write each exchange to their stderr */
-  httpDebug: HttpDebugSchema.optional(),
+  httpDebug: z.optional(HttpDebugSchema),
   /** a response body is kept up to this many bytes (the rest is counted, not held); absent: DEFAULT_MAX_BODY_BYTES */
-  maxBodyBytes: MaxBodyBytesSchema.optional(),
+  maxBodyBytes: z.optional(MaxBodyBytesSchema),
 });
 
 /** What a worker keeps of one response body unless told otherwise: a target that sends without end cannot grow it past this per request. */
@@ -147,105 +125,112 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export const ScenarioBundleSchema = z.object({
   /** the file name the user gave, for messages */
-  name: z.string().min(1).max(1024),
+  name: z.string().check(z.minLength(1), z.maxLength(1024)),
   /** one ESM module made by esbuild; its default export is the scenario */
-  code: z.string().max(MAX_COORDINATOR_FRAME - 1024 * 1024),
+  code: Text(MAX_COORDINATOR_FRAME - 1024 * 1024),
 });
 
 /** At most `max` series, each checked by checkSeries (a window's; the journal's merged windows). */
 export const seriesList = (max: number) =>
-  z
-    .array(z.unknown())
-    .max(max)
-    .transform((xs, ctx) => {
+  z.pipe(
+    z.array(z.unknown()).check(z.maxLength(max)),
+    z.transform((xs: unknown[], ctx) => {
       const out: SeriesWire[] = new Array(xs.length);
       for (let i = 0; i < xs.length; i++) {
         const r = checkSeries(xs[i]);
         if (!r.ok) {
-          ctx.addIssue({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i] });
+          ctx.issues.push({ code: 'custom', message: r.message, path: r.path ? [i, ...r.path.split('.')] : [i], input: xs });
           return z.NEVER;
         }
         out[i] = r.value;
       }
       return out;
-    });
+    }),
+  );
 
 /** A worker's own load in a window: CPU as a fraction of one core, event-loop lag, lateness of waking users. */
 export const WorkerHealthSchema = z.object({
-  cpu: Finite.nonnegative().max(1024),
-  lagP99Ms: Finite.nonnegative(),
-  lagMaxMs: Finite.nonnegative(),
-  wakeLateMs: Finite.nonnegative().optional(),
+  cpu: NonNegative.check(z.maximum(1024)),
+  lagP99Ms: NonNegative,
+  lagMaxMs: NonNegative,
+  wakeLateMs: z.optional(NonNegative),
+});
+
+/** A worker's window: every second, kept until acknowledged (the journal holds them too). */
+export const WindowMessageSchema = z.object({
+  type: z.literal('window'),
+  runId: Id,
+  index: Count.check(z.maximum(10_000_000)),
+  vus: Count,
+  series: seriesList(20_000),
+  /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
+  health: z.optional(WorkerHealthSchema),
 });
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
-    protocol: z.number().int(),
-    name: z.string().min(1).max(256),
-    workerId: Id.optional(),
-    secret: Secret.optional(),
-    cores: z.number().int().positive().max(4096),
+    protocol: z.int(),
+    name: z.string().check(z.minLength(1), z.maxLength(256)),
+    workerId: z.optional(Id),
+    secret: z.optional(Secret),
+    cores: z.int().check(z.positive(), z.maximum(4096)),
     pid: Count,
-    version: z.string().max(64),
+    version: Text(64),
   }),
   z.object({ type: z.literal('ping'), t0: Finite }),
   z.object({ type: z.literal('heartbeat'), now: Finite }),
   z.object({ type: z.literal('ready'), runId: Id }),
-  z.object({ type: z.literal('failed'), runId: Id, reason: z.string().max(8192) }),
-  z.object({
-    type: z.literal('window'),
-    runId: Id,
-    index: Count.max(10_000_000),
-    vus: Count,
-    series: seriesList(20_000),
-    /** the worker's own load in this window: CPU as a fraction of one core, event-loop lag */
-    health: WorkerHealthSchema.optional(),
-  }),
+  z.object({ type: z.literal('failed'), runId: Id, reason: Text(8192) }),
+  WindowMessageSchema,
   z.object({
     type: z.literal('setup-done'),
     runId: Id,
-    data: z.string().max(MAX_SETUP_DATA).optional(),
-    error: z.string().max(8192).optional(),
+    data: z.optional(Text(MAX_SETUP_DATA)),
+    error: z.optional(Text(8192)),
     output: HookOutput,
   }),
-  z.object({ type: z.literal('teardown-done'), runId: Id, error: z.string().max(8192).optional(), output: HookOutput }),
+  z.object({ type: z.literal('teardown-done'), runId: Id, error: z.optional(Text(8192)), output: HookOutput }),
   z.object({
     type: z.literal('done'),
     runId: Id,
-    lastIndex: z.number().int().min(-1),
+    lastIndex: z.int().check(z.minimum(-1)),
     /** set when the worker stopped on its own (dead-man switch, shutdown), not on the coordinator's word */
-    reason: z.string().max(256).optional(),
+    reason: z.optional(Text(256)),
   }),
   // its executors have done all their work (e.g. its shared iterations); it keeps the run open for
   // iterations moved to it, and says so again each time it runs out
   z.object({ type: z.literal('idle'), runId: Id }),
   // a script called k6's test.abort(): the whole run stops (protocol 4)
-  z.object({ type: z.literal('abort'), runId: Id, reason: z.string().max(1024) }),
+  z.object({ type: z.literal('abort'), runId: Id, reason: Text(1024) }),
 ]);
 
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.number().int(), workerId: Id, secret: Secret, now: Finite }),
+  z.object({ type: z.literal('welcome'), protocol: z.int(), workerId: Id, secret: Secret, now: Finite }),
   z.object({ type: z.literal('pong'), t0: Finite, now: Finite }),
   // acked: windows accepted since the last heartbeat (acks ride the beat: one frame a second, not two)
-  z.object({ type: z.literal('heartbeat'), now: Finite, acked: z.object({ runId: Id, indexes: z.array(Count).max(100_000) }).optional() }),
+  z.object({
+    type: z.literal('heartbeat'),
+    now: Finite,
+    acked: z.optional(z.object({ runId: Id, indexes: z.array(Count).check(z.maxLength(100_000)) })),
+  }),
   // joining: a worker admitted mid-run owes no iterations of its own (iteration executors), only what `assign` moves to it
   z.object({
     type: z.literal('prepare'),
     config: RunConfigSchema,
     scenario: ScenarioBundleSchema,
     segment: SegmentSchema,
-    joining: z.boolean().optional(),
+    joining: z.optional(z.boolean()),
   }),
   z.object({ type: z.literal('setup'), runId: Id }),
-  z.object({ type: z.literal('start'), runId: Id, startAt: Finite, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
-  z.object({ type: z.literal('teardown'), runId: Id, setupData: z.string().max(MAX_SETUP_DATA).optional() }),
+  z.object({ type: z.literal('start'), runId: Id, startAt: Finite, setupData: z.optional(Text(MAX_SETUP_DATA)) }),
+  z.object({ type: z.literal('teardown'), runId: Id, setupData: z.optional(Text(MAX_SETUP_DATA)) }),
   // moved: iterations (per scenario) of a lost worker that this one now runs as well
-  z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema, moved: z.record(z.string().max(128), Count).optional() }),
+  z.object({ type: z.literal('assign'), runId: Id, segment: SegmentSchema, moved: z.optional(z.record(Text(128), Count)) }),
   // a scaled run (Locust's edit, k6's scale): this ramping-vus scenario's stages from now on, the past unchanged
-  z.object({ type: z.literal('restage'), runId: Id, scenario: z.string().max(128), stages: StageList }),
-  z.object({ type: z.literal('stop'), runId: Id, reason: z.string().max(1024), gracefulStopMs: Count }),
-  z.object({ type: z.literal('shutdown'), reason: z.string().max(1024) }),
+  z.object({ type: z.literal('restage'), runId: Id, scenario: Text(128), stages: StageList }),
+  z.object({ type: z.literal('stop'), runId: Id, reason: Text(1024), gracefulStopMs: Count }),
+  z.object({ type: z.literal('shutdown'), reason: Text(1024) }),
 ]);
 
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
@@ -261,7 +246,7 @@ export type ScenarioBundle = z.infer<typeof ScenarioBundleSchema>;
  * Parses and validates one text frame. Throws VolleyError('VOLLEY_BAD_MESSAGE')
  * with a reason short enough for a WebSocket close frame (≤ 123 bytes).
  */
-export function decodeFrame<T>(schema: z.ZodType<T>, raw: string): T {
+export function decodeFrame<T>(schema: z.ZodMiniType<T>, raw: string): T {
   let json: unknown;
   try {
     json = JSON.parse(raw);

@@ -6,14 +6,10 @@ import { z } from './zod.js';
  * ramping-arrival-rate, which may be fractional.
  */
 export const StageSchema = z.object({
-  durationMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(31 * 24 * 3_600_000),
-  target: z.number().min(0).max(10_000_000),
+  durationMs: z.int().check(z.minimum(0), z.maximum(31 * 24 * 3_600_000)),
+  target: z.number().check(z.minimum(0), z.maximum(10_000_000)),
 });
 
-export const StageList = z.array(StageSchema).min(1).max(1000);
+export const StageList = z.array(StageSchema).check(z.minLength(1), z.maxLength(1000));
 
 export type Stage = z.infer<typeof StageSchema>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import type { z } from '@volley/shared/zod';
 import { VolleyError } from '@volley/shared';
 
 /** An answer other than 2xx, with the reason the client is told. */
@@ -48,7 +48,7 @@ function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** The request's JSON body, checked against `schema`; the first issue, with its path, is the 400's reason. */
-export async function parseBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+export async function parseBody<S extends z.ZodMiniType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
   const parsed = schema.safeParse(await readBody(req));
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

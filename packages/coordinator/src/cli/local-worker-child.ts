@@ -12,11 +12,11 @@ import { VERSION } from './version.js';
  * channel to be told its coordinator: `volley run` starts it before its
  * own coordinator listens, so that the two processes load side by side.
  */
-export const LocalWorkerConfigSchema: z.ZodType<LocalWorkerConfig> = z.strictObject({
+export const LocalWorkerConfigSchema: z.ZodMiniType<LocalWorkerConfig> = z.strictObject({
   type: z.literal('join'),
-  coordinator: z.string().regex(/^wss?:\/\//),
-  token: z.string().min(1),
-  name: z.string().min(1),
+  coordinator: z.string().check(z.regex(/^wss?:\/\//)),
+  token: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
   logLevel: z.string(),
 });
 

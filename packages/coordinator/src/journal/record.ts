@@ -1,4 +1,4 @@
-import { seriesList, WorkerHealthSchema, WorkerMessageSchema } from '@volley/shared';
+import { seriesList, WindowMessageSchema, WorkerHealthSchema } from '@volley/shared';
 import { z } from '@volley/shared/zod';
 import { isTrendStat } from '../aggregate/trend-stats.js';
 
@@ -14,7 +14,13 @@ import { isTrendStat } from '../aggregate/trend-stats.js';
  * Journals written before 2026-11-27 hold each worker's own window
  * (`window {w, m}`); they are still read.
  */
-const WindowSchema = WorkerMessageSchema.options.find((o) => o.shape.type.value === 'window')!;
+const Count = z.int().check(z.nonnegative());
+const ThresholdList = z.array(
+  z.union([
+    z.string(),
+    z.object({ threshold: z.string(), abortOnFail: z.optional(z.boolean()), delayAbortEvalMs: z.optional(z.number()) }),
+  ]),
+);
 
 export const JournalRecordSchema = z.discriminatedUnion('t', [
   z.object({
@@ -27,41 +33,24 @@ export const JournalRecordSchema = z.discriminatedUnion('t', [
       spawnRate: z.number(),
       runTimeMs: z.number(),
       startedAt: z.string(),
-      executors: z.array(z.string()).optional(),
-      trendStats: z.array(z.string().refine(isTrendStat, 'not a trend statistic')).optional(),
+      executors: z.optional(z.array(z.string())),
+      trendStats: z.optional(z.array(z.string().check(z.refine(isTrendStat, 'not a trend statistic')))),
     }),
-    thresholds: z
-      .record(
-        z.string(),
-        z.array(
-          z.union([
-            z.string(),
-            z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEvalMs: z.number().optional() }),
-          ]),
-        ),
-      )
-      .optional(),
+    thresholds: z.optional(z.record(z.string(), ThresholdList)),
   }),
   z.object({ t: z.literal('worker'), id: z.string(), name: z.string(), cores: z.number() }),
-  z.object({ t: z.literal('window'), w: z.string(), m: WindowSchema }),
+  z.object({ t: z.literal('window'), w: z.string(), m: WindowMessageSchema }),
   z.object({
     t: z.literal('windows'),
-    index: z.number().int().nonnegative(),
-    parts: z
-      .array(
-        z.object({
-          w: z.string(),
-          vus: z.number().int().nonnegative(),
-          requests: z.number().int().nonnegative(),
-          health: WorkerHealthSchema.optional(),
-        }),
-      )
-      .min(1)
-      .refine((ps) => new Set(ps.map((p) => p.w)).size === ps.length, 'a worker named twice'),
+    index: Count,
+    parts: z.array(z.object({ w: z.string(), vus: Count, requests: Count, health: z.optional(WorkerHealthSchema) })).check(
+      z.minLength(1),
+      z.refine((ps) => new Set(ps.map((p) => p.w)).size === ps.length, 'a worker named twice'),
+    ),
     // the union of the workers' series: more than one window may hold
     series: seriesList(1_000_000),
   }),
-  z.object({ t: z.literal('event'), atMs: z.number(), kind: z.string(), worker: z.string().optional(), detail: z.string() }),
+  z.object({ t: z.literal('event'), atMs: z.number(), kind: z.string(), worker: z.optional(z.string()), detail: z.string() }),
   z.object({ t: z.literal('end'), durationMs: z.number(), shortMs: z.number() }),
 ]);
 
