@@ -69,8 +69,10 @@ export class ArrivalRate implements Executor {
 
   start(startLocal: number): void {
     this.startLocal = startLocal;
-    // pre-allocate (and run onStart) before the first arrival
-    for (let i = 0; i < shareOf(this.cfg.preAllocatedVUs, this.segment); i++) this.allocate();
+    // pre-allocate (and run onStart) before the first arrival: a start message that came after the
+    // start instant finds arrivals already due, which wait for these VUs rather than finding none free
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < shareOf(this.cfg.preAllocatedVUs, this.segment); i++) ready.push(this.allocate());
     // a late start (a worker joining mid-run) begins at the arrivals now due
     const elapsed = performance.now() - startLocal;
     while (true) {
@@ -78,7 +80,7 @@ export class ArrivalRate implements Executor {
       if (t === undefined || t >= elapsed - 1000) break;
       this.k++;
     }
-    this.schedule();
+    void Promise.all(ready).then(() => this.schedule());
   }
 
   reassign(segment: Segment): void {
@@ -113,11 +115,11 @@ export class ArrivalRate implements Executor {
     return this.stopping;
   }
 
-  /** One more VU, up to maxVUs; it becomes free once its onStart is done. */
-  private allocate(): void {
-    if (this.allocated >= Math.max(this.maxVus, shareOf(this.cfg.preAllocatedVUs, this.segment))) return;
+  /** One more VU, up to maxVUs; it becomes free once its onStart is done (the promise). */
+  private allocate(): Promise<void> {
+    if (this.allocated >= Math.max(this.maxVus, shareOf(this.cfg.preAllocatedVUs, this.segment))) return Promise.resolve();
     const vu = this.group.create(this.units.at(this.allocated++));
-    void vu.init().then((ok) => (ok && !this.closing ? this.release(vu) : undefined));
+    return vu.init().then((ok) => (ok && !this.closing ? this.release(vu) : undefined));
   }
 
   private schedule(): void {
@@ -148,7 +150,7 @@ export class ArrivalRate implements Executor {
   private launch(dueAt: number): void {
     const vu = this.free.pop();
     if (vu) return this.run(vu, dueAt);
-    this.allocate();
+    void this.allocate();
     // wrk2's model: it waits for a VU and is timed from when it was due; k6's: it is dropped
     if (this.waiting.length - this.waitHead < this.queueLimit) {
       this.waiting.push(dueAt);
