@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import pino from 'pino';
 import { Recorder } from '../recorder.js';
-import { TimerWheel } from '../timer-wheel.js';
-import { createHttpClient } from '../http/client.js';
-import { ConnectionPool } from '../http/connections.js';
-import type { IterationSource } from '../vu.js';
 import { ArrivalRate } from './arrival-rate.js';
-import type { ExecutorDeps } from './group.js';
-
-/** Iterations that only count themselves (no traffic): what is under test is when they start. */
-function deps(recorder: Recorder, onIteration: () => void): ExecutorDeps {
-  const pool = new ConnectionPool();
-  const source: IterationSource = { name: 'counter', iterate: onIteration, waitMs: () => 0 };
-  return {
-    segment: { weights: [1], index: 0 },
-    sourceFor: () => source,
-    makeClient: (takeDue, group) =>
-      createHttpClient({ baseUrl: new URL('http://127.0.0.1:9'), connections: pool.forVu(), recorder, takeDue, group }),
-    recorder,
-    env: {},
-    setupData: () => undefined,
-    files: {},
-    wheel: new TimerWheel(),
-    log: pino({ level: 'silent' }),
-  };
-}
+import { testDeps } from './test-deps.js';
 
 const dropped = (recorder: Recorder): number =>
   recorder
@@ -47,7 +24,7 @@ describe('arrival rate', () => {
         queue: undefined,
       },
       { weights: [1], index: 0 },
-      deps(recorder, () => void iterations++),
+      testDeps({ name: 'counter', iterate: () => void iterations++, waitMs: () => 0 }, recorder),
       0,
     );
     // the start message came 25 ms late: the arrivals due at 0, 10 and 20 ms are past

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { Recorder } from '../recorder.js';
-import { TimerWheel } from '../timer-wheel.js';
-import { createHttpClient } from '../http/client.js';
-import { ConnectionPool } from '../http/connections.js';
 import type { IterationSource } from '../vu.js';
 import { RampingVus } from './ramping-vus.js';
-import type { ExecutorDeps } from './group.js';
+import { testDeps } from './test-deps.js';
 
 /** Users that do nothing but think (no traffic): what is under test is how many there are. */
-function deps(): ExecutorDeps {
-  const recorder = new Recorder();
-  const pool = new ConnectionPool();
-  const source: IterationSource = { name: 'thinker', iterate: () => undefined, waitMs: () => 60_000 };
-  return {
-    segment: { weights: [1], index: 0 },
-    sourceFor: () => source,
-    makeClient: (takeDue, group) =>
-      createHttpClient({ baseUrl: new URL('http://127.0.0.1:9'), connections: pool.forVu(), recorder, takeDue, group }),
-    recorder,
-    env: {},
-    setupData: () => undefined,
-    files: {},
-    wheel: new TimerWheel(),
-    log: pino({ level: 'silent' }),
-  };
-}
+const deps = () => testDeps({ name: 'thinker', iterate: () => undefined, waitMs: () => 60_000 } satisfies IterationSource);
 
 describe('ramping VUs', () => {
   it('new stages (a scaled run) take effect from their instant, the past kept', async () => {
