@@ -10,8 +10,10 @@
  *   npm run build && node --import tsx bench/startup.ts [--rounds 10] [--rate 100] [--other ../before] [--node PATH] [--cpus 0,1]
  *
  * `--cpus 0,1`: the cores the tools may use (default one, core 0).
- * `--node`: the Node that runs Volley (e.g. `$(scripts/node-line.sh 26)`;
- * V8's compile cache, which the bin turns on, needs 22.1 or later).
+ * `--node`: the Node that runs Volley (e.g. `$(scripts/node-line.sh 26)`).
+ * Each build's first run of a command makes the bin's code cache
+ * (cli/code-cache.ts), which the rounds after it use: the first round is
+ * the slow one.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

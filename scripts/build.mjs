@@ -1,12 +1,16 @@
-// Bundles the `volley` CLI into packages/coordinator/dist/volley.js, with
-// what only some commands load (`await import`) split into dist/chunks/.
-// The npm dependencies are bundled too: a Node process's start is mostly
-// loading modules, and one file per chunk instead of hundreds (zod alone
-// opens 99) halves what each costs — a worker and a coordinator start in
-// every local run. Left outside: what is not JavaScript (esbuild's binary,
-// ws's optional native addons) and what is read as a file (uPlot).
+// Bundles the `volley` CLI into packages/coordinator/dist/cli.cjs, one
+// CommonJS file, and its bin, dist/volley.js (src/cli/bin.ts), which runs
+// it with V8's code cache of what the command ran last time. The npm
+// dependencies are bundled too: a Node process's start is mostly loading
+// and compiling code, and one file instead of hundreds (zod alone opens
+// 99) costs the module loader nothing per file. What a command does not
+// run costs little in one file: a module that only some commands load
+// (`await import`) is wrapped to run at that import, and with the cache
+// V8 parses none of it. Left outside: what is not JavaScript (esbuild's
+// binary, ws's optional native addons) and what is read as a file (uPlot).
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -84,51 +88,58 @@ const lazyWsTls = {
   },
 };
 const outdir = 'packages/coordinator/dist';
-const outfile = `${outdir}/volley.js`;
-rmSync(`${outdir}/chunks`, { recursive: true, force: true });
-rmSync(`${outdir}/volley.js.map`, { force: true }); // an older build's, when the bin was the bundle
-await build({
+// an older build's: the CLI split into ES modules, and before that the bin as the bundle
+for (const old of ['chunks', 'cli.js', 'cli.js.map', 'volley.js.map']) rmSync(`${outdir}/${old}`, { recursive: true, force: true });
+const cli = await build({
   entryPoints: ['packages/coordinator/src/cli/entry.ts'],
-  outdir,
-  entryNames: 'cli',
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
+  outfile: `${outdir}/cli.cjs`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external,
+  plugins: [lazyStringWidth, lazyWsTls],
+  // the few modules that find files beside themselves (shipped.ts) ask import.meta.url
+  define: { 'import.meta.url': '__volleyUrl' },
+  banner: { js: "const __volleyUrl = require('node:url').pathToFileURL(__filename).href;" },
+  sourcemap: 'linked',
+  // every start reads the whole text, and parses each function that is not
+  // in the code cache at its first call: without whitespace and comments
+  // (names kept, for stack traces and profiles) a local run reached its
+  // first request with 4–8 ms less of the main thread's CPU and 5–20 ms
+  // less of the process's (bench/README.md)
+  minifyWhitespace: true,
+  minifySyntax: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+// The CLI runs from V8's code cache (src/cli/bin.ts), where an import() has
+// no module loader: what it loads at run time must be a require (Node's
+// modules, esbuild), or go through the bin (worker/src/import-module.ts).
+const dynamic = Object.values(cli.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import'));
+if (dynamic.length > 0) throw new Error(`build: the CLI may not import() ${dynamic.map((i) => i.path).join(', ')}: require it`);
+// The bin. The CLI's hash is the cache's key: V8 checks a cache against
+// its source's length only, and running bytecode made from other code
+// would be wrong in ways no error names.
+const cliHash = createHash('sha256')
+  .update(readFileSync(`${outdir}/cli.cjs`))
+  .digest('hex')
+  .slice(0, 16);
+await build({
+  entryPoints: ['packages/coordinator/src/cli/bin.ts'],
+  outfile: `${outdir}/volley.js`,
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  external,
-  plugins: [builtinsByRequire, lazyStringWidth, lazyWsTls],
-  // CommonJS dependencies call require() and read __dirname; an ES module has
-  // neither. Their free __dirname and __filename become names of our own, so
-  // that a module declaring its own (yargs's ESM shim does) keeps it.
-  define: { __dirname: '__volleyDirname', __filename: '__volleyFilename' },
+  plugins: [builtinsByRequire],
+  define: { VOLLEY_CLI_HASH: JSON.stringify(cliHash) },
   banner: {
-    js: "import { createRequire as __volleyRequire } from 'node:module'; import { fileURLToPath as __volleyPath } from 'node:url'; const require = __volleyRequire(import.meta.url); const __volleyFilename = __volleyPath(import.meta.url); const __volleyDirname = __volleyPath(new URL('.', import.meta.url));",
+    js: "#!/usr/bin/env -S node --max-semi-space-size=64\nimport { createRequire as __volleyRequire } from 'node:module'; const require = __volleyRequire(import.meta.url);",
   },
-  sourcemap: 'linked',
-  // every start reads, decodes and checks each chunk's whole text against
-  // its compile cache, and parses each function it calls for the first
-  // time: without whitespace and comments (names kept, for stack traces and
-  // profiles) a local run reached its first request with 4–8 ms less of
-  // the main thread's CPU and 5–20 ms less of the process's (bench/README.md)
-  minifyWhitespace: true,
-  minifySyntax: true,
   logLevel: 'warning',
 });
-// The bin: V8's compile cache first (Node 22.1+; a no-op before), then the
-// CLI, so that the second start of a command (and every worker a local run
-// spawns, which runs this same file) reads its compiled code from disk
-// instead of compiling the bundle again.
-writeFileSync(
-  outfile,
-  `#!/usr/bin/env -S node --max-semi-space-size=64
-import module from 'node:module';
-module.enableCompileCache?.();
-await import('./cli.js');
-`,
-);
-chmodSync(outfile, 0o755);
+chmodSync(`${outdir}/volley.js`, 0o755);
 
 // What the CLI ships beside itself (src/shipped.ts), so that an installed
 // package needs nothing from this workspace: the scenario API that a
@@ -167,4 +178,4 @@ for (const [from, to] of copies) {
   mkdirSync(dirname(to), { recursive: true });
   copyFileSync(from, to);
 }
-console.log(`built ${outfile}`);
+console.log(`built ${outdir}/volley.js and cli.cjs`);

@@ -1,4 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -19,6 +21,9 @@ import { directoryCatalog, type ScenarioCatalog } from './dashboard/scenarios.js
 import { DashboardSessions } from './dashboard/sessions.js';
 import { TokenBucket, WORKER_BYTES, WORKER_FRAMES } from './rate-limit.js';
 import { guardRequest, type Refusal } from './request-guard.js';
+
+// a require, not an import(): the built CLI runs from V8's code cache, where import() has no loader (cli/bin.ts)
+const requireBuiltin = createRequire(import.meta.url);
 
 export interface ServerOptions {
   host: string;
@@ -109,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   // node:https only when serving TLS: ~12 ms of every start otherwise
   const server = opts.tls
-    ? (await import('node:https')).createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    ? (requireBuiltin('node:https') as typeof Https).createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
     : createHttpServer(handler);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WORKER_FRAME });

@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VolleyError, errorMessage, type ScenarioBundle } from '@volley/shared';
+import { importModule } from './import-module.js';
 import { privateTempDir } from './private-temp.js';
 import { isK6Script, k6Definition } from './k6/script.js';
 import { EXECUTORS, type IterationFunction, type K6Options, type ScenarioDefinition, type UserDefinition } from '@volley/shared/scenario';
@@ -25,7 +26,7 @@ export async function loadScenario(
   await writeFile(file, bundle.code, { mode: 0o600, flag: 'wx' });
   let mod: { default?: unknown; options?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown; options?: unknown };
+    mod = (await importModule(pathToFileURL(file).href)) as { default?: unknown; options?: unknown };
   } catch (err) {
     throw new VolleyError('VOLLEY_BAD_SCENARIO', `${bundle.name}: failed to load: ${errorMessage(err)}`, { cause: err });
   } finally {

@@ -28,7 +28,7 @@ const require = createRequire(import.meta.url);
 async function pageScript(name: 'dashboard' | 'report-charts'): Promise<string> {
   const built = shipped(`assets/${name}.js`);
   if (built) return readFile(built, 'utf8');
-  const { build } = await import('esbuild');
+  const { build } = require('esbuild') as typeof import('esbuild');
   const out = await build({
     entryPoints: [fileURLToPath(new URL(`../browser/${name}.ts`, import.meta.url))],
     bundle: true,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { VolleyError } from '@volley/shared';
 import { command } from '../command.js';
 import { tokenOptions } from '../control-options.js';
@@ -25,7 +26,6 @@ export const workerCommand = command(
     const log = makeLogger(a.logLevel, 'info');
     if (!/^wss?:\/\//.test(a.coordinator))
       throw new VolleyError('VOLLEY_BAD_OPTION', `--coordinator ${a.coordinator}: write ws://HOST:PORT`);
-    const { hostname } = await import('node:os');
     const { runWorker } = await import('@volley/worker');
     const code = await runWorker({
       signals: ['SIGINT', 'SIGTERM'],
