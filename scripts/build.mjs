@@ -1,43 +1,22 @@
 // Bundles the `volley` CLI into packages/coordinator/dist/cli.cjs, one
-// CommonJS file, and its bin, dist/volley.js (src/cli/bin.ts), which runs
-// it with V8's code cache of what the command ran last time. The npm
-// dependencies are bundled too: a Node process's start is mostly loading
-// and compiling code, and one file instead of hundreds (zod alone opens
-// 99) costs the module loader nothing per file. What a command does not
-// run costs little in one file: a module that only some commands load
-// (`await import`) is wrapped to run at that import, and with the cache
-// V8 parses none of it. Left outside: what is not JavaScript (esbuild's
+// CommonJS file, and its bin, dist/volley.js (src/cli/bin.ts, built into
+// bin.cjs), which runs it with V8's code cache of what the command ran
+// last time. The npm dependencies are bundled too: a Node process's start
+// is mostly loading and compiling code, and one file instead of hundreds
+// (zod alone opens 99) costs the module loader nothing per file. What a
+// command does not run costs little in one file: a module that only some
+// commands load (`await import`) is wrapped to run at that import, and
+// with the cache V8 parses none of it. Left outside: what is not JavaScript (esbuild's
 // binary, ws's optional native addons) and what is read as a file (uPlot).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { builtinModules, createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
 const external = ['esbuild', 'bufferutil', 'utf-8-validate', 'uplot', 'uplot/*'];
 
-// Node's built-in modules, loaded with require() rather than import: an
-// import builds the module's ES facade, which reads every export, and
-// node:http's exports include getters that load Node's own undici (50 ms
-// of a start on Node 26, against 4 ms for require('node:http')).
-const builtinsByRequire = {
-  name: 'builtins-by-require',
-  setup(b) {
-    const names = new Set(builtinModules.filter((m) => !m.startsWith('_')));
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) => {
-      const bare = a.path.replace(/^node:/, '');
-      // a dynamic import() keeps Node's own: esbuild would give a CommonJS module only its default export
-      if (!names.has(bare) || a.namespace === 'builtin' || a.kind !== 'import-statement') return undefined;
-      return { path: `node:${bare}`, namespace: 'builtin' };
-    });
-    b.onResolve({ filter: /.*/, namespace: 'builtin' }, (a) => ({ path: a.path, external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
-      contents: `module.exports = require(${JSON.stringify(a.path)});`,
-      loader: 'js',
-    }));
-  },
-};
 // string-width measures text for yargs's usage layout, and what it builds
 // as it loads costs every command's start: an Intl.Segmenter (ICU's
 // segmentation data, ~14 ms on Node 26) and Unicode-set patterns (the RGI
@@ -96,6 +75,9 @@ const cli = await build({
   bundle: true,
   platform: 'node',
   target: 'node20',
+  // a vm.Script runs a script, not a module; and in CommonJS Node's modules
+  // are required: an ES import builds a module's facade, which reads every
+  // export (node:http's load Node's own undici, 50 ms of a start on Node 26)
   format: 'cjs',
   external,
   plugins: [lazyStringWidth, lazyWsTls],
@@ -110,6 +92,8 @@ const cli = await build({
   // less of the process's (bench/README.md)
   minifyWhitespace: true,
   minifySyntax: true,
+  // licences in cli.cjs.LEGAL.txt: one non-ASCII letter in one of them made the whole text a two-byte string
+  legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',
 });
@@ -127,18 +111,26 @@ const cliHash = createHash('sha256')
   .slice(0, 16);
 await build({
   entryPoints: ['packages/coordinator/src/cli/bin.ts'],
-  outfile: `${outdir}/volley.js`,
+  outfile: `${outdir}/bin.cjs`,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  plugins: [builtinsByRequire],
-  define: { VOLLEY_CLI_HASH: JSON.stringify(cliHash) },
-  banner: {
-    js: "#!/usr/bin/env -S node --max-semi-space-size=64\nimport { createRequire as __volleyRequire } from 'node:module'; const require = __volleyRequire(import.meta.url);",
-  },
+  // CommonJS, where a named import of Node's modules is a property read: an
+  // ES import (or esbuild's copy of a module's exports) reads each export,
+  // and node:util's getters load modules (~10 ms)
+  format: 'cjs',
+  define: { VOLLEY_CLI_HASH: JSON.stringify(cliHash), 'import.meta.url': '__volleyUrl' },
+  banner: { js: "const __volleyUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+// the package is ES modules, so the bin's name is an ES module's
+writeFileSync(
+  `${outdir}/volley.js`,
+  `#!/usr/bin/env -S node --max-semi-space-size=64
+import { createRequire } from 'node:module';
+createRequire(import.meta.url)('./bin.cjs');
+`,
+);
 chmodSync(`${outdir}/volley.js`, 0o755);
 
 // What the CLI ships beside itself (src/shipped.ts), so that an installed

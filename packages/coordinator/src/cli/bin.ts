@@ -10,9 +10,10 @@ import { openCodeCache, roleOf } from './code-cache.js';
 /** the build's hash of dist/cli.cjs (scripts/build.mjs) */
 declare const VOLLEY_CLI_HASH: string;
 
-// The bin (dist/volley.js): runs the CLI, bundled as one CommonJS file
-// (dist/cli.cjs), as a vm.Script with V8's code cache of the functions
-// this command ran last time (code-cache.ts). Node's compile cache, made
+// The bin (dist/volley.js loads this, built into dist/bin.cjs): runs the
+// CLI, bundled as one CommonJS file (dist/cli.cjs), as a vm.Script with
+// V8's code cache of the functions this command ran last time
+// (code-cache.ts). Node's compile cache, made
 // as each module compiles, holds only top-level code, so every function a
 // start calls was compiled again on every start.
 const debug = debuglog('volley');
