@@ -30,8 +30,14 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     // a token file others can read is said
     expect(coordinator.output.stderr).toMatch(/warning: --token-file \S+token can be read by other users \(mode 644\); chmod 600 it/);
 
+    // another user makes the directory of the bin's code cache, which V8 would run as it is (closed to
+    // others but its owner: only the owner check refuses it, and root may write anywhere)
+    const plantedCache = join(tmp, 'volley-code-cache-0');
+    mkdirSync(plantedCache, { mode: 0o755 });
+    chownSync(plantedCache, NOBODY, NOBODY);
     const worker = spawnVolley(['worker', '--coordinator', `ws://127.0.0.1:${port}`, '--token-file', tokenFile, '--name', 'w'], {
       TMPDIR: tmp,
+      NODE_DEBUG: 'volley',
     });
     owned.track(worker);
     // another user makes the directory the worker used to write its scenario modules in, open to all
@@ -51,7 +57,7 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     expect(touched).toEqual([]);
     expect(readdirSync(planted)).toEqual([]);
     // its own directory: a name no one could guess, 0700, its own
-    const mine = readdirSync(tmp).filter((n) => n.startsWith('volley-') && join(tmp, n) !== planted);
+    const mine = readdirSync(tmp).filter((n) => n.startsWith('volley-') && ![planted, plantedCache].includes(join(tmp, n)));
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatch(/^volley-\w{6}$/);
     expect(mode(join(tmp, mine[0]!))).toBe(0o700);
@@ -67,8 +73,10 @@ describe.skipIf(process.getuid?.() !== 0)('local files (as root, with a director
     const { readFile } = await import('node:fs/promises');
     expect(countsFromSummary(JSON.parse(await readFile(join(dir, 'reports', 's.json'), 'utf8')))).toEqual(server.totals());
 
-    // and its directory goes with it
+    // and its directory goes with it; it neither read nor wrote a code cache in the planted directory
     await stopProcess(worker);
-    expect(readdirSync(tmp).filter((n) => n.startsWith('volley-') && join(tmp, n) !== planted)).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('volley-') && ![planted, plantedCache].includes(join(tmp, n)))).toEqual([]);
+    expect(worker.output.stderr).toMatch(/code cache for worker: off/);
+    expect(readdirSync(plantedCache)).toEqual([]);
   });
 });
