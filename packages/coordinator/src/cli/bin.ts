@@ -13,9 +13,9 @@ declare const VOLLEY_CLI_HASH: string;
 // The bin (dist/volley.js loads this, built into dist/bin.cjs): runs the
 // CLI, bundled as one CommonJS file (dist/cli.cjs), as a vm.Script with
 // V8's code cache of the functions this command ran last time
-// (code-cache.ts). Node's compile cache, made
-// as each module compiles, holds only top-level code, so every function a
-// start calls was compiled again on every start.
+// (code-cache.ts). Node's compile cache, made as each module compiles,
+// holds only top-level code, so every function a start called was
+// compiled again on every start.
 const debug = debuglog('volley');
 const dist = dirname(fileURLToPath(import.meta.url));
 const file = join(dist, 'cli.cjs');
