@@ -6,8 +6,9 @@
 // (zod alone opens 99) costs the module loader nothing per file. What a
 // command does not run costs little in one file: a module that only some
 // commands load (`await import`) is wrapped to run at that import, and
-// with the cache V8 parses none of it. Left outside: what is not JavaScript (esbuild's
-// binary, ws's optional native addons) and what is read as a file (uPlot).
+// with the cache V8 parses none of it. Left outside: what is not
+// JavaScript (esbuild's binary, ws's optional native addons) and what is
+// read as a file (uPlot).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,21 +70,28 @@ const lazyWsTls = {
 const outdir = 'packages/coordinator/dist';
 // an older build's: the CLI split into ES modules, and before that the bin as the bundle
 for (const old of ['chunks', 'cli.js', 'cli.js.map', 'volley.js.map']) rmSync(`${outdir}/${old}`, { recursive: true, force: true });
-const cli = await build({
-  entryPoints: ['packages/coordinator/src/cli/entry.ts'],
-  outfile: `${outdir}/cli.cjs`,
+// The CLI and its bin are CommonJS: a vm.Script runs a script, not a
+// module; and in CommonJS a named import of Node's modules is a property
+// read, where an ES import builds a module's facade, which reads every
+// export (node:http's load Node's own undici, 50 ms of a start on Node
+// 26; node:util's getters load modules, ~10 ms). The few modules that
+// find files beside themselves (shipped.ts) ask import.meta.url.
+const commonJs = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // a vm.Script runs a script, not a module; and in CommonJS Node's modules
-  // are required: an ES import builds a module's facade, which reads every
-  // export (node:http's load Node's own undici, 50 ms of a start on Node 26)
   format: 'cjs',
+  banner: { js: "const __volleyUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+};
+const importMetaUrl = { 'import.meta.url': '__volleyUrl' };
+const cli = await build({
+  ...commonJs,
+  entryPoints: ['packages/coordinator/src/cli/entry.ts'],
+  outfile: `${outdir}/cli.cjs`,
   external,
   plugins: [lazyStringWidth, lazyWsTls],
-  // the few modules that find files beside themselves (shipped.ts) ask import.meta.url
-  define: { 'import.meta.url': '__volleyUrl' },
-  banner: { js: "const __volleyUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: importMetaUrl,
   sourcemap: 'linked',
   // every start reads the whole text, and parses each function that is not
   // in the code cache at its first call: without whitespace and comments
@@ -95,7 +103,6 @@ const cli = await build({
   // licences in cli.cjs.LEGAL.txt: one non-ASCII letter in one of them made the whole text a two-byte string
   legalComments: 'linked',
   metafile: true,
-  logLevel: 'warning',
 });
 // The CLI runs from V8's code cache (src/cli/bin.ts), where an import() has
 // no module loader: what it loads at run time must be a require (Node's
@@ -110,18 +117,10 @@ const cliHash = createHash('sha256')
   .digest('hex')
   .slice(0, 16);
 await build({
+  ...commonJs,
   entryPoints: ['packages/coordinator/src/cli/bin.ts'],
   outfile: `${outdir}/bin.cjs`,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  // CommonJS, where a named import of Node's modules is a property read: an
-  // ES import (or esbuild's copy of a module's exports) reads each export,
-  // and node:util's getters load modules (~10 ms)
-  format: 'cjs',
-  define: { VOLLEY_CLI_HASH: JSON.stringify(cliHash), 'import.meta.url': '__volleyUrl' },
-  banner: { js: "const __volleyUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
+  define: { ...importMetaUrl, VOLLEY_CLI_HASH: JSON.stringify(cliHash) },
 });
 // the package is ES modules, so the bin's name is an ES module's
 writeFileSync(

@@ -19,6 +19,7 @@ declare const VOLLEY_CLI_HASH: string;
 const debug = debuglog('volley');
 const dist = dirname(fileURLToPath(import.meta.url));
 const file = join(dist, 'cli.cjs');
+const role = roleOf(process.argv[2]);
 const cache = openCodeCache({
   command: process.argv[2],
   build: VOLLEY_CLI_HASH,
@@ -38,13 +39,13 @@ const script = new Script(
   },
 );
 const accepted = cachedData !== undefined && !script.cachedDataRejected;
-debug('code cache for %s: %s', roleOf(process.argv[2]), cache ? (accepted ? 'accepted' : cachedData ? 'rejected' : 'none') : 'off');
+debug('code cache for %s: %s', role, cache ? (accepted ? 'accepted' : cachedData ? 'rejected' : 'none') : 'off');
 // made as the process exits, so that it holds all this command compiled; never while it runs, where it would stall a run
 if (cache && !accepted)
   process.once('exit', () => {
     const data = script.createCachedData();
     cache.write(data);
-    debug('code cache for %s: wrote %d bytes', roleOf(process.argv[2]), data.length);
+    debug('code cache for %s: wrote %d bytes', role, data.length);
   });
 const module = { exports: {} };
 // a function V8 deserialized from a cache has no loader behind its import() (not even with vm's
