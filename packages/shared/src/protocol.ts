@@ -33,6 +33,9 @@ import type { SeriesWire } from './metrics.js';
  */
 export const PROTOCOL_VERSION = 4;
 
+/** A worker cuts its series into windows of this many ms, numbered from the run's start. */
+export const WINDOW_MS = 1000;
+
 /** setup()'s result travels as JSON text of at most this many characters */
 export const MAX_SETUP_DATA = 1024 * 1024;
 
@@ -148,9 +151,11 @@ export const seriesList = (max: number) =>
     }),
   );
 
-/** A worker's own load in a window: CPU as a fraction of one core, event-loop lag, lateness of waking users. */
+/** A worker's own load in a window: CPU as a fraction of one core over wallMs, event-loop lag, lateness of waking users. */
 export const WorkerHealthSchema = z.object({
   cpu: NonNegative.check(z.maximum(1024)),
+  /** the window's length; absent from older workers' windows, which count as a whole WINDOW_MS */
+  wallMs: z.optional(NonNegative.check(z.maximum(86_400_000))),
   lagP99Ms: NonNegative,
   lagMaxMs: NonNegative,
   wakeLateMs: z.optional(NonNegative),
@@ -234,6 +239,7 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+export type WorkerHealthWire = z.infer<typeof WorkerHealthSchema>;
 export type CoordinatorMessage = z.infer<typeof CoordinatorMessageSchema>;
 export type WindowMessage = Extract<WorkerMessage, { type: 'window' }>;
 export type AbortMessage = Extract<WorkerMessage, { type: 'abort' }>;

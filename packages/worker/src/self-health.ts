@@ -19,13 +19,25 @@ export class SelfHealth {
     this.lag.enable();
   }
 
-  /** The figures since the last cut; `wheel`, where the users sleep. */
-  cut(wheel?: { takeLateMs(): number }): { cpu: number; lagP99Ms: number; lagMaxMs: number; wakeLateMs?: number } {
+  /** Starts counting afresh: the run begins, and loading the scenario was not its load. */
+  restart(): void {
+    this.cpu = process.cpuUsage();
+    this.at = performance.now();
+    this.lag.reset();
+  }
+
+  /**
+   * The figures since the last cut; `wheel`, where the users sleep. The
+   * window's length goes with them: the last one of a run may be a few ms,
+   * whose share of a core says little.
+   */
+  cut(wheel?: { takeLateMs(): number }): { cpu: number; wallMs: number; lagP99Ms: number; lagMaxMs: number; wakeLateMs?: number } {
     const now = performance.now();
     const used = process.cpuUsage(this.cpu);
     const wall = Math.max(1, now - this.at);
     const out = {
       cpu: Math.round(((used.user + used.system) / 1000 / wall) * 1000) / 1000,
+      wallMs: Math.round(wall),
       lagP99Ms: this.lag.count ? lateMs(this.lag.percentile(99)) : 0,
       lagMaxMs: this.lag.count ? lateMs(this.lag.max) : 0,
       ...(wheel ? { wakeLateMs: wheel.takeLateMs() } : {}),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   MAX_SETUP_DATA,
   nthOwnedUnit,
+  WINDOW_MS,
   type PrepareMessage,
   type Segment,
   type Stage,
@@ -20,8 +21,6 @@ import { sourcesFor } from './vu.js';
 import { deepFreeze } from './deep-freeze.js';
 import { SelfHealth } from './self-health.js';
 import { TimerWheel } from './timer-wheel.js';
-
-export const WINDOW_MS = 1000;
 
 /**
  * Runs a hook with console output collected into `lines` (setup and
@@ -201,6 +200,7 @@ export class WorkerRun {
     this.setupData = setupData === undefined ? undefined : deepFreeze(JSON.parse(setupData));
     this.startLocal = startLocal;
     this.nextIndex = Math.max(0, Math.floor((performance.now() - startLocal) / WINDOW_MS));
+    this.health.restart();
     for (const e of this.executors) e.executor.start(startLocal + e.startTimeMs);
     this.scheduleCut();
   }

@@ -1,4 +1,5 @@
 import { copyRunning, newRunning, pointFor, type Running, type TimelinePoint, type WindowAgg } from './timeline.js';
+import { addHealth, type WorkerHealth } from './worker-health.js';
 
 export type { WindowAgg } from './timeline.js';
 import {
@@ -44,21 +45,6 @@ function requestsIn(series: readonly SeriesWire[]): number {
   for (const s of series) if (s.kind === 'trend' && s.metric === 'http_req_duration') n += s.count;
   return n;
 }
-
-export interface WorkerHealth {
-  windows: number;
-  cpuSum: number;
-  cpuMax: number;
-  /** windows in which it used BUSY_CPU of a core or more */
-  busyWindows: number;
-  lagP99MaxMs: number;
-  /** the worst second's mean lateness of users waking from think time */
-  wakeLateMaxMs: number;
-  last: { cpu: number; lagP99Ms: number; lagMaxMs: number; wakeLateMs?: number };
-}
-
-/** Above this share of a core, a worker is the bottleneck (Locust warns at 90 %). */
-export const BUSY_CPU = 0.9;
 
 /** Windows this far behind the newest keep their histograms (late workers may still add to them). */
 export const LIVE_WINDOWS = 10;
@@ -165,25 +151,7 @@ export class Aggregator {
       let seen = this.seen.get(p.w);
       if (!seen) this.seen.set(p.w, (seen = new Set()));
       seen.add(index);
-      if (p.health) {
-        const h = this.healthByWorker.get(p.w) ?? {
-          windows: 0,
-          cpuSum: 0,
-          cpuMax: 0,
-          busyWindows: 0,
-          lagP99MaxMs: 0,
-          wakeLateMaxMs: 0,
-          last: p.health,
-        };
-        h.windows++;
-        h.cpuSum += p.health.cpu;
-        h.cpuMax = Math.max(h.cpuMax, p.health.cpu);
-        if (p.health.cpu >= BUSY_CPU) h.busyWindows++;
-        h.lagP99MaxMs = Math.max(h.lagP99MaxMs, p.health.lagP99Ms);
-        h.wakeLateMaxMs = Math.max(h.wakeLateMaxMs, p.health.wakeLateMs ?? 0);
-        if (index >= this.newest) h.last = p.health;
-        this.healthByWorker.set(p.w, h);
-      }
+      if (p.health) this.healthByWorker.set(p.w, addHealth(this.healthByWorker.get(p.w), p.health, index >= this.newest));
       if (p.requests) this.requestsByWorker.set(p.w, (this.requestsByWorker.get(p.w) ?? 0) + p.requests);
       win.vus += p.vus;
       win.workers++;

@@ -1,19 +1,7 @@
 import { runNotes } from './summary-notes.js';
 import { addAgg, emptyAgg, HTTP_REQ_PHASES, METRIC, percentile, seriesKey, type SeriesAgg } from '@volley/shared';
-import type { Aggregator, WorkerHealth } from './aggregator.js';
-
-/** A worker's load over the run, as the summary reports it. */
-export function healthOf(h: WorkerHealth | undefined): WorkerInfo['health'] {
-  return h?.windows
-    ? {
-        cpuAvg: h.cpuSum / h.windows,
-        cpuMax: h.cpuMax,
-        busySeconds: h.busyWindows,
-        lagP99MaxMs: h.lagP99MaxMs,
-        wakeLateMaxMs: h.wakeLateMaxMs,
-      }
-    : undefined;
-}
+import type { Aggregator } from './aggregator.js';
+import type { HealthSummary } from './worker-health.js';
 import { evaluateThresholds, resolveMetric, type ThresholdResult, type ThresholdSet } from '../thresholds/evaluate.js';
 
 import { REQUEST_PERCENTILES, type TimelinePoint } from './timeline.js';
@@ -57,7 +45,7 @@ export interface WorkerInfo {
   /** requests it made in this run */
   requests?: number;
   /** its own load: CPU as a fraction of one core (average and busiest second), the worst event-loop lag p99, the worst second's mean lateness of its users' wake-ups */
-  health?: { cpuAvg: number; cpuMax: number; busySeconds: number; lagP99MaxMs: number; wakeLateMaxMs: number };
+  health?: HealthSummary;
 }
 
 export interface RunInfo {

@@ -1,5 +1,6 @@
 import { addAgg, emptyAgg, percentile, type SeriesAgg } from '@volley/shared';
-import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { healthOf } from '../aggregate/worker-health.js';
 import type { WorkerRegistry } from './registry.js';
 import type { Run, RunState } from './run.js';
 

@@ -1,6 +1,7 @@
 import { errorMessage, VolleyError, type WindowMessage } from '@volley/shared';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { healthOf, summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { summarize, type RunSummary, type WorkerInfo } from '../aggregate/summary.js';
+import { healthOf } from '../aggregate/worker-health.js';
 import { JournalRecordSchema, type JournalRecord } from './record.js';
 import { parseThresholds, type ThresholdSpecs } from '../thresholds/evaluate.js';
 

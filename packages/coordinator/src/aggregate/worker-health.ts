@@ -1,0 +1,70 @@
+import { WINDOW_MS, type WorkerHealthWire } from '@volley/shared';
+
+/** A worker's load so far in a run, from the health its windows carried. */
+export interface WorkerHealth {
+  windows: number;
+  /** CPU used, in ms of one core, over wallMs of windows */
+  cpuMs: number;
+  wallMs: number;
+  /** the busiest window long enough to judge (JUDGED_WINDOW_MS), as a share of one core */
+  cpuMax: number;
+  /** such windows in which it used BUSY_CPU of a core or more */
+  busyWindows: number;
+  lagP99MaxMs: number;
+  /** the worst second's mean lateness of users waking from think time */
+  wakeLateMaxMs: number;
+  last: WorkerHealthWire;
+}
+
+/** What a summary says of a worker's load: CPU as a share of one core (average and busiest second), the worst lags. */
+export interface HealthSummary {
+  cpuAvg: number;
+  cpuMax: number;
+  busySeconds: number;
+  lagP99MaxMs: number;
+  wakeLateMaxMs: number;
+}
+
+/** Above this share of a core, a worker is the bottleneck (Locust warns at 90 %). */
+export const BUSY_CPU = 0.9;
+
+/**
+ * A window shorter than this (the last of a run, cut as it stops, may be
+ * 1 ms) says little of a worker's load: a few ms of closing work are a
+ * whole core's share. It counts toward the average by its length, never
+ * toward the busiest.
+ */
+export const JUDGED_WINDOW_MS = 500;
+
+/**
+ * `h` with one more window's health (`newest`: no later window of this
+ * worker came before it). A window without its length, an older worker's,
+ * counts as a whole one.
+ */
+export function addHealth(h: WorkerHealth | undefined, w: WorkerHealthWire, newest: boolean): WorkerHealth {
+  const wallMs = w.wallMs ?? WINDOW_MS;
+  const judged = wallMs >= JUDGED_WINDOW_MS;
+  return {
+    windows: (h?.windows ?? 0) + 1,
+    cpuMs: (h?.cpuMs ?? 0) + w.cpu * wallMs,
+    wallMs: (h?.wallMs ?? 0) + wallMs,
+    cpuMax: judged ? Math.max(h?.cpuMax ?? 0, w.cpu) : (h?.cpuMax ?? 0),
+    busyWindows: (h?.busyWindows ?? 0) + (judged && w.cpu >= BUSY_CPU ? 1 : 0),
+    lagP99MaxMs: Math.max(h?.lagP99MaxMs ?? 0, w.lagP99Ms),
+    wakeLateMaxMs: Math.max(h?.wakeLateMaxMs ?? 0, w.wakeLateMs ?? 0),
+    last: newest || !h ? w : h.last,
+  };
+}
+
+/** The run's figures of a worker's load; none before its first window. */
+export function healthOf(h: WorkerHealth | undefined): HealthSummary | undefined {
+  return h?.windows
+    ? {
+        cpuAvg: h.wallMs ? h.cpuMs / h.wallMs : 0,
+        cpuMax: h.cpuMax,
+        busySeconds: h.busyWindows,
+        lagP99MaxMs: h.lagP99MaxMs,
+        wakeLateMaxMs: h.wakeLateMaxMs,
+      }
+    : undefined;
+}
