@@ -43,13 +43,16 @@ describe('a worker’s load over a run', () => {
     expect(old.cpuMax).toBe(0.4);
   });
 
-  it('keeps the newest window’s health as the live one, and nothing before the first', () => {
+  it('keeps the newest judged window’s health as the live one, and nothing before the first', () => {
     expect(healthOf(undefined)).toBeUndefined();
     const first = addHealth(undefined, { cpu: 0.1, wallMs: 1000, lagP99Ms: 1, lagMaxMs: 2 }, false);
     const late = addHealth(first, { cpu: 0.3, wallMs: 1000, lagP99Ms: 7, lagMaxMs: 9, wakeLateMs: 4 }, false);
     expect(late.last.cpu).toBe(0.1);
     expect(late.lagP99MaxMs).toBe(7);
     expect(late.wakeLateMaxMs).toBe(4);
-    expect(addHealth(late, { cpu: 0.2, wallMs: 1000, lagP99Ms: 0, lagMaxMs: 0 }, true).last.cpu).toBe(0.2);
+    const now = addHealth(late, { cpu: 0.2, wallMs: 1000, lagP99Ms: 0, lagMaxMs: 0 }, true);
+    expect(now.last.cpu).toBe(0.2);
+    // the stop's few ms do not replace it
+    expect(addHealth(now, { cpu: 1.4, wallMs: 5, lagP99Ms: 0, lagMaxMs: 0 }, true).last.cpu).toBe(0.2);
   });
 });

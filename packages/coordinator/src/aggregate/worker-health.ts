@@ -38,7 +38,7 @@ export const JUDGED_WINDOW_MS = 500;
 
 /**
  * `h` with one more window's health (`newest`: no later window of this
- * worker came before it). A window without its length, an older worker's,
+ * worker came before it, so it is the live figure if long enough to judge). A window without its length, an older worker's,
  * counts as a whole one.
  */
 export function addHealth(h: WorkerHealth | undefined, w: WorkerHealthWire, newest: boolean): WorkerHealth {
@@ -52,7 +52,8 @@ export function addHealth(h: WorkerHealth | undefined, w: WorkerHealthWire, newe
     busyWindows: (h?.busyWindows ?? 0) + (judged && w.cpu >= BUSY_CPU ? 1 : 0),
     lagP99MaxMs: Math.max(h?.lagP99MaxMs ?? 0, w.lagP99Ms),
     wakeLateMaxMs: Math.max(h?.wakeLateMaxMs ?? 0, w.wakeLateMs ?? 0),
-    last: newest || !h ? w : h.last,
+    // /metrics shows it: a stop's 1 ms window would read as a busy core
+    last: !h || (newest && judged) ? w : h.last,
   };
 }
 
