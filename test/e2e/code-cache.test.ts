@@ -1,11 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { args } from '../cli-args.js';
-import { volley } from '../helpers.js';
+import { CLI, volley } from '../helpers.js';
 
 // The bin keeps V8's code cache of each command in the temporary
 // directory (cli/code-cache.ts); NODE_DEBUG=volley says what it did.
@@ -57,6 +59,35 @@ describe('the CLI’s code cache', () => {
     expect(flipped.stderr).toMatch(/code cache for cli: none/);
     expect(flipped.stderr).toMatch(/code cache for cli: wrote/);
     expect((await volley(['--version'], env())).stderr).toMatch(/code cache for cli: accepted/);
+  });
+
+  it('is made again when the CLI’s file is edited, even at the same length', async () => {
+    // a copy of the built CLI to edit, as a user might in node_modules
+    const copy = join(tmp, 'dist');
+    await mkdir(copy);
+    for (const f of ['volley.js', 'bin.cjs', 'cli.cjs']) await copyFile(join(dirname(CLI), f), join(copy, f));
+    await writeFile(join(copy, 'package.json'), '{"type":"module"}');
+    const run = async (): Promise<{ stdout: string; stderr: string }> => {
+      const child = spawn(process.execPath, [join(copy, 'volley.js'), '--version'], { env: { ...process.env, ...env() } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      const [code] = await once(child, 'exit');
+      expect(code, stderr).toBe(0);
+      return { stdout, stderr };
+    };
+    await run();
+    expect((await run()).stderr).toMatch(/code cache for cli: accepted/);
+    const text = await readFile(join(copy, 'cli.cjs'), 'latin1');
+    const version = /VERSION="(\d+)\.(\d+)\.(\d+)"/.exec(text)!;
+    const edited = `VERSION="${version[1]}.${version[2]}.${(Number(version[3]) + 1) % 10}"`;
+    expect(edited).toHaveLength(version[0].length);
+    await writeFile(join(copy, 'cli.cjs'), text.replace(version[0], edited), 'latin1');
+    // V8 checks a cache against the source's length only: the old bytecode would print the old version
+    const after = await run();
+    expect(after.stdout.trim()).toBe(edited.slice('VERSION="'.length, -1));
+    expect(after.stderr).toMatch(/code cache for cli: none/);
   });
 
   it('is off with NODE_DISABLE_COMPILE_CACHE, as Node’s own is', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,9 +20,15 @@ const debug = debuglog('volley');
 const dist = dirname(fileURLToPath(import.meta.url));
 const file = join(dist, 'cli.cjs');
 const role = roleOf(process.argv[2]);
+const fd = openSync(file, 'r');
+// the file as well as the build: V8 checks a cache against its source's length only, so an
+// edit of the same length (say, by hand, in node_modules) would run the old bytecode
+const { size, mtimeMs } = fstatSync(fd);
+const source = readFileSync(fd, 'utf8');
+closeSync(fd);
 const cache = openCodeCache({
   command: process.argv[2],
-  build: VOLLEY_CLI_HASH,
+  build: `${VOLLEY_CLI_HASH}:${size}:${mtimeMs}`,
   env: process.env,
   tmpdir: tmpdir(),
   uid: process.getuid?.(),
@@ -30,14 +36,11 @@ const cache = openCodeCache({
 });
 const cachedData = cache?.read();
 // the wrapper on a line of its own, so that a stack trace's lines are the file's
-const script = new Script(
-  `(function (exports, require, module, __filename, __dirname, __volleyImport) {\n${readFileSync(file, 'utf8')}\n})`,
-  {
-    filename: file,
-    lineOffset: -1,
-    cachedData,
-  },
-);
+const script = new Script(`(function (exports, require, module, __filename, __dirname, __volleyImport) {\n${source}\n})`, {
+  filename: file,
+  lineOffset: -1,
+  cachedData,
+});
 const accepted = cachedData !== undefined && !script.cachedDataRejected;
 debug('code cache for %s: %s', role, cache ? (accepted ? 'accepted' : cachedData ? 'rejected' : 'none') : 'off');
 // made as the process exits, so that it holds all this command compiled; never while it runs, where it would stall a run

@@ -24,7 +24,7 @@ export interface CodeCache {
 export interface CodeCacheOptions {
   /** process.argv[2]: the command */
   command: string | undefined;
-  /** the build's hash of the CLI's code */
+  /** what names the CLI's code: its build's hash, and the file's size and modification time */
   build: string;
   env: NodeJS.ProcessEnv;
   tmpdir: string;
