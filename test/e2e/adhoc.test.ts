@@ -138,6 +138,19 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     );
   });
 
+  it('a worker whose event loop stalled once says so, with how long', async () => {
+    const res = await volley(
+      args`run test/fixtures/stalling-worker.ts --users 2 --spawn-rate 2 --run-time 3s --workers 1 --host ${server.url} --json ${join(dir, 'e.json')}`,
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const health = JSON.parse(await readFile(join(dir, 'e.json'), 'utf8')).volley.run.workers[0].health;
+    expect(health.lagMaxMs).toBeGreaterThanOrEqual(280);
+    // a second's p99 holds the stall only if it came early in that second: either way it is said
+    const said = /note: worker local-1's event loop (?:stalled once for|lagged up to) (\d+) ms/.exec(res.stdout);
+    expect(said, res.stdout).not.toBeNull();
+    expect(Number(said![1])).toBeGreaterThanOrEqual(280);
+  });
+
   it.skipIf(CPU_SHARED)(
     'a worker at its limit is reported as the likely bottleneck; a light run is not (measures its own CPU)',
     async () => {

@@ -6,9 +6,12 @@ export interface NotesInput {
   executors?: readonly string[];
   workers: readonly {
     name: string;
-    health?: { busySeconds: number; cpuMax: number; cpuAvg: number; lagP99MaxMs: number; wakeLateMaxMs: number };
+    health?: { busySeconds: number; cpuMax: number; cpuAvg: number; lagP99MaxMs: number; lagMaxMs: number; wakeLateMaxMs: number };
   }[];
 }
+
+/** A single pause of a worker's event loop this long is said: a second's p99 lag hides it. */
+const STALL_MS = 100;
 
 /**
  * What the reader of a summary should know about how far to trust its
@@ -42,6 +45,10 @@ export function runNotes(run: NotesInput, all: readonly SeriesAgg[]): { warnings
     if (h.lagP99MaxMs >= 50) {
       notes.push(
         `worker ${w.name}'s event loop lagged up to ${h.lagP99MaxMs.toFixed(0)} ms (p99 of a second): its timings include its own delay`,
+      );
+    } else if (h.lagMaxMs >= STALL_MS) {
+      notes.push(
+        `worker ${w.name}'s event loop stalled once for ${h.lagMaxMs.toFixed(0)} ms: responses that came in meanwhile were timed up to that much late`,
       );
     }
     if (h.wakeLateMaxMs >= 50) {

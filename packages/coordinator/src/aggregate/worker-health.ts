@@ -11,6 +11,8 @@ export interface WorkerHealth {
   /** such windows in which it used BUSY_CPU of a core or more */
   busyWindows: number;
   lagP99MaxMs: number;
+  /** the event loop's longest single pause: a second's p99 hides one long stall */
+  lagMaxMs: number;
   /** the worst second's mean lateness of users waking from think time */
   wakeLateMaxMs: number;
   last: WorkerHealthWire;
@@ -22,6 +24,7 @@ export interface HealthSummary {
   cpuMax: number;
   busySeconds: number;
   lagP99MaxMs: number;
+  lagMaxMs: number;
   wakeLateMaxMs: number;
 }
 
@@ -51,6 +54,7 @@ export function addHealth(h: WorkerHealth | undefined, w: WorkerHealthWire, newe
     cpuMax: judged ? Math.max(h?.cpuMax ?? 0, w.cpu) : (h?.cpuMax ?? 0),
     busyWindows: (h?.busyWindows ?? 0) + (judged && w.cpu >= BUSY_CPU ? 1 : 0),
     lagP99MaxMs: Math.max(h?.lagP99MaxMs ?? 0, w.lagP99Ms),
+    lagMaxMs: Math.max(h?.lagMaxMs ?? 0, w.lagMaxMs),
     wakeLateMaxMs: Math.max(h?.wakeLateMaxMs ?? 0, w.wakeLateMs ?? 0),
     // /metrics shows it: a stop's 1 ms window would read as a busy core
     last: !h || (newest && judged) ? w : h.last,
@@ -65,6 +69,7 @@ export function healthOf(h: WorkerHealth | undefined): HealthSummary | undefined
         cpuMax: h.cpuMax,
         busySeconds: h.busyWindows,
         lagP99MaxMs: h.lagP99MaxMs,
+        lagMaxMs: h.lagMaxMs,
         wakeLateMaxMs: h.wakeLateMaxMs,
       }
     : undefined;

@@ -166,7 +166,7 @@ describe('summary and renderers', () => {
           name: `w${i}`,
           cores: 1,
           requests: 10,
-          health: { cpuAvg: 0.1, cpuMax: i / 100, busySeconds: 0, lagP99MaxMs: 1, wakeLateMaxMs: 0 },
+          health: { cpuAvg: 0.1, cpuMax: i / 100, busySeconds: 0, lagP99MaxMs: 1, lagMaxMs: 2, wakeLateMaxMs: 0 },
         })),
       },
     };
