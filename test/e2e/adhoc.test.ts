@@ -144,11 +144,11 @@ describe('volley run --url (ad-hoc, as autocannon and hey)', () => {
     );
     expect(res.code, res.stderr).toBe(0);
     const health = JSON.parse(await readFile(join(dir, 'e.json'), 'utf8')).volley.run.workers[0].health;
-    expect(health.lagMaxMs).toBeGreaterThanOrEqual(280);
+    expect(health.lagMaxMs).toBeGreaterThanOrEqual(250);
     // a second's p99 holds the stall only if it came early in that second: either way it is said
     const said = /note: worker local-1's event loop (?:stalled once for|lagged up to) (\d+) ms/.exec(res.stdout);
     expect(said, res.stdout).not.toBeNull();
-    expect(Number(said![1])).toBeGreaterThanOrEqual(280);
+    expect(Number(said![1])).toBeGreaterThanOrEqual(250);
   });
 
   it.skipIf(CPU_SHARED)(

@@ -191,6 +191,7 @@ export class WorkerRun {
 
   /** Closes the connections; the run is over. */
   dispose(): void {
+    this.health.close();
     void this.connections.close();
   }
 
