@@ -41,8 +41,9 @@ export const JUDGED_WINDOW_MS = 500;
 
 /**
  * `h` with one more window's health (`newest`: no later window of this
- * worker came before it, so it is the live figure if long enough to judge). A window without its length, an older worker's,
- * counts as a whole one.
+ * worker came before it, so it is the live figure if long enough to
+ * judge). A window without its length, an older worker's, counts as a
+ * whole one.
  */
 export function addHealth(h: WorkerHealth | undefined, w: WorkerHealthWire, newest: boolean): WorkerHealth {
   const wallMs = w.wallMs ?? WINDOW_MS;
