@@ -20,9 +20,9 @@ export class SelfHealth {
   }
 
   /** Starts counting afresh: the run begins, and loading the scenario was not its load. */
-  restart(): void {
+  restart(at = performance.now()): void {
     this.cpu = process.cpuUsage();
-    this.at = performance.now();
+    this.at = at;
     this.lag.reset();
   }
 
@@ -42,9 +42,7 @@ export class SelfHealth {
       lagMaxMs: Math.max(this.lag.count ? lateMs(this.lag.max) : 0, unseenStallMs(wall, this.lag)),
       ...(wheel ? { wakeLateMs: wheel.takeLateMs() } : {}),
     };
-    this.cpu = process.cpuUsage();
-    this.at = now;
-    this.lag.reset();
+    this.restart(now);
     return out;
   }
 

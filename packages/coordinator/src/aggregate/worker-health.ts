@@ -2,7 +2,6 @@ import { WINDOW_MS, type WorkerHealthWire } from '@volley/shared';
 
 /** A worker's load so far in a run, from the health its windows carried. */
 export interface WorkerHealth {
-  windows: number;
   /** CPU used, in ms of one core, over wallMs of windows */
   cpuMs: number;
   wallMs: number;
@@ -48,23 +47,23 @@ export const JUDGED_WINDOW_MS = 500;
 export function addHealth(h: WorkerHealth | undefined, w: WorkerHealthWire, newest: boolean): WorkerHealth {
   const wallMs = w.wallMs ?? WINDOW_MS;
   const judged = wallMs >= JUDGED_WINDOW_MS;
+  const p = h ?? { cpuMs: 0, wallMs: 0, cpuMax: 0, busyWindows: 0, lagP99MaxMs: 0, lagMaxMs: 0, wakeLateMaxMs: 0, last: w };
   return {
-    windows: (h?.windows ?? 0) + 1,
-    cpuMs: (h?.cpuMs ?? 0) + w.cpu * wallMs,
-    wallMs: (h?.wallMs ?? 0) + wallMs,
-    cpuMax: judged ? Math.max(h?.cpuMax ?? 0, w.cpu) : (h?.cpuMax ?? 0),
-    busyWindows: (h?.busyWindows ?? 0) + (judged && w.cpu >= BUSY_CPU ? 1 : 0),
-    lagP99MaxMs: Math.max(h?.lagP99MaxMs ?? 0, w.lagP99Ms),
-    lagMaxMs: Math.max(h?.lagMaxMs ?? 0, w.lagMaxMs),
-    wakeLateMaxMs: Math.max(h?.wakeLateMaxMs ?? 0, w.wakeLateMs ?? 0),
+    cpuMs: p.cpuMs + w.cpu * wallMs,
+    wallMs: p.wallMs + wallMs,
+    cpuMax: judged ? Math.max(p.cpuMax, w.cpu) : p.cpuMax,
+    busyWindows: p.busyWindows + (judged && w.cpu >= BUSY_CPU ? 1 : 0),
+    lagP99MaxMs: Math.max(p.lagP99MaxMs, w.lagP99Ms),
+    lagMaxMs: Math.max(p.lagMaxMs, w.lagMaxMs),
+    wakeLateMaxMs: Math.max(p.wakeLateMaxMs, w.wakeLateMs ?? 0),
     // /metrics shows it: a stop's 1 ms window would read as a busy core
-    last: !h || (newest && judged) ? w : h.last,
+    last: newest && judged ? w : p.last,
   };
 }
 
 /** The run's figures of a worker's load; none before its first window. */
 export function healthOf(h: WorkerHealth | undefined): HealthSummary | undefined {
-  return h?.windows
+  return h
     ? {
         cpuAvg: h.wallMs ? h.cpuMs / h.wallMs : 0,
         cpuMax: h.cpuMax,
